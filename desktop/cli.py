@@ -1,0 +1,352 @@
+"""`time-sculptor`: the tray app and its data commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from desktop import config as config_module
+from desktop.clock import AcceleratedClock, Clock, SystemClock
+
+log = logging.getLogger("time_sculptor")
+
+
+def _stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in (
+        "win32",
+        "darwin",
+    )
+
+
+def _clock(args: argparse.Namespace) -> Clock:
+    if args.clock_rate == 1.0 and args.clock_start is None:
+        return SystemClock()
+    start = (
+        datetime.fromisoformat(args.clock_start).replace(tzinfo=UTC).timestamp()
+        if args.clock_start
+        else SystemClock().now()
+    )
+    return AcceleratedClock(start, rate=args.clock_rate)
+
+
+def _open_watcher(args: argparse.Namespace):
+    from desktop.collect import CollectorUnavailable, open_watcher
+
+    try:
+        return open_watcher(args.backend)
+    except CollectorUnavailable as exc:
+        print(f"time-sculptor: no activity collector: {exc}", file=sys.stderr)
+        return None
+
+
+def _service(args: argparse.Namespace, clock: Clock):
+    import numpy as np
+
+    from desktop.scheduling import poll_step
+    from desktop.service import AppService
+
+    directory = config_module.data_dir(args.data_dir)
+    cfg = config_module.load_config(directory)  # a broken config stops us before anything opens
+    watcher = _open_watcher(args)
+    rng = np.random.default_rng(args.seed)
+    return AppService(
+        directory, cfg, clock, watcher=watcher, rng=rng, poll_step_s=poll_step(cfg, clock)
+    ), cfg
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not args.no_gui and not _has_display():
+        print(
+            "time-sculptor: no display found (DISPLAY and WAYLAND_DISPLAY are unset): running "
+            "headless and replaying a sample day through the real store, model and engine. "
+            "Use `time-sculptor run --no-gui` to collect headless on a machine with a display."
+        )
+        return cmd_demo(args)
+    clock = _clock(args)
+    service, cfg = _service(args, clock)
+    if args.no_gui:
+        return _run_headless(service, cfg, clock, args.exit_after)
+    from desktop.ui.app import run_tray
+
+    return run_tray(service, cfg, clock)
+
+
+def _run_headless(service, cfg, clock: Clock, exit_after: float | None) -> int:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from desktop.scheduling import add_jobs
+
+    def show(suggestion) -> None:
+        print(
+            f"{_stamp(suggestion.created_at)}  suggestion #{suggestion.id} {suggestion.kind} "
+            f"(score {suggestion.score:.2f}, shown with p={suggestion.propensity:.2f}, model "
+            f"{suggestion.model_version}): {suggestion.text} Why now: {suggestion.explanation}",
+            flush=True,
+        )
+
+    service.on_suggestion = show
+    service.on_model_change = lambda old, new: print(
+        f"{_stamp(clock.now())}  model {new} active" + (f" (was {old})" if old else ""), flush=True
+    )
+    service.refresh_model()
+    if service.models.current is None:
+        print("time-sculptor: no valid model; collecting only", file=sys.stderr)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    scheduler = BackgroundScheduler()
+    add_jobs(scheduler, service, cfg, clock)
+    scheduler.start()
+    threading.Thread(target=_answer_from_stdin, args=(service,), daemon=True).start()
+    what = (
+        f"collecting headless with {service.watcher.name}"
+        if service.watcher
+        else "running headless WITHOUT a collector (suggestions from stored history only)"
+    )
+    print(
+        f"{_stamp(clock.now())}  {what} into {service.data_dir} (Ctrl+C to stop; "
+        "answer a suggestion by typing "
+        "'accept ID', 'snooze ID [MINUTES]' or 'dismiss ID')",
+        flush=True,
+    )
+    stop.wait(exit_after)
+    scheduler.shutdown(wait=True)
+    service.close()
+    return 0
+
+
+ANSWERS = {"accept": "accepted", "snooze": "snoozed", "dismiss": "dismissed"}
+
+
+def _answer_from_stdin(service) -> None:
+    """Let a person at the terminal answer suggestions in headless mode."""
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        try:
+            outcome = ANSWERS[words[0].lower()]
+            suggestion_id = int(words[1])
+            minutes = (
+                float(words[2])
+                if outcome == "snoozed" and len(words) > 2
+                else (10.0 if outcome == "snoozed" else None)
+            )
+            stored = service.react(suggestion_id, outcome, minutes)
+        except (KeyError, IndexError, ValueError) as exc:
+            print(
+                f"time-sculptor: cannot read {line.strip()!r} ({exc}); expected "
+                "'accept ID', 'snooze ID [MINUTES]' or 'dismiss ID'",
+                flush=True,
+            )
+            continue
+        print(
+            f"suggestion #{suggestion_id}: {outcome}" + ("" if stored else " (already answered)"),
+            flush=True,
+        )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktop.replay import load_day, replay_day
+
+    spans = load_day(Path(args.day).read_text("utf-8") if getattr(args, "day", None) else None)
+    target = (
+        Path(args.data_dir)
+        if args.data_dir
+        else Path(tempfile.mkdtemp(prefix="time-sculptor-demo-"))
+    )
+    print(
+        f"Replaying {len(spans)} spans from {_stamp(spans[0].start)} to "
+        f"{_stamp(spans[-1].start + spans[-1].duration)} into {target}"
+    )
+
+    def report(decision) -> None:
+        if decision.shown and decision.suggestion is not None:
+            s = decision.suggestion
+            print(
+                f"  {_stamp(decision.at)}  SUGGEST {s.kind} (score {s.score:.2f}, "
+                f"p={s.propensity:.2f}): {s.text}\n                    why: {s.explanation}"
+            )
+
+    service = replay_day(target, spans, on_decision=report)
+    status = service.status()
+    shown = service.store.suggestions()
+    print(
+        f"Done: {status.events} spans stored, {len(shown)} suggestions from model "
+        f"{status.model_version} ({status.interpreter}); unanswered ones were recorded as ignored."
+    )
+    service.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from desktop.store import DB_NAME, Store
+    from edge_model.registry import Registry
+
+    directory = config_module.data_dir(args.data_dir)
+    store = Store(directory / DB_NAME)
+    refused: dict[str, str] = {}
+    best = Registry(directory / "models").best(refused)
+    history = store.model_history()
+    last = store.last_suggestion()
+    report = {
+        "data_dir": str(directory),
+        "events": store.event_count(),
+        "model_to_serve": best.manifest.version if best else None,
+        "model_last_active_in_app": history[0]["version"] if history else None,
+        "last_suggestion": None
+        if last is None
+        else {
+            "id": last.id,
+            "kind": last.kind,
+            "at": _stamp(last.created_at),
+            "score": round(last.score, 3),
+            "outcome": last.outcome,
+            "model_version": last.model_version,
+        },
+        "refused_models": refused,
+    }
+    store.close()
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:>24}: {value}")
+    return 0
+
+
+def cmd_react(args: argparse.Namespace) -> int:
+    from desktop.service import AppService
+
+    directory = config_module.data_dir(args.data_dir)
+    service = AppService(directory, config_module.load_config(directory), SystemClock())
+    try:
+        stored = service.react(args.suggestion_id, args.outcome, args.snooze_minutes)
+    except KeyError as exc:
+        print(f"time-sculptor: {exc.args[0]}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+    print("stored" if stored else "already answered")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from desktop.collect import backend_report
+    from edge_model.manifest import ModelRefused
+    from edge_model.registry import Registry
+    from edge_model.runtime import load_interpreter_class
+
+    problems = 0
+    directory = config_module.data_dir(args.data_dir)
+    print(f"data dir     : {directory}")
+    print(
+        f"display      : DISPLAY={os.environ.get('DISPLAY', '')!r} "
+        f"WAYLAND_DISPLAY={os.environ.get('WAYLAND_DISPLAY', '')!r}"
+    )
+    for name, usable, detail in backend_report():
+        print(f"collector    : {name:<8} {'ok  ' if usable else 'no  '} {detail}")
+    try:
+        backend, _ = load_interpreter_class()
+        print(f"tflite       : {backend}")
+    except ModelRefused as exc:
+        problems += 1
+        print(f"tflite       : MISSING {exc}")
+    refused: dict[str, str] = {}
+    best = Registry(directory / "models").best(refused)
+    print(f"model        : {best.manifest.version + ' at ' + str(best.path) if best else 'NONE'}")
+    for reason in refused.values():
+        print(f"model refused: {reason}")
+    problems += best is None
+    try:
+        import PySide6
+
+        print(f"qt           : PySide6 {PySide6.__version__}")
+    except ImportError:
+        problems += 1
+        print("qt           : MISSING (pip install pyside6-essentials)")
+    print(
+        "tensorflow   : "
+        + (
+            "loaded (should not be!)"
+            if "tensorflow" in sys.modules
+            else "not loaded (as it should be)"
+        )
+    )
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="time-sculptor", description=__doc__)
+    parser.add_argument(
+        "--data-dir",
+        help="where the database and models live "
+        f"(default: ${config_module.DATA_DIR_ENV} or the platform's data dir)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the tray app (headless with --no-gui)")
+    run.add_argument("--no-gui", action="store_true", help="collect and log suggestions headless")
+    run.add_argument("--backend", help="force a collector backend (x11)")
+    run.add_argument("--exit-after", type=float, help="stop after this many real seconds")
+    run.add_argument("--clock-rate", type=float, default=1.0, help=argparse.SUPPRESS)
+    run.add_argument("--clock-start", help=argparse.SUPPRESS)
+    run.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_run, day=None)
+
+    demo = sub.add_parser("demo", help="replay a sample (or given) day and print the suggestions")
+    demo.add_argument("--day", help="CSV with start,duration,source,app,title (UTC)")
+    demo.set_defaults(func=cmd_demo)
+
+    status = sub.add_parser("status", help="what is collected, which model, last suggestion")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    react = sub.add_parser("react", help="answer a suggestion (as the notification buttons do)")
+    react.add_argument("suggestion_id", type=int)
+    react.add_argument("outcome", choices=["accepted", "snoozed", "dismissed"])
+    react.add_argument("--snooze-minutes", type=float)
+    react.set_defaults(func=cmd_react)
+
+    doctor = sub.add_parser("doctor", help="check collector, TFLite runtime, display, model")
+    doctor.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except (ValueError, OSError) as exc:
+        from desktop.store import StoreError
+
+        print(f"time-sculptor: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # one line for the user; the traceback with -v
+        from desktop.store import StoreError
+
+        if isinstance(exc, StoreError):
+            print(f"time-sculptor: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

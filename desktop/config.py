@@ -1,0 +1,103 @@
+"""Settings: defaults declared once (type + description), overridden by the user's TOML file,
+then by environment and command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "time-sculptor"
+DATA_DIR_ENV = "TIME_SCULPTOR_DATA_DIR"
+CONFIG_NAME = "config.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every user-tunable setting, with its default."""
+
+    poll_interval_s: float = field(
+        default=1.0, metadata={"help": "seconds between window/idle polls"}
+    )
+    afk_after_s: float = field(
+        default=180.0, metadata={"help": "no input this long counts as away"}
+    )
+    infer_interval_s: float = field(default=60.0, metadata={"help": "seconds between model runs"})
+    model_check_interval_s: float = field(
+        default=30.0, metadata={"help": "seconds between looks for a new model version"}
+    )
+    break_after_min: float = field(
+        default=20.0, metadata={"help": "minutes of activity before a break may be suggested"}
+    )
+    break_threshold: float = field(
+        default=0.5, metadata={"help": "model acceptance score at which a break is usually shown"}
+    )
+    exploration_temperature: float = field(
+        default=0.08, metadata={"help": "softness of the show/hold decision around the threshold"}
+    )
+    min_gap_min: float = field(default=40.0, metadata={"help": "minutes between two suggestions"})
+    daily_cap: int = field(default=6, metadata={"help": "at most this many suggestions a day"})
+    expire_after_s: float = field(
+        default=120.0,
+        metadata={"help": "an unanswered notification is recorded as ignored after this"},
+    )
+    store_titles: bool = field(
+        default=False, metadata={"help": "store window titles in clear (otherwise salted hashes)"}
+    )
+    excluded_apps: tuple[str, ...] = field(
+        default=(), metadata={"help": "apps recorded only as 'excluded'"}
+    )
+
+    def with_overrides(self, values: dict[str, Any]) -> Config:
+        """Return a copy with known keys replaced (unknown keys raise ValueError)."""
+        known = {f.name: f for f in fields(self)}
+        clean: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"unknown setting {key!r}")
+            default = getattr(self, key)
+            clean[key] = tuple(value) if isinstance(default, tuple) else type(default)(value)
+        return replace(self, **clean)
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data directory: the flag, else $TIME_SCULPTOR_DATA_DIR, else the platform's."""
+    if override:
+        return Path(override).expanduser()
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def load_config(directory: Path) -> Config:
+    """Return defaults overridden by `<data dir>/config.toml` when it exists."""
+    path = Path(directory) / CONFIG_NAME
+    if not path.is_file():
+        return Config()
+    try:
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+        return Config().with_overrides(values)
+    except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def default_config_text() -> str:
+    """Return a commented-out TOML file listing every setting and its default."""
+    lines = ["# Time Sculptor settings. Uncomment a line to change it.", ""]
+    for f in fields(Config):
+        value = f.default
+        rendered = (
+            "true"
+            if value is True
+            else "false"
+            if value is False
+            else "[" + ", ".join(f'"{v}"' for v in value) + "]"
+            if isinstance(value, tuple)
+            else repr(value)
+        )
+        lines += [f"# {f.metadata['help']}", f"# {f.name} = {rendered}", ""]
+    return "\n".join(lines)

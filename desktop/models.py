@@ -1,0 +1,79 @@
+"""Keeps the app on the newest valid model: loads, verifies, hot-swaps, survives bad ones."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from desktop.clock import Clock
+from desktop.store import Store, StoreError
+from edge_model.manifest import ModelRefused
+from edge_model.registry import Registry
+from edge_model.runtime import ModelRuntime
+
+log = logging.getLogger(__name__)
+
+
+class ModelManager:
+    """Serves the newest model that verifies; otherwise the previous one keeps serving."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        store: Store,
+        clock: Clock,
+        on_change: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.clock = clock
+        self.on_change = on_change
+        self.current: ModelRuntime | None = None
+        self.refused: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str | None:
+        runtime = self.current
+        return runtime.version if runtime else None
+
+    def refresh(self) -> bool:
+        """Switch to a newer valid model if one appeared; return True if the model changed."""
+        with self._lock:
+            refused: dict[str, str] = {}
+            candidate = self.registry.best(refused)
+            for path, reason in refused.items():
+                if self.refused.get(path) != reason:
+                    log.warning("model refused: %s", reason)
+            self.refused = refused
+            if candidate is None or candidate.manifest.version == self.version:
+                return False
+            try:
+                runtime = ModelRuntime(candidate.path)
+            except ModelRefused as exc:
+                self.refused[str(candidate.path)] = str(exc)
+                log.warning("model refused: %s", exc)
+                return False
+            previous = self.version
+            self.current = runtime  # one reference swap: jobs in flight finish on the old model
+        self._record(runtime)
+        log.info(
+            "model %s active (was %s, interpreter %s)", runtime.version, previous, runtime.backend
+        )
+        if self.on_change:
+            self.on_change(previous or "", runtime.version)
+        return True
+
+    def _record(self, runtime: ModelRuntime) -> None:
+        try:
+            self.store.record_model(
+                runtime.version,
+                str(runtime.path),
+                sha256=runtime.manifest.sha256,
+                feature_spec_version=runtime.manifest.feature_spec_version,
+                status="active",
+                at=self.clock.now(),
+            )
+        except StoreError as exc:
+            log.warning("%s", exc)

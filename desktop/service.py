@@ -1,0 +1,229 @@
+"""The app without its face: collection, model refresh, suggestions and reactions, Qt-free.
+
+The scheduler (desktop.scheduling) calls `poll`, `tick` and `refresh_model`; the tray or the
+headless runner receives suggestions through `on_suggestion` and answers with `react`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop.clock import Clock
+from desktop.collect.base import CollectorUnavailable, WindowWatcher
+from desktop.config import Config
+from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
+from desktop.models import ModelManager
+from desktop.store import DB_NAME, Event, Store, StoreError
+from edge_model import features
+from edge_model.categories import categorize
+from edge_model.registry import Registry
+
+log = logging.getLogger(__name__)
+STREAM = "activity"  # window and afk polls share one heartbeat stream
+
+
+@dataclass
+class Status:
+    """What `time-sculptor status` and the tray tooltip show."""
+
+    data_dir: str
+    events: int
+    collector: str
+    paused_until: float | None
+    model_version: str | None
+    interpreter: str | None
+    last_suggestion: dict[str, Any] | None
+    refused_models: dict[str, str]
+
+
+class AppService:
+    """Wires store, collector, model and engine; every method is safe to call from a job thread."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        config: Config,
+        clock: Clock,
+        *,
+        watcher: WindowWatcher | None = None,
+        registry: Registry | None = None,
+        rng: np.random.Generator | None = None,
+        utc_offset_s: float = 0.0,
+        poll_step_s: float | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.config = config
+        self.clock = clock
+        self.watcher = watcher
+        self.store = Store(self.data_dir / DB_NAME, store_titles=config.store_titles)
+        self.registry = registry or Registry(self.data_dir / "models")
+        self.models = ModelManager(self.registry, self.store, clock, on_change=self._model_changed)
+        self.engine = SuggestionEngine(
+            self.store, self.models, config, rng or np.random.default_rng(), utc_offset_s
+        )
+        # Simulated seconds between polls (the scheduler may run faster than real time).
+        self.poll_step_s = poll_step_s or config.poll_interval_s
+        self.on_suggestion: Callable[[Suggestion], None] | None = None
+        self.on_model_change: Callable[[str, str], None] | None = None
+        self.on_error: Callable[[str], None] | None = None
+        self.paused_until: float | None = None
+        self.last_decision: Decision | None = None
+        self._last_poll: float | None = None
+        self._last_error: str | None = None
+        self._idle_s = 0.0
+        self._lock = threading.Lock()
+
+    # collection -----------------------------------------------------------------------------
+    def _report(self, message: str) -> None:
+        if message != self._last_error:  # say a persistent problem once, not once a second
+            log.warning("%s", message)
+            if self.on_error:
+                self.on_error(message)
+        self._last_error = message
+
+    def poll(self) -> Event | None:
+        """Sample the foreground window and idle time once and merge it into the store."""
+        if self.watcher is None:
+            return None
+        now = self.clock.now()
+        with self._lock:
+            if self._last_poll is not None and not (
+                0.0 <= now - self._last_poll <= max(3.0 * self.poll_step_s, 10.0)
+            ):
+                # Suspend, a clock jump or a stalled loop: a gap, never counted as activity.
+                self.store.end_span(STREAM)
+            self._last_poll = now
+            if self.paused_until is not None:
+                if now < self.paused_until:
+                    self.store.end_span(STREAM)
+                    return None
+                self.paused_until = None
+        try:
+            window = self.watcher.active_window()
+            self._idle_s = idle = self.watcher.idle_seconds()
+        except CollectorUnavailable as exc:
+            self._report(str(exc))
+            return None
+        pulse = 1.5 * self.poll_step_s + 1.0
+        if idle >= self.config.afk_after_s:
+            # The away span reaches back to the last input and cuts the window span there.
+            event = Event(start=now - idle, duration=idle, source="afk", category="away")
+        elif window is None:
+            return None
+        elif window.app.lower() in {a.lower() for a in self.config.excluded_apps}:
+            event = Event(
+                start=now, duration=0.0, source="window", app="excluded", category="unknown"
+            )
+        else:
+            event = Event(
+                start=now,
+                duration=0.0,
+                source="window",
+                app=window.app,
+                title=window.title,
+                category=categorize(window.app, window.title),
+            )
+        try:
+            self.store.heartbeat(event, pulsetime=pulse, stream=STREAM)
+            self._last_error = None
+        except StoreError as exc:
+            self._report(str(exc))
+        return event
+
+    def pause(self, minutes: float) -> float:
+        """Stop collecting and suggesting for `minutes`; return when it resumes."""
+        self.paused_until = self.clock.now() + 60.0 * minutes
+        self.store.end_span(STREAM)
+        return self.paused_until
+
+    def resume(self) -> None:
+        self.paused_until = None
+
+    # model ----------------------------------------------------------------------------------
+    def refresh_model(self) -> bool:
+        """Pick up a newer model version from the registry; return True if it switched."""
+        return self.models.refresh()
+
+    def _model_changed(self, old: str, new: str) -> None:
+        if self.on_model_change:
+            self.on_model_change(old, new)
+
+    # suggestions ----------------------------------------------------------------------------
+    def tick(self) -> Decision | None:
+        """Expire unanswered suggestions, then ask the engine whether to suggest now."""
+        now = self.clock.now()
+        if self.paused_until is not None and now < self.paused_until:
+            return None
+        try:
+            self.expire_unanswered(now)
+            in_meeting = bool(self.store.events(now, now + 1.0, sources=("calendar",)))
+            decision = self.engine.consider(now, idle_s=self._idle_s, in_meeting=in_meeting)
+        except StoreError as exc:
+            self._report(str(exc))
+            return None
+        self.last_decision = decision
+        if decision.suggestion is not None and self.on_suggestion is not None:
+            self.on_suggestion(decision.suggestion)
+        return decision
+
+    def expire_unanswered(self, now: float) -> int:
+        """Record suggestions left unanswered past the expiry as ignored; return how many."""
+        expired = 0
+        for record in self.store.suggestions(since=now - 24 * 3600.0):
+            if record.outcome is None and now - record.created_at >= self.config.expire_after_s:
+                expired += self.store.record_feedback(record.id, "ignored", now)
+        return expired
+
+    def react(self, suggestion_id: int, outcome: str, snooze_minutes: float | None = None) -> bool:
+        """Store the user's reaction with the context it happened in; False if already answered."""
+        now = self.clock.now()
+        recent = self.store.events(now - HISTORY_S, now, sources=("window", "afk"))
+        timeline = features.Timeline.from_spans(recent)
+        current = recent[-1] if recent else None
+        context = {
+            "at": now,
+            "minutes_active": round(features.minutes_active_without_break(timeline, now), 2),
+            "current_app": current.app if current else None,
+            "current_category": current.category if current else None,
+            "idle_s": self._idle_s,
+            "model_version": self.models.version,
+        }
+        return self.store.record_feedback(
+            suggestion_id, outcome, now, snooze_minutes=snooze_minutes, context=context
+        )
+
+    def status(self) -> Status:
+        """Return what the app is doing right now."""
+        last = self.store.last_suggestion()
+        runtime = self.models.current
+        return Status(
+            data_dir=str(self.data_dir),
+            events=self.store.event_count(),
+            collector=self.watcher.name if self.watcher else "none",
+            paused_until=self.paused_until,
+            model_version=runtime.version if runtime else None,
+            interpreter=runtime.backend if runtime else None,
+            last_suggestion=None
+            if last is None
+            else {
+                "id": last.id,
+                "kind": last.kind,
+                "at": last.created_at,
+                "score": last.score,
+                "outcome": last.outcome,
+                "model_version": last.model_version,
+            },
+            refused_models=dict(self.models.refused),
+        )
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+        self.store.close()

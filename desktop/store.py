@@ -1,0 +1,462 @@
+"""The one owner of the database: every SQL statement of the app lives in this module.
+
+One SQLite file (WAL, mode 0600) in the user's data directory. The schema carries a version
+number (PRAGMA user_version); `MIGRATIONS[i]` upgrades version i to i + 1 and runs at open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+DB_NAME = "time-sculptor.sqlite3"
+OUTCOMES = ("accepted", "snoozed", "dismissed", "ignored")
+
+
+class StoreError(RuntimeError):
+    """A database problem, said in one line (locked, full, read-only, corrupt)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One span of activity."""
+
+    start: float
+    duration: float
+    source: str  # window | afk | calendar | system | import
+    app: str = ""
+    title: str = ""
+    category: str = "unknown"
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+    @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class SuggestionRecord:
+    """A stored suggestion with its outcome, if any."""
+
+    id: int
+    created_at: float
+    kind: str
+    text: str
+    explanation: str
+    model_version: str
+    features: dict[str, Any]
+    score: float
+    propensity: float
+    outcome: str | None
+    outcome_at: float | None
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.table("events").create(
+        {
+            "id": int,
+            "start": float,
+            "duration": float,
+            "source": str,
+            "app": str,
+            "title": str,
+            "title_hashed": int,
+            "category": str,
+            "data": str,
+        },
+        pk="id",
+        not_null={"start", "duration", "source"},
+        defaults={"app": "", "title": "", "title_hashed": 1, "category": "unknown", "data": "{}"},
+    )
+    db.table("events").create_index(["start"])
+    db.table("events").create_index(["source", "start"])
+    db.table("suggestions").create(
+        {
+            "id": int,
+            "created_at": float,
+            "kind": str,
+            "text": str,
+            "explanation": str,
+            "model_version": str,
+            "features": str,
+            "score": float,
+            "propensity": float,
+        },
+        pk="id",
+        not_null={"created_at", "kind"},
+    )
+    db.table("suggestions").create_index(["created_at"])
+    db.table("feedback").create(
+        {
+            "id": int,
+            "suggestion_id": int,
+            "outcome": str,
+            "at": float,
+            "snooze_minutes": float,
+            "context": str,
+        },
+        pk="id",
+        foreign_keys=[("suggestion_id", "suggestions", "id")],
+        not_null={"suggestion_id", "outcome", "at"},
+    )
+    db.table("feedback").create_index(["suggestion_id"], unique=True)
+    db.table("models").create(
+        {
+            "version": str,
+            "path": str,
+            "sha256": str,
+            "feature_spec_version": int,
+            "status": str,
+            "reason": str,
+            "at": float,
+        },
+        pk="version",
+    )
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _event_from_row(row: dict[str, Any]) -> Event:
+    return Event(
+        start=row["start"],
+        duration=row["duration"],
+        source=row["source"],
+        app=row["app"],
+        title=row["title"],
+        category=row["category"],
+        data=json.loads(row["data"] or "{}"),
+        id=row["id"],
+    )
+
+
+class Store:
+    """The SQLite store. Thread-safe: scheduler jobs and the UI share one connection."""
+
+    def __init__(self, path: Path, *, store_titles: bool = False) -> None:
+        self.path = Path(path)
+        self.store_titles = store_titles
+        self._lock = threading.RLock()
+        self._last: dict[str, tuple[int, float, float, tuple]] = {}
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        old_umask = os.umask(0o077)  # the db, -wal and -shm files are born 0600
+        try:
+            connection = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
+            self.db = sqlite_utils.Database(connection)
+            self._guard(self._open)
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.path, 0o600)
+
+    def _open(self) -> None:
+        self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this app ({SCHEMA_VERSION})"
+            )
+        for target in range(version, SCHEMA_VERSION):
+            with self.db.conn:
+                MIGRATIONS[target](self.db)
+                self.db.execute(f"PRAGMA user_version = {target + 1}")
+        salt = self.get_setting("title_salt")
+        if salt is None:
+            salt = secrets.token_hex(16)
+            self.set_setting("title_salt", salt)
+        self._salt: str = salt
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                yield
+            except sqlite3.OperationalError as exc:
+                raise StoreError(self._explain(exc)) from exc
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: database error: {exc}") from exc
+
+    def _guard(self, fn: Callable[[], Any]) -> Any:
+        with self._locked():
+            return fn()
+
+    def _explain(self, exc: sqlite3.OperationalError) -> str:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return f"{self.path}: database is locked by another process; will retry"
+        if "full" in text:
+            return f"{self.path}: disk is full; keeping data in memory until space returns"
+        if "readonly" in text:
+            return f"{self.path}: data directory is read-only"
+        return f"{self.path}: {text}"
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    # settings -------------------------------------------------------------------------------
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        with self._locked():
+            row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._locked(), self.db.conn:
+            self.db.table("settings").upsert({"key": key, "value": value}, pk="key")
+
+    # events ---------------------------------------------------------------------------------
+    def protect_title(self, title: str) -> tuple[str, int]:
+        """Return (stored title, hashed flag): a salted hash unless the user opted in."""
+        if self.store_titles or not title:
+            return title, 0
+        digest = hmac.new(self._salt.encode(), title.encode("utf-8"), hashlib.sha256)
+        return digest.hexdigest()[:24], 1
+
+    def _row(self, event: Event) -> dict[str, Any]:
+        title, hashed = self.protect_title(event.title)
+        return {
+            "start": event.start,
+            "duration": event.duration,
+            "source": event.source,
+            "app": event.app,
+            "title": title,
+            "title_hashed": hashed,
+            "category": event.category,
+            "data": json.dumps(event.data, sort_keys=True),
+        }
+
+    def heartbeat(self, event: Event, pulsetime: float, stream: str | None = None) -> int:
+        """Merge a poll into the open span of its stream (same data -> extend); return its id.
+
+        A stream defaults to the event's source; window and afk polls share one stream so that
+        an away span cuts the window span it interrupts.
+        """
+        stream = stream or event.source
+        key = (
+            event.source,
+            event.app,
+            event.title,
+            event.category,
+            json.dumps(event.data, sort_keys=True),
+        )
+        with self._locked(), self.db.conn:
+            last = self._last.get(stream)
+            if last is not None:
+                last_id, last_start, last_end, last_key = last
+                if last_key == key and last_start - 1e-6 <= event.start <= last_end + pulsetime:
+                    new_end = max(last_end, event.end)
+                    self.db.execute(
+                        "UPDATE events SET duration = ? WHERE id = ?",
+                        [new_end - last_start, last_id],
+                    )
+                    self._last[stream] = (last_id, last_start, new_end, last_key)
+                    return last_id
+                if event.start <= last_end + pulsetime:
+                    # Contiguous polls: the previous span lasted until this one began (never
+                    # overlapping it, never leaving a sub-poll hole between them).
+                    self.db.execute(
+                        "UPDATE events SET duration = ? WHERE id = ?",
+                        [max(0.0, event.start - last_start), last_id],
+                    )
+            row_id = int(self.db.table("events").insert(self._row(event)).last_pk or 0)
+            self._last[stream] = (row_id, event.start, event.end, key)
+            return row_id
+
+    def end_span(self, stream: str) -> None:
+        """Close the open span of a stream, so the next poll starts a new one (e.g. after a gap)."""
+        with self._lock:
+            self._last.pop(stream, None)
+
+    def insert_events(self, events: Iterable[Event]) -> int:
+        """Insert spans in one transaction; return how many."""
+        rows = [self._row(e) for e in events]
+        with self._locked(), self.db.conn:
+            self.db.table("events").insert_all(rows, batch_size=1000)
+        return len(rows)
+
+    def events(self, start: float, end: float, sources: Iterable[str] | None = None) -> list[Event]:
+        """Return spans overlapping [start, end), oldest first."""
+        sql = "SELECT * FROM events WHERE start < ? AND start + duration > ?"
+        params: list[Any] = [end, start]
+        if sources is not None:
+            names = list(sources)
+            sql += f" AND source IN ({','.join('?' * len(names))})"
+            params += names
+        with self._locked():
+            rows = self.db.query(sql + " ORDER BY start, id", params)
+            return [_event_from_row(r) for r in rows]
+
+    def recent_events(self, limit: int, before: float) -> list[Event]:
+        """Return the last `limit` window/afk spans that started before `before`, oldest first."""
+        with self._locked():
+            rows = list(
+                self.db.query(
+                    "SELECT * FROM events WHERE source IN ('window', 'afk', 'import') AND start < ?"
+                    " ORDER BY start DESC, id DESC LIMIT ?",
+                    [before, limit],
+                )
+            )
+        return [_event_from_row(r) for r in reversed(rows)]
+
+    def all_events(self) -> list[Event]:
+        """Return every span, oldest first."""
+        with self._locked():
+            return [
+                _event_from_row(r) for r in self.db.query("SELECT * FROM events ORDER BY start, id")
+            ]
+
+    def event_count(self) -> int:
+        with self._locked():
+            return int(self.db.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    # suggestions and feedback ---------------------------------------------------------------
+    def add_suggestion(
+        self,
+        *,
+        created_at: float,
+        kind: str,
+        text: str,
+        explanation: str,
+        model_version: str,
+        features: dict[str, Any],
+        score: float,
+        propensity: float,
+    ) -> int:
+        """Log a shown suggestion with all that learning from its outcome needs; return its id."""
+        with self._locked(), self.db.conn:
+            return int(
+                self.db.table("suggestions")
+                .insert(
+                    {
+                        "created_at": created_at,
+                        "kind": kind,
+                        "text": text,
+                        "explanation": explanation,
+                        "model_version": model_version,
+                        "features": json.dumps(features),
+                        "score": score,
+                        "propensity": propensity,
+                    }
+                )
+                .last_pk
+                or 0
+            )
+
+    def record_feedback(
+        self,
+        suggestion_id: int,
+        outcome: str,
+        at: float,
+        *,
+        snooze_minutes: float | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> bool:
+        """Store the user's reaction once; return False if the suggestion already had one."""
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}; expected one of {OUTCOMES}")
+        with self._locked(), self.db.conn:
+            if not self.db.execute(
+                "SELECT 1 FROM suggestions WHERE id = ?", [suggestion_id]
+            ).fetchone():
+                raise KeyError(f"no suggestion {suggestion_id}")
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO feedback"
+                " (suggestion_id, outcome, at, snooze_minutes, context)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [suggestion_id, outcome, at, snooze_minutes, json.dumps(context or {})],
+            )
+            return cursor.rowcount == 1
+
+    def suggestions(self, since: float = 0.0) -> list[SuggestionRecord]:
+        """Return suggestions created since `since` with their outcomes, oldest first."""
+        with self._locked():
+            rows = self.db.query(
+                "SELECT s.*, f.outcome, f.at AS outcome_at FROM suggestions s"
+                " LEFT JOIN feedback f ON f.suggestion_id = s.id WHERE s.created_at >= ?"
+                " ORDER BY s.created_at, s.id",
+                [since],
+            )
+            return [
+                SuggestionRecord(
+                    id=r["id"],
+                    created_at=r["created_at"],
+                    kind=r["kind"],
+                    text=r["text"] or "",
+                    explanation=r["explanation"] or "",
+                    model_version=r["model_version"] or "",
+                    features=json.loads(r["features"] or "{}"),
+                    score=r["score"] or 0.0,
+                    propensity=r["propensity"] or 1.0,
+                    outcome=r["outcome"],
+                    outcome_at=r["outcome_at"],
+                )
+                for r in rows
+            ]
+
+    def snooze_minutes(self, suggestion_id: int) -> float | None:
+        """Return how long the user snoozed a suggestion for, if they did."""
+        with self._locked():
+            row = self.db.execute(
+                "SELECT snooze_minutes FROM feedback"
+                " WHERE suggestion_id = ? AND outcome = 'snoozed'",
+                [suggestion_id],
+            ).fetchone()
+        return row[0] if row else None
+
+    def last_suggestion(self) -> SuggestionRecord | None:
+        with self._locked():
+            row = self.db.execute("SELECT max(created_at) FROM suggestions").fetchone()
+        if row[0] is None:
+            return None
+        return self.suggestions(since=row[0])[-1]
+
+    # models ---------------------------------------------------------------------------------
+    def record_model(
+        self,
+        version: str,
+        path: str,
+        *,
+        sha256: str,
+        feature_spec_version: int,
+        status: str,
+        reason: str = "",
+        at: float,
+    ) -> None:
+        """Remember a model version the app activated or refused."""
+        with self._locked(), self.db.conn:
+            self.db.table("models").upsert(
+                {
+                    "version": version,
+                    "path": path,
+                    "sha256": sha256,
+                    "feature_spec_version": feature_spec_version,
+                    "status": status,
+                    "reason": reason,
+                    "at": at,
+                },
+                pk="version",
+            )
+
+    def model_history(self) -> list[dict[str, Any]]:
+        with self._locked():
+            return list(self.db.query("SELECT * FROM models ORDER BY at DESC"))

@@ -1,0 +1,79 @@
+"""The one conversion helper: Keras model -> `.tflite` bytes (float32, dynamic-range or int8).
+
+Training side only (imports TensorFlow). The returned io map names, for each model input and
+output, the tensor name inside the `.tflite` file; it goes into the manifest so the runtime
+never guesses.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import Literal
+
+import numpy as np
+
+from edge_model.features import INPUT_NAMES, OUTPUT_NAMES
+
+Variant = Literal["float32", "dynamic", "int8"]
+
+
+def convert(
+    model, representative: dict[str, np.ndarray] | None = None, variant: Variant = "int8"
+) -> bytes:
+    """Return the TFLite flatbuffer of a batch-1 Keras model, builtin ops only."""
+    import tensorflow as tf
+
+    # from_keras_model does not understand Keras 3 models, and a bare concrete function keeps
+    # resource variables that the int8 calibrator cannot read: go through a SavedModel.
+    with tempfile.TemporaryDirectory(prefix="ts-export-") as saved:
+        model.export(saved, format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved)
+        return _configure(converter, representative, variant).convert()
+
+
+def _configure(converter, representative, variant):
+    import tensorflow as tf
+
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if variant in ("dynamic", "int8"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "int8":
+        if representative is None:
+            raise ValueError("int8 conversion needs a representative dataset")
+        size = next(iter(representative.values())).shape[0]
+
+        def examples() -> Iterator[dict[str, np.ndarray]]:
+            for i in range(size):
+                yield {name: representative[name][i : i + 1] for name in INPUT_NAMES}
+
+        converter.representative_dataset = examples
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    return converter
+
+
+def io_map(tflite_bytes: bytes, output_shapes: dict[str, tuple[int, ...]]) -> dict[str, dict]:
+    """Return {"inputs": {name: tensor}, "outputs": {name: tensor}} for a converted model.
+
+    Inputs keep their Keras names inside the tensor name; outputs are matched by their
+    (distinct) shapes, which `output_shapes` gives per head.
+    """
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=tflite_bytes)
+    inputs = {}
+    for name in INPUT_NAMES:
+        matches = [d["name"] for d in interpreter.get_input_details() if name in d["name"]]
+        if len(matches) != 1:
+            raise ValueError(f"input {name!r}: found {matches} in the converted model")
+        inputs[name] = matches[0]
+    outputs = {}
+    for name in OUTPUT_NAMES:
+        shape = tuple(output_shapes[name])
+        matches = [
+            d["name"] for d in interpreter.get_output_details() if tuple(d["shape"]) == shape
+        ]
+        if len(matches) != 1:
+            raise ValueError(f"output {name!r} {shape}: found {matches} in the converted model")
+        outputs[name] = matches[0]
+    return {"inputs": inputs, "outputs": outputs}

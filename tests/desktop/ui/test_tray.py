@@ -1,0 +1,131 @@
+"""The tray shell on real Qt (offscreen), wired to the real service, store and model."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+
+from desktop.clock import FakeClock  # noqa: E402
+from desktop.config import Config  # noqa: E402
+from desktop.engine import Suggestion  # noqa: E402
+from desktop.service import AppService  # noqa: E402
+from desktop.ui.app import status_line  # noqa: E402
+from desktop.ui.qt import Qt  # noqa: E402
+from desktop.ui.tray import Bridge, SuggestionPopup, TrayController  # noqa: E402
+
+NOW = 1_794_301_200.0
+
+
+@pytest.fixture
+def service(tmp_path):
+    svc = AppService(tmp_path, Config(), FakeClock(NOW), rng=np.random.default_rng(0))
+    svc.refresh_model()
+    yield svc
+    svc.close()
+
+
+def logged_suggestion(service: AppService) -> Suggestion:
+    sid = service.store.add_suggestion(
+        created_at=NOW,
+        kind="break",
+        text="Time for a short break.",
+        explanation="You have been active for 95 minutes without a break.",
+        model_version=service.models.version or "",
+        features={},
+        score=0.8,
+        propensity=0.9,
+    )
+    return Suggestion(
+        id=sid,
+        kind="break",
+        text="Time for a short break.",
+        explanation="You have been active for 95 minutes without a break.",
+        score=0.8,
+        propensity=0.9,
+        created_at=NOW,
+        model_version="m",
+    )
+
+
+@pytest.fixture
+def tray(qtbot, service):
+    controller = TrayController(
+        react=service.react,
+        pause=service.pause,
+        resume=service.resume,
+        status_text=lambda: status_line(service),
+        expire_after_s=120,
+        quit_app=lambda: None,
+    )
+    return controller
+
+
+def outcome_of(service: AppService, suggestion_id: int) -> tuple[str | None, float | None]:
+    [record] = [s for s in service.store.suggestions() if s.id == suggestion_id]
+    return record.outcome, service.store.snooze_minutes(suggestion_id)
+
+
+def test_accept_click_stores_the_reaction(qtbot, tray, service):
+    suggestion = logged_suggestion(service)
+    popup = tray.show_suggestion(suggestion)
+    qtbot.addWidget(popup)
+    assert popup.isVisible() and popup.text.text() == "Time for a short break."
+    qtbot.mouseClick(popup.accept_button, Qt.MouseButton.LeftButton)
+    assert outcome_of(service, suggestion.id) == ("accepted", None)
+    assert not popup.isVisible()
+
+
+def test_snooze_choice_is_stored_exactly(qtbot, tray, service):
+    suggestion = logged_suggestion(service)
+    popup = tray.show_suggestion(suggestion)
+    qtbot.addWidget(popup)
+    [five, ten, thirty] = popup.snooze_button.menu().actions()
+    thirty.trigger()
+    assert outcome_of(service, suggestion.id) == ("snoozed", 30.0)
+
+
+def test_dismiss_via_keyboard_and_why_now_is_one_click_away(qtbot, tray, service):
+    suggestion = logged_suggestion(service)
+    popup = tray.show_suggestion(suggestion)
+    qtbot.addWidget(popup)
+    assert not popup.why.isVisibleTo(popup)
+    qtbot.mouseClick(popup.why_button, Qt.MouseButton.LeftButton)
+    assert popup.why.isVisibleTo(popup) and "95 minutes" in popup.why.text()
+    popup.dismiss_button.setFocus()
+    qtbot.keyClick(popup.dismiss_button, Qt.Key.Key_Space)
+    assert outcome_of(service, suggestion.id)[0] == "dismissed"
+
+
+def test_unanswered_popup_expires_as_ignored(qtbot, service):
+    suggestion = logged_suggestion(service)
+    seen = []
+    popup = SuggestionPopup(suggestion, expire_after_ms=50)
+    qtbot.addWidget(popup)
+    popup.answered.connect(lambda *a: seen.append(a))
+    popup.show()
+    qtbot.waitUntil(lambda: bool(seen), timeout=2000)
+    assert seen == [(suggestion.id, "ignored", None)]
+
+
+def test_suggestions_from_a_job_thread_reach_the_gui_thread(qtbot, tray, service):
+    bridge = Bridge()
+    shown = []
+    bridge.suggestion.connect(lambda s: shown.append((s, threading.current_thread())))
+    suggestion = logged_suggestion(service)
+    worker = threading.Thread(target=bridge.suggestion.emit, args=(suggestion,))
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(shown), timeout=2000)
+    assert shown[0][1] is threading.main_thread()
+
+
+def test_pause_from_the_menu_stops_collection(qtbot, tray, service):
+    [pause_30] = [a for a in tray.menu.actions() if a.text() == "Pause for 30 minutes"]
+    pause_30.trigger()
+    assert service.paused_until == NOW + 30 * 60
+    tray.refresh_status()
+    assert tray.status_action.text().startswith("Paused until")

@@ -1,0 +1,72 @@
+"""Keras vs `.tflite`: the shipped model, and a freshly pretrained one, agree within tolerance."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+pytest.importorskip("tensorflow", reason="needs the train extra")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+
+from edge_model.features import SPEC_VERSION  # noqa: E402
+from edge_model.manifest import KERAS_NAME, TFLITE_NAME, verify  # noqa: E402
+from edge_model.registry import SHIPPED_DIR  # noqa: E402
+from training.cli import main as train_main  # noqa: E402
+from training.cli import synthetic_examples
+from training.export import PARITY_TOLERANCE, parity, tflite_outputs  # noqa: E402
+
+pytestmark = pytest.mark.tensorflow
+TOP1_MIN = 0.99  # stated tolerance: >= 99% top-1 agreement on next category
+ACCEPT_ATOL = 0.05  # and every acceptance probability within 0.05
+
+
+def test_shipped_model_keras_and_tflite_agree_on_unseen_people():
+    # People the shipped model never saw (other seed than pretraining's).
+    held_out = synthetic_examples(8, 1, seed=777).take(np.arange(2000))
+    manifest = verify(SHIPPED_DIR, SPEC_VERSION)
+    model = keras.models.load_model(SHIPPED_DIR / KERAS_NAME, compile=False)
+    keras_out = model.predict(held_out.inputs, verbose=0, batch_size=256)
+    lite_out = tflite_outputs(SHIPPED_DIR / TFLITE_NAME, held_out.inputs, manifest.io)
+    report = parity(keras_out, lite_out)
+    assert report["top1_agreement"] >= TOP1_MIN, report  # strict, no tie allowance
+    assert report["next_category_mean_abs_diff"] <= 0.005, report
+    assert report["accept_max_abs_diff"] <= ACCEPT_ATOL, report
+    assert PARITY_TOLERANCE["top1_agreement_min"] == TOP1_MIN
+
+
+def test_pretrain_writes_a_verified_model_dir_with_its_measurements(tmp_path, capsys):
+    out = tmp_path / "model"
+    assert (
+        train_main(
+            [
+                "pretrain",
+                "--out",
+                str(out),
+                "--personas",
+                "6",
+                "--weeks",
+                "1",
+                "--epochs",
+                "2",
+                "--seed",
+                "4",
+            ]
+        )
+        == 0
+    )
+    manifest = verify(out, SPEC_VERSION)
+    assert manifest.parent_version is None
+    # A 2-epoch model has many near-ties; the gate counts those (see training.export.parity).
+    assert manifest.metrics["parity"]["top1_agreement_tie_aware"] >= TOP1_MIN
+    assert manifest.metrics["parity"]["top1_agreement"] >= 0.95
+    assert set(manifest.metrics["variants"]) == {"int8", "dynamic"}
+    assert manifest.compression["variant"] in {"int8", "dynamic"}
+    assert (out / "MODEL_CARD.md").read_text().startswith("# Model card")
+    config = json.loads((out / "config.json").read_text())
+    assert config["seq_len"] == manifest.vocab["seq_len"]
+    assert "Keras/TFLite top-1 agreement" in capsys.readouterr().out

@@ -1,0 +1,302 @@
+"""`sculptor-train`: offline pretraining, fine-tuning from the user's store, and export.
+
+Runs Keras 3 on TensorFlow (CPU here) or on JAX where KERAS_BACKEND=jax is set (a GPU
+machine); conversion to TFLite always needs TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DEFAULT_OUT = Path("runs/pretrained")
+PROBE_PERSONAS, PROBE_SEED, PROBE_SIZE = 14, 12345, 4000
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _fit(model, train, held_out, *, epochs: int, batch_size: int, log_dir: Path | None) -> dict:
+    keras = _keras()
+    callbacks = [
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    ]
+    if log_dir is not None and keras.backend.backend() == "tensorflow":
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
+    history = model.fit(
+        train.inputs,
+        train.targets,
+        sample_weight=train.weights,
+        validation_data=(held_out.inputs, held_out.targets, held_out.weights),
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=2,
+        callbacks=callbacks,
+    )
+    return {k: [round(float(x), 4) for x in v] for k, v in history.history.items()}
+
+
+def synthetic_examples(personas: int, weeks: int, seed: int, per_hour: float = 4.0):
+    """Return examples from the synthetic corpus, break acceptance labelled by each persona."""
+    import numpy as np
+
+    from training import synthetic
+    from training.dataset import Examples, examples_from_spans
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for persona, spans in synthetic.corpus(personas, weeks, seed):
+
+        def label(persona=persona, **kw):
+            return synthetic.break_acceptance_probability(persona, **kw)
+
+        parts.append(examples_from_spans(spans, rng, per_hour=per_hour, acceptance=label))
+    return Examples.concat(parts)
+
+
+def _representative(examples, count: int, rng):
+    index = rng.choice(len(examples), size=min(count, len(examples)), replace=False)
+    return examples.take(index).inputs
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from edge_model.keras_model import ModelConfig, build_model, compile_model
+    from training.export import write_model_dir
+
+    _keras().utils.set_random_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    started = time.perf_counter()
+    examples = synthetic_examples(args.personas, args.weeks, args.seed, args.moments_per_hour)
+    train, held_out = examples.split(0.9, rng)
+    print(
+        f"corpus: {args.personas} synthetic people x {args.weeks} weeks -> {len(examples)} "
+        f"examples in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
+    config = ModelConfig()
+    model = compile_model(build_model(config), args.learning_rate)
+    history = _fit(
+        model,
+        train,
+        held_out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        log_dir=Path(args.out) / "logs" if args.tensorboard else None,
+    )
+    out = Path(args.out)
+    if out.exists():
+        shutil.rmtree(out)
+    manifest = write_model_dir(
+        model,
+        config,
+        out,
+        representative=_representative(train, 300, rng),
+        held_out_inputs=held_out.inputs,
+        held_out_targets=held_out.targets,
+        parent_version=None,
+        training={
+            "data": f"synthetic routine generator: {args.personas} people x {args.weeks} "
+            f"weeks, seed {args.seed}",
+            "examples": len(examples),
+            "epochs_run": len(history.get("loss", [])),
+            "history": history,
+            "seed": args.seed,
+            "backend": _keras().backend.backend(),
+        },
+    )
+    _print_summary(manifest, out)
+    return 0
+
+
+def _print_summary(manifest, out: Path) -> None:
+    m = manifest.metrics
+    print(
+        f"model {manifest.version} -> {out}: {manifest.size_bytes:,} bytes "
+        f"({manifest.compression['variant']}); next-category top-1 "
+        f"{m['tflite']['next_category_top1']:.3f}; Keras/TFLite top-1 agreement "
+        f"{m['parity']['top1_agreement']:.4f} ({m['parity']['top1_agreement_tie_aware']:.4f} "
+        "tie-aware)"
+    )
+    for name, report in m["variants"].items():
+        print(
+            f"  {name:>8}: {report['size_bytes']:>8,} bytes, top-1 agreement "
+            f"{report['parity']['top1_agreement']:.4f} strict, "
+            f"{report['parity']['top1_agreement_tie_aware']:.4f} tie-aware, accept max |Δ| "
+            f"{report['parity']['accept_max_abs_diff']:.3f}"
+        )
+
+
+def cmd_finetune(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from desktop.config import data_dir
+    from desktop.store import DB_NAME, Store
+    from edge_model.keras_model import ModelConfig, compile_model
+    from edge_model.manifest import KERAS_NAME
+    from edge_model.registry import Registry
+    from training.dataset import Examples, examples_from_feedback, examples_from_spans
+    from training.export import write_model_dir
+
+    keras = _keras()
+    keras.utils.set_random_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    directory = data_dir(args.data_dir)
+    db_path = directory / DB_NAME
+    if not db_path.is_file():
+        print(f"sculptor-train: no store at {db_path}", file=sys.stderr)
+        return 2
+    store = Store(db_path)
+    spans = store.all_events()
+    records = store.suggestions()
+    store.close()
+    registry = Registry(directory / "models")
+    base = Path(args.base) if args.base else None
+    if base is None:
+        best = registry.best()
+        if best is None:
+            print("sculptor-train: no base model to fine-tune from", file=sys.stderr)
+            return 2
+        base, parent = best.path, best.manifest.version
+    else:
+        parent = json.loads((base / "manifest.json").read_text())["version"]
+    config = ModelConfig.from_dict(json.loads((base / "config.json").read_text()))
+    model = keras.models.load_model(base / KERAS_NAME, compile=False)
+    compile_model(model, args.learning_rate)
+    activity = examples_from_spans(spans, rng, per_hour=args.moments_per_hour)
+    feedback = examples_from_feedback(records, spans)
+    examples = Examples.concat([activity, feedback])
+    if len(examples) < 20:
+        print(
+            f"sculptor-train: only {len(examples)} examples in the store; need at least 20",
+            file=sys.stderr,
+        )
+        return 2
+    train, held_out = examples.split(0.85, rng)
+    # Parity is checked on the user's moments plus a fixed synthetic probe set: a few hundred
+    # moments alone would make a 99% agreement gate a coin toss.
+    probe = synthetic_examples(PROBE_PERSONAS, 1, PROBE_SEED)
+    probe = probe.take(np.arange(min(PROBE_SIZE, len(probe))))
+    # Logged suggestions are few and precious: all of them train, and they are also checked.
+    train = Examples.concat([train, feedback])
+    print(
+        f"store: {len(spans)} spans, {len(feedback)} answered suggestions -> {len(examples)} "
+        f"examples",
+        flush=True,
+    )
+    history = _fit(
+        model, train, held_out, epochs=args.epochs, batch_size=args.batch_size, log_dir=None
+    )
+    with tempfile.TemporaryDirectory(prefix="ts-finetune-") as tmp:
+        manifest = write_model_dir(
+            model,
+            config,
+            Path(tmp),
+            representative=_representative(train, 200, rng),
+            held_out_inputs=held_out.inputs,
+            held_out_targets=held_out.targets,
+            parent_version=parent,
+            parity_inputs=Examples.concat([examples, probe]).inputs,
+            training={
+                "data": f"user store {db_path}: {len(spans)} spans, {len(feedback)} "
+                "answered suggestions (inverse-propensity weighted, cap 10)",
+                "examples": len(examples),
+                "history": history,
+                "seed": args.seed,
+                "backend": keras.backend.backend(),
+            },
+        )
+        installed = registry.install(Path(tmp))
+    _print_summary(manifest, installed)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop.config import data_dir
+    from edge_model.manifest import ModelRefused
+    from edge_model.registry import SHIPPED_DIR, Registry
+
+    source = Path(args.model)
+    try:
+        if args.shipped:
+            from edge_model.features import SPEC_VERSION
+            from edge_model.manifest import verify
+
+            verify(source, SPEC_VERSION)
+            if SHIPPED_DIR.exists():
+                shutil.rmtree(SHIPPED_DIR)
+            SHIPPED_DIR.mkdir(parents=True)
+            for name in (
+                "manifest.json",
+                "model.tflite",
+                "model.keras",
+                "config.json",
+                "MODEL_CARD.md",
+            ):
+                shutil.copy2(source / name, SHIPPED_DIR / name)
+            print(f"shipped model replaced by {source}")
+            return 0
+        target = Registry(data_dir(args.data_dir) / "models").install(source)
+    except (ModelRefused, FileExistsError) as exc:
+        print(f"sculptor-train: {exc}", file=sys.stderr)
+        return 2
+    print(f"installed {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sculptor-train", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    pre = sub.add_parser("pretrain", help="train a model from scratch on the synthetic corpus")
+    pre.add_argument("--out", default=str(DEFAULT_OUT), help="model directory to write")
+    pre.add_argument("--personas", type=int, default=40)
+    pre.add_argument("--weeks", type=int, default=2)
+    pre.add_argument("--epochs", type=int, default=8)
+    pre.add_argument("--batch-size", type=int, default=256)
+    pre.add_argument("--learning-rate", type=float, default=2e-3)
+    pre.add_argument("--moments-per-hour", type=float, default=4.0)
+    pre.add_argument("--seed", type=int, default=0)
+    pre.add_argument("--tensorboard", action="store_true", help="log to OUT/logs")
+    pre.set_defaults(func=cmd_pretrain)
+
+    fine = sub.add_parser("finetune", help="fine-tune on the user's store into a new version")
+    fine.add_argument("--data-dir", help="the app's data dir (default: as the app)")
+    fine.add_argument("--base", help="model directory to start from (default: the app's current)")
+    fine.add_argument("--epochs", type=int, default=3)
+    fine.add_argument("--batch-size", type=int, default=64)
+    fine.add_argument("--learning-rate", type=float, default=5e-4)
+    fine.add_argument("--moments-per-hour", type=float, default=20.0)
+    fine.add_argument("--seed", type=int, default=0)
+    fine.set_defaults(func=cmd_finetune)
+
+    export = sub.add_parser("export", help="install a model directory into the registry")
+    export.add_argument("--model", default=str(DEFAULT_OUT))
+    export.add_argument("--data-dir", help="registry of this data dir (default: as the app)")
+    export.add_argument(
+        "--shipped", action="store_true", help="replace the model that ships with the app instead"
+    )
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""Training examples: moments sampled from span timelines, featurized by the one featurizer.
+
+Labels per moment: the category of the next activity, whether the current one ends within
+`SWITCH_HORIZON_S`, and, where known, whether a suggestion of each kind would be accepted
+(-1 = unknown; the loss masks it). Logged suggestions from the store add acceptance labels
+weighted by inverse propensity, so learning from the policy's own choices stays unbiased.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from edge_model import features
+from edge_model.categories import CATEGORIES, CATEGORY_INDEX, WORK_CATEGORIES
+
+AWAY_ID = CATEGORY_INDEX["away"]
+MAX_IPW = 10.0
+
+
+@dataclass
+class Examples:
+    """Model inputs, per-head targets and per-example weights."""
+
+    inputs: dict[str, np.ndarray]
+    targets: dict[str, np.ndarray]
+    weights: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.weights.shape[0])
+
+    @classmethod
+    def empty(cls) -> Examples:
+        return cls(features.empty_batch(0), _empty_targets(0), np.zeros(0, np.float32))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Examples]) -> Examples:
+        parts = [p for p in parts if len(p)] or [cls.empty()]
+        return cls(
+            {k: np.concatenate([p.inputs[k] for p in parts]) for k in parts[0].inputs},
+            {k: np.concatenate([p.targets[k] for p in parts]) for k in parts[0].targets},
+            np.concatenate([p.weights for p in parts]),
+        )
+
+    def take(self, index: np.ndarray) -> Examples:
+        return Examples(
+            {k: v[index] for k, v in self.inputs.items()},
+            {k: v[index] for k, v in self.targets.items()},
+            self.weights[index],
+        )
+
+    def split(self, fraction: float, rng: np.random.Generator) -> tuple[Examples, Examples]:
+        """Return (train, held-out) after a seeded shuffle."""
+        order = rng.permutation(len(self))
+        cut = int(round(len(self) * fraction))
+        return self.take(order[:cut]), self.take(order[cut:])
+
+
+def _empty_targets(size: int) -> dict[str, np.ndarray]:
+    return {
+        "next_category": np.zeros((size,), np.int32),
+        "switch_soon": np.zeros((size, 1), np.float32),
+        "accept": np.full((size, len(features.SUGGESTION_KINDS)), -1.0, np.float32),
+    }
+
+
+AcceptanceLabel = Callable[..., float]
+
+
+def _moment_times(
+    timeline: features.Timeline, rng: np.random.Generator, per_hour: float
+) -> list[tuple[int, float]]:
+    """Return (span index, time) pairs: time-uniform moments plus moments just after switches."""
+    n = len(timeline)
+    if n < 2:
+        return []
+    durations = np.maximum(timeline.end[: n - 1] - timeline.start[: n - 1], 0.0)
+    total_h = durations.sum() / 3600.0
+    picks: list[tuple[int, float]] = []
+    count = int(total_h * per_hour)
+    if count and durations.sum() > 0:
+        spans = rng.choice(n - 1, size=count, p=durations / durations.sum())
+        for i in spans:
+            picks.append((int(i), float(timeline.start[i] + rng.random() * durations[i])))
+    switch_count = min(n - 1, count)
+    for i in rng.choice(n - 1, size=switch_count, replace=False):
+        picks.append((int(i), float(timeline.start[i] + min(5.0, durations[i] / 2))))
+    return picks
+
+
+def examples_from_spans(
+    spans: Iterable[Any],
+    rng: np.random.Generator,
+    *,
+    per_hour: float = 4.0,
+    acceptance: AcceptanceLabel | None = None,
+    utc_offset_s: float = 0.0,
+) -> Examples:
+    """Return examples for moments of one person's timeline.
+
+    `acceptance(minutes_active=, hour=, weekday=, in_flow=, minutes_since_last_suggestion=,
+    in_meeting=)` labels the break head (a simulated person's probability); None leaves it unknown.
+    """
+    spans = list(spans)
+    timeline = features.Timeline.from_spans(spans)
+    meetings = np.array(
+        sorted((s.start, s.start + s.duration) for s in spans if s.source == "calendar")
+    ).reshape(-1, 2)
+    moments = _moment_times(timeline, rng, per_hour)
+    if not moments:
+        return Examples.empty()
+    contexts = []
+    targets = _empty_targets(len(moments))
+    for row, (i, t) in enumerate(moments):
+        gap = timeline.start[i + 1] - timeline.end[i]
+        targets["next_category"][row] = (
+            AWAY_ID if gap >= features.BREAK_MINUTES * 60 else (timeline.category[i + 1])
+        )
+        targets["switch_soon"][row, 0] = float(timeline.end[i] - t <= features.SWITCH_HORIZON_S)
+        in_meeting = bool(((meetings[:, 0] <= t) & (meetings[:, 1] > t)).any())
+        since_suggestion = float(rng.choice([24 * 60.0, rng.uniform(5.0, 300.0)]))
+        idle = float(t - timeline.start[i]) if timeline.away[i] else 0.0
+        context = features.Context(
+            now=t,
+            utc_offset_s=utc_offset_s,
+            idle_seconds=idle,
+            in_meeting=in_meeting,
+            minutes_since_suggestion=since_suggestion,
+        )
+        contexts.append(context)
+        if acceptance is not None and not timeline.away[i]:
+            local = t + utc_offset_s
+            hour = (local % 86400.0) / 3600.0
+            weekday = int(((local // 86400.0) + 3) % 7)
+            category = CATEGORIES[int(timeline.category[i])]
+            targets["accept"][row, 0] = acceptance(
+                minutes_active=features.minutes_active_without_break(timeline, t, i + 1),
+                hour=hour,
+                weekday=weekday,
+                in_flow=category in WORK_CATEGORIES and t - timeline.start[i] >= 600.0,
+                minutes_since_last_suggestion=since_suggestion,
+                in_meeting=in_meeting,
+            )
+    inputs = features.featurize_many(timeline, contexts)
+    return Examples(inputs, targets, np.ones(len(moments), np.float32))
+
+
+OUTCOME_LABEL = {"accepted": 1.0, "dismissed": 0.0, "ignored": 0.0, "snoozed": 0.0}
+
+
+def examples_from_feedback(records: Iterable[Any], spans: Sequence[Any]) -> Examples:
+    """Return examples from logged suggestions with outcomes, weighted by 1 / propensity."""
+    records = [r for r in records if r.outcome in OUTCOME_LABEL and r.features]
+    if not records:
+        return Examples.empty()
+    timeline = features.Timeline.from_spans(spans)
+    batch = features.empty_batch(len(records))
+    targets = _empty_targets(len(records))
+    weights = np.ones(len(records), np.float32)
+    for row, record in enumerate(records):
+        logged = features.features_from_json(record.features)
+        for name in features.INPUT_NAMES:
+            batch[name][row] = logged[name][0]
+        kind = features.SUGGESTION_KINDS.index(record.kind)
+        targets["accept"][row, kind] = OUTCOME_LABEL[record.outcome]
+        i = timeline.index_at(record.created_at) - 1
+        if 0 <= i < len(timeline) - 1:
+            targets["next_category"][row] = timeline.category[i + 1]
+            targets["switch_soon"][row, 0] = float(
+                timeline.end[i] - record.created_at <= features.SWITCH_HORIZON_S
+            )
+        weights[row] = min(1.0 / max(record.propensity, 1e-3), MAX_IPW)
+    return Examples(batch, targets, weights)
