@@ -18,6 +18,7 @@ from edge_model import features
 from edge_model.categories import CATEGORIES
 
 HISTORY_S = 16 * 3600.0  # enough history to find the last break and fill the sequence
+MIN_SHOW_PROBABILITY = 0.05
 BREAK_TEXT = "Time for a short break: stand up, stretch and rest your eyes for five minutes."
 
 
@@ -130,6 +131,10 @@ class SuggestionEngine:
         timed = score * (0.75 + 0.25 * prediction.switch_soon)
         logit = (timed - self.config.break_threshold) / self.config.exploration_temperature
         propensity = 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+        if propensity < MIN_SHOW_PROBABILITY:
+            # Evaluated every minute, even a 1% chance adds up to a stray suggestion a day:
+            # below the floor the policy never shows (and logs that it could not have).
+            propensity = 0.0
         decision.propensity = propensity
         if self.rng.random() >= propensity:
             decision.reason = f"held (score {score:.2f}, show probability {propensity:.2f})"

@@ -142,3 +142,11 @@ def test_min_gap_and_daily_cap(setup):
             propensity=1.0,
         )
     assert "daily cap" in engine.consider(clock.now() + 3 * 3600).reason
+
+
+def test_a_low_score_is_never_shown_however_often_it_is_asked(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 25)  # past the 20 min gate, but an early, unwelcome moment
+    decisions = [engine.consider(end) for _ in range(300)]
+    assert decisions[0].score < 0.25
+    assert all(d.propensity == 0.0 and not d.shown for d in decisions)
