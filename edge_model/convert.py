@@ -29,7 +29,24 @@ def convert(
     with tempfile.TemporaryDirectory(prefix="ts-export-") as saved:
         model.export(saved, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved)
-        return _configure(converter, representative, variant).convert()
+        return strip_names(_configure(converter, representative, variant).convert())
+
+
+def strip_names(flatbuffer: bytes) -> bytes:
+    """Return the model without the names of its intermediate tensors.
+
+    The unrolled encoder has hundreds of tensors whose names (TensorFlow op paths) made up
+    ~20% of the file; the runtime addresses only inputs and outputs by name, which stay.
+    """
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
+    for subgraph in model.subgraphs:
+        keep = set(subgraph.inputs) | set(subgraph.outputs)
+        for index, tensor in enumerate(subgraph.tensors):
+            if index not in keep:
+                tensor.name = b""
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
 def _configure(converter, representative, variant):

@@ -19,7 +19,11 @@ from edge_model.categories import CATEGORIES
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """Hyperparameters; saved beside the weights so a model can always be rebuilt."""
+    """Hyperparameters; saved beside the weights so a model can always be rebuilt.
+
+    The heads compute in float32 even under a mixed-precision policy (GPU training), so their
+    softmax/sigmoid stay stable.
+    """
 
     seq_len: int = features.SEQ_LEN
     app_buckets: int = features.APP_BUCKETS
@@ -87,13 +91,15 @@ def build_model(
     joined = layers.Concatenate(name="joined")([sequence, present])
     joined = layers.Dropout(config.dropout, name="dropout")(joined)
     state = layers.Dense(config.state_dim, activation="tanh", name="state")(joined)
-    next_category = layers.Dense(config.categories, activation="softmax", name="next_category")(
-        state
-    )
-    switch_soon = layers.Dense(1, activation="sigmoid", name="switch_soon")(state)
+    next_category = layers.Dense(
+        config.categories, activation="softmax", name="next_category", dtype="float32"
+    )(state)
+    switch_soon = layers.Dense(1, activation="sigmoid", name="switch_soon", dtype="float32")(state)
     accept_in = layers.Concatenate(name="accept_in")([state, context])
     accept_hidden = layers.Dense(16, activation="relu", name="accept_hidden")(accept_in)
-    accept = layers.Dense(config.kinds, activation="sigmoid", name="accept")(accept_hidden)
+    accept = layers.Dense(config.kinds, activation="sigmoid", name="accept", dtype="float32")(
+        accept_hidden
+    )
     return keras.Model(
         inputs={
             "category_ids": category_ids,

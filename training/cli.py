@@ -20,6 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DEFAULT_OUT = Path("runs/pretrained")
 PROBE_PERSONAS, PROBE_SEED, PROBE_SIZE = 14, 12345, 4000
+EVAL_PERSONAS, EVAL_SEED = 10, 2024
 
 
 def _keras():
@@ -28,11 +29,39 @@ def _keras():
     return keras
 
 
-def _fit(model, train, held_out, *, epochs: int, batch_size: int, log_dir: Path | None) -> dict:
+def _seed_everything(seed: int) -> None:
+    """Seed Python, numpy and the backend; make TensorFlow's kernels deterministic too."""
     keras = _keras()
-    callbacks = [
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
-    ]
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def _fit(
+    model,
+    train,
+    held_out,
+    *,
+    epochs: int,
+    batch_size: int,
+    log_dir: Path | None,
+    prune: float = 0.0,
+) -> dict:
+    keras = _keras()
+    callbacks: list = []
+    if prune > 0:
+        from edge_model.compress import MagnitudePruning
+
+        steps = epochs * -(-len(train) // batch_size)
+        # Ramp sparsity over the first 60% of training, then let the survivors recover.
+        callbacks.append(MagnitudePruning(prune, begin_step=0, end_step=int(0.6 * steps)))
+    else:
+        # Early stopping would cut a pruning schedule short; without pruning it saves time.
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+        )
     if log_dir is not None and keras.backend.backend() == "tensorflow":
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
     history = model.fit(
@@ -46,6 +75,59 @@ def _fit(model, train, held_out, *, epochs: int, batch_size: int, log_dir: Path 
         callbacks=callbacks,
     )
     return {k: [round(float(x), 4) for x in v] for k, v in history.history.items()}
+
+
+def configure_device(mixed_precision: bool = False) -> str:
+    """Use the accelerator when there is one (all its GPUs); return what was chosen.
+
+    TensorFlow: MirroredStrategy over several GPUs; JAX (the lent GPU machine has no
+    TensorFlow): data parallel over several GPUs. Mixed precision (mixed_float16 on TensorFlow,
+    mixed_bfloat16 on JAX) only when asked: on an H100 it made this small model 1.4-2x SLOWER
+    per epoch than float32 (README, "Training on a GPU").
+    """
+    keras = _keras()
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        if gpus:
+            if mixed_precision:
+                keras.mixed_precision.set_global_policy("mixed_bfloat16")
+            if len(gpus) > 1:
+                keras.distribution.set_distribution(keras.distribution.DataParallel(devices=gpus))
+            policy = keras.mixed_precision.global_policy().name
+            return f"jax on {len(gpus)} GPU(s) ({gpus[0].device_kind}), {policy}"
+        return "jax on CPU, float32"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            if mixed_precision:
+                keras.mixed_precision.set_global_policy("mixed_float16")
+            policy = keras.mixed_precision.global_policy().name
+            return f"tensorflow on {len(gpus)} GPU(s), {policy}"
+        return "tensorflow on CPU, float32"
+    return f"{backend}, float32"
+
+
+def _strategy_scope():
+    """Return tf.distribute's MirroredStrategy scope on several GPUs, else a no-op context."""
+    import contextlib
+
+    if _keras().backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if len(tf.config.list_physical_devices("GPU")) > 1:
+            return tf.distribute.MirroredStrategy().scope()
+    return contextlib.nullcontext()
+
+
+def _can_convert() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tensorflow") is not None
 
 
 def synthetic_examples(personas: int, weeks: int, seed: int, per_hour: float = 4.0):
@@ -75,20 +157,22 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     import numpy as np
 
     from edge_model.keras_model import ModelConfig, build_model, compile_model
-    from training.export import write_model_dir
 
-    _keras().utils.set_random_seed(args.seed)
+    _seed_everything(args.seed)
+    device = configure_device(mixed_precision=args.precision == "mixed")
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     examples = synthetic_examples(args.personas, args.weeks, args.seed, args.moments_per_hour)
     train, held_out = examples.split(0.9, rng)
     print(
         f"corpus: {args.personas} synthetic people x {args.weeks} weeks -> {len(examples)} "
-        f"examples in {time.perf_counter() - started:.1f}s",
+        f"examples in {time.perf_counter() - started:.1f}s; training on {device}",
         flush=True,
     )
     config = ModelConfig()
-    model = compile_model(build_model(config), args.learning_rate)
+    with _strategy_scope():
+        model = compile_model(build_model(config), args.learning_rate)
+    started = time.perf_counter()
     history = _fit(
         model,
         train,
@@ -96,10 +180,51 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         batch_size=args.batch_size,
         log_dir=Path(args.out) / "logs" if args.tensorboard else None,
+        prune=args.prune,
+    )
+    fit_s = time.perf_counter() - started
+    epochs_run = len(history.get("loss", []))
+    print(
+        f"fit: {epochs_run} epochs in {fit_s:.1f}s ({fit_s / max(epochs_run, 1):.2f}s/epoch, "
+        f"{len(train) * epochs_run / fit_s:,.0f} examples/s) on {device}",
+        flush=True,
     )
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
+    training = {
+        "data": f"synthetic routine generator: {args.personas} people x {args.weeks} "
+        f"weeks, seed {args.seed}",
+        "examples": len(examples),
+        "epochs_run": epochs_run,
+        "history": history,
+        "seed": args.seed,
+        "backend": _keras().backend.backend(),
+        "device": device,
+        "fit_seconds": round(fit_s, 2),
+        "prune": args.prune,
+        "personas": args.personas,
+        "weeks": args.weeks,
+        "moments_per_hour": args.moments_per_hour,
+    }
+    if not _can_convert():
+        # The GPU machine has no TensorFlow: keep the weights; convert where TensorFlow is.
+        out.mkdir(parents=True)
+        model.save(out / "model.keras")
+        (out / "config.json").write_text(config.to_json() + "\n")
+        (out / "training.json").write_text(json.dumps(training, indent=2) + "\n")
+        print(
+            f"TensorFlow is not installed here: saved the Keras model to {out}; run "
+            f"`sculptor-train convert --model {out}` where it is."
+        )
+        return 0
+    _write(model, config, out, train, held_out, rng, training)
+    return 0
+
+
+def _write(model, config, out: Path, train, held_out, rng, training: dict) -> None:
+    from training.export import write_model_dir
+
     manifest = write_model_dir(
         model,
         config,
@@ -108,17 +233,31 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         held_out_inputs=held_out.inputs,
         held_out_targets=held_out.targets,
         parent_version=None,
-        training={
-            "data": f"synthetic routine generator: {args.personas} people x {args.weeks} "
-            f"weeks, seed {args.seed}",
-            "examples": len(examples),
-            "epochs_run": len(history.get("loss", [])),
-            "history": history,
-            "seed": args.seed,
-            "backend": _keras().backend.backend(),
-        },
+        training=training,
     )
     _print_summary(manifest, out)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    """Convert a Keras-only model directory (e.g. trained on the GPU machine) into a full one."""
+    import numpy as np
+
+    from edge_model.keras_model import ModelConfig, build_model
+
+    source = Path(args.model)
+    training = json.loads((source / "training.json").read_text())
+    saved_config = ModelConfig.from_dict(json.loads((source / "config.json").read_text()))
+    trained = _keras().models.load_model(source / "model.keras", compile=False)
+    # Rebuild under this machine's float32 policy (the GPU run may have used mixed precision).
+    model = build_model(saved_config)
+    model.set_weights(trained.get_weights())
+    rng = np.random.default_rng(training["seed"])
+    examples = synthetic_examples(
+        training["personas"], training["weeks"], training["seed"], training["moments_per_hour"]
+    )
+    train, held_out = examples.split(0.9, rng)
+    out = Path(args.out) if args.out else source
+    _write(model, saved_config, out, train, held_out, rng, training)
     return 0
 
 
@@ -152,7 +291,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from training.export import write_model_dir
 
     keras = _keras()
-    keras.utils.set_random_seed(args.seed)
+    _seed_everything(args.seed)
     rng = np.random.default_rng(args.seed)
     directory = data_dir(args.data_dir)
     db_path = directory / DB_NAME
@@ -198,7 +337,13 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         flush=True,
     )
     history = _fit(
-        model, train, held_out, epochs=args.epochs, batch_size=args.batch_size, log_dir=None
+        model,
+        train,
+        held_out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        log_dir=None,
+        prune=args.prune,
     )
     with tempfile.TemporaryDirectory(prefix="ts-finetune-") as tmp:
         manifest = write_model_dir(
@@ -221,6 +366,37 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         )
         installed = registry.install(Path(tmp))
     _print_summary(manifest, installed)
+    return 0
+
+
+def evaluation_set(seed: int = EVAL_SEED):
+    """Return the fixed evaluation examples: held-out synthetic people (seeded)."""
+    return synthetic_examples(EVAL_PERSONAS, 1, seed)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from edge_model.registry import SHIPPED_DIR
+    from training.bench import run_bench, table
+
+    model_dir = Path(args.model) if args.model else SHIPPED_DIR
+    examples = evaluation_set()
+    rng = np.random.default_rng(0)
+    sample = examples.take(
+        rng.choice(len(examples), min(args.examples, len(examples)), replace=False)
+    )
+    representative = _representative(examples, 300, rng)
+    result = run_bench(
+        model_dir, sample.inputs, sample.targets["next_category"], representative, runs=args.runs
+    )
+    result["evaluation_set"] = (
+        f"{len(sample)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
+    )
+    print(table(result))
+    print(result["evaluation_set"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
@@ -271,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--moments-per-hour", type=float, default=4.0)
     pre.add_argument("--seed", type=int, default=0)
     pre.add_argument("--tensorboard", action="store_true", help="log to OUT/logs")
+    pre.add_argument(
+        "--precision",
+        choices=["auto", "float32"],
+        default="auto",
+        help="auto: mixed precision on a GPU, float32 on CPU",
+    )
+    pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
     pre.set_defaults(func=cmd_pretrain)
 
     fine = sub.add_parser("finetune", help="fine-tune on the user's store into a new version")
@@ -281,7 +464,20 @@ def build_parser() -> argparse.ArgumentParser:
     fine.add_argument("--learning-rate", type=float, default=5e-4)
     fine.add_argument("--moments-per-hour", type=float, default=20.0)
     fine.add_argument("--seed", type=int, default=0)
+    fine.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
     fine.set_defaults(func=cmd_finetune)
+
+    conv = sub.add_parser("convert", help="convert a Keras-only model dir (from a GPU run)")
+    conv.add_argument("--model", required=True)
+    conv.add_argument("--out", help="write here instead of in place")
+    conv.set_defaults(func=cmd_convert)
+
+    bench = sub.add_parser("bench", help="measure every variant of a model in one run")
+    bench.add_argument("--model", help="model directory (default: the shipped model)")
+    bench.add_argument("--json", help="write the figures here")
+    bench.add_argument("--examples", type=int, default=3000, help="evaluation moments")
+    bench.add_argument("--runs", type=int, default=2000, help="timed invokes per variant")
+    bench.set_defaults(func=cmd_bench)
 
     export = sub.add_parser("export", help="install a model directory into the registry")
     export.add_argument("--model", default=str(DEFAULT_OUT))

@@ -70,3 +70,35 @@ def test_pretrain_writes_a_verified_model_dir_with_its_measurements(tmp_path, ca
     config = json.loads((out / "config.json").read_text())
     assert config["seq_len"] == manifest.vocab["seq_len"]
     assert "Keras/TFLite top-1 agreement" in capsys.readouterr().out
+
+
+def test_a_keras_only_run_converts_later(tmp_path, monkeypatch, capsys):
+    # What happens on the GPU machine (no TensorFlow there): weights only, converted here.
+    import training.cli
+
+    monkeypatch.setattr(training.cli, "_can_convert", lambda: False)
+    out = tmp_path / "gpu-run"
+    assert (
+        train_main(
+            [
+                "pretrain",
+                "--out",
+                str(out),
+                "--personas",
+                "4",
+                "--weeks",
+                "1",
+                "--epochs",
+                "1",
+                "--seed",
+                "5",
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "model.keras", "training.json"]
+    assert "TensorFlow is not installed here" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert train_main(["convert", "--model", str(out)]) == 0
+    manifest = verify(out, SPEC_VERSION)
+    assert manifest.training["seed"] == 5 and manifest.metrics["held_out_examples"] > 0

@@ -1,0 +1,159 @@
+"""`sculptor-train bench`: every variant of one model measured in one run, on one evaluation set.
+
+Size, sparsity, next-category top-1 and MRR, agreement with the float model, and latency of
+one call (Keras `predict` on one sample; one TFLite `invoke` on one thread), after warm-up.
+"""
+
+from __future__ import annotations
+
+import gzip
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_model import convert, features
+from edge_model.keras_model import ModelConfig, export_copy
+from edge_model.manifest import KERAS_NAME
+
+
+def ranking(probs: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Return top-1 accuracy and mean reciprocal rank of the true label."""
+    true_p = probs[np.arange(len(labels)), labels][:, None]
+    ranks = (probs > true_p).sum(-1) + 1
+    return {"top1": float((ranks == 1).mean()), "mrr": float((1.0 / ranks).mean())}
+
+
+def _percentiles(samples_us: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples_us)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return statistics.median(ordered) / 1000.0, p99 / 1000.0
+
+
+class _Lite:
+    """One interpreter, one thread, inputs set by name: how the app runs a model."""
+
+    def __init__(self, flatbuffer: bytes, io: dict) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.interpreter = Interpreter(model_content=flatbuffer, num_threads=1)
+        self.interpreter.allocate_tensors()
+        index = {d["name"]: d["index"] for d in self.interpreter.get_input_details()}
+        index |= {d["name"]: d["index"] for d in self.interpreter.get_output_details()}
+        self.inputs = {n: index[io["inputs"][n]] for n in features.INPUT_NAMES}
+        self.output = index[io["outputs"]["next_category"]]
+
+    def set(self, batch: dict[str, np.ndarray], row: int) -> None:
+        for name, index in self.inputs.items():
+            self.interpreter.set_tensor(index, batch[name][row : row + 1])
+
+    def probabilities(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        rows = []
+        for row in range(batch["context"].shape[0]):
+            self.set(batch, row)
+            self.interpreter.invoke()
+            rows.append(self.interpreter.get_tensor(self.output)[0].copy())
+        return np.stack(rows)
+
+    def latency(self, batch: dict[str, np.ndarray], runs: int) -> tuple[float, float]:
+        self.set(batch, 0)
+        for _ in range(50):
+            self.interpreter.invoke()
+        samples = []
+        for i in range(runs):
+            self.set(batch, i % batch["context"].shape[0])
+            start = time.perf_counter_ns()
+            self.interpreter.invoke()
+            samples.append((time.perf_counter_ns() - start) / 1000.0)
+        return _percentiles(samples)
+
+
+def run_bench(
+    model_dir: Path,
+    inputs: dict[str, np.ndarray],
+    labels: np.ndarray,
+    representative: dict[str, np.ndarray],
+    runs: int = 2000,
+    keras_runs: int = 100,
+) -> dict[str, Any]:
+    """Return the contract JSON: {"variants": {name: {size_bytes, sparsity, top1, ...}}}."""
+    import keras
+
+    from edge_model.compress import prunable_weights, sparsity
+
+    model = keras.models.load_model(Path(model_dir) / KERAS_NAME, compile=False)
+    config = ModelConfig.from_dict(model_config_of(Path(model_dir)))
+    twin = export_copy(model, config)
+    weight_sparsity = sparsity(prunable_weights(model))
+    float_probs = model.predict(inputs, verbose=0, batch_size=256)["next_category"]
+    float_top = np.argmax(float_probs, -1)
+
+    one = {name: inputs[name][:1] for name in features.INPUT_NAMES}
+    for _ in range(10):
+        model.predict(one, verbose=0)
+    samples = []
+    for _ in range(keras_runs):
+        start = time.perf_counter_ns()
+        model.predict(one, verbose=0)
+        samples.append((time.perf_counter_ns() - start) / 1000.0)
+    p50, p99 = _percentiles(samples)
+    keras_file = Path(model_dir) / KERAS_NAME
+    variants: dict[str, dict[str, Any]] = {
+        "keras_float32": {
+            "size_bytes": keras_file.stat().st_size,
+            "sparsity": weight_sparsity,
+            **ranking(float_probs, labels),
+            "agreement_with_float": 1.0,
+            "latency_ms_p50": p50,
+            "latency_ms_p99": p99,
+        }
+    }
+    shapes = {
+        "next_category": (1, config.categories),
+        "switch_soon": (1, 1),
+        "accept": (1, config.kinds),
+        "state": (1, config.state_dim),
+    }
+    for variant in ("float32", "dynamic", "int8"):
+        flatbuffer = convert.convert(twin, representative, variant)
+        lite = _Lite(flatbuffer, convert.io_map(flatbuffer, shapes))
+        probs = lite.probabilities(inputs)
+        p50, p99 = lite.latency(inputs, runs)
+        variants[f"tflite_{variant}"] = {
+            "size_bytes": len(flatbuffer),
+            "gzip_bytes": len(gzip.compress(flatbuffer, 9)),
+            "sparsity": weight_sparsity,
+            **ranking(probs, labels),
+            "agreement_with_float": float((np.argmax(probs, -1) == float_top).mean()),
+            "latency_ms_p50": p50,
+            "latency_ms_p99": p99,
+        }
+    return {
+        "variants": variants,
+        "evaluation_examples": int(labels.shape[0]),
+        "model": str(model_dir),
+    }
+
+
+def model_config_of(model_dir: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads((model_dir / "config.json").read_text())
+
+
+def table(result: dict[str, Any]) -> str:
+    """Return the bench result as a fixed-width table."""
+    head = (
+        f"{'variant':<15}{'size B':>10}{'gzip B':>9}{'sparsity':>9}{'top-1':>7}{'MRR':>7}"
+        f"{'agree':>7}{'p50 ms':>9}{'p99 ms':>9}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, v in result["variants"].items():
+        lines.append(
+            f"{name:<15}{v['size_bytes']:>10,}{v.get('gzip_bytes', 0):>9,}{v['sparsity']:>9.2f}"
+            f"{v['top1']:>7.3f}{v['mrr']:>7.3f}{v['agreement_with_float']:>7.3f}"
+            f"{v['latency_ms_p50']:>9.3f}{v['latency_ms_p99']:>9.3f}"
+        )
+    return "\n".join(lines)
