@@ -3,38 +3,129 @@
 from __future__ import annotations
 
 import signal
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.qt import QtScheduler
 
+from desktop import reports
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.scheduling import add_jobs
 from desktop.service import AppService
+from desktop.settings import Settings
+from desktop.ui import text
+from desktop.ui.dashboard import DashboardWindow
+from desktop.ui.first_run import FirstRunDialog
+from desktop.ui.qt import QWidget
+from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.tray import Bridge, TrayController, ensure_app
 
 
-def status_line(service: AppService) -> str:
+def local_utc_offset(at: float) -> float:
+    """Return the system time zone's UTC offset in seconds at `at` (what the user's clock shows)."""
+    offset = datetime.fromtimestamp(at, UTC).astimezone().utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
+
+
+def status_line(service: AppService, learning: bool = False) -> str:
     """Return the one-line state shown in the tray menu."""
     status = service.status()
-    if status.paused_until is not None and status.paused_until > service.clock.now():
-        until = datetime.fromtimestamp(status.paused_until, UTC).strftime("%H:%M")
-        return f"Paused until {until} UTC"
-    model = status.model_version or "rules only"
-    return f"Collecting · {status.events} spans · model {model}"
+    now = service.clock.now()
+    if status.paused_until is not None and status.paused_until > now:
+        until = text.clock_time(status.paused_until, local_utc_offset(status.paused_until))
+        return text.tr("Paused until {until}").format(until=until)
+    model = status.model_version or text.tr("rules only")
+    state = text.state_label("learning" if learning else "collecting")
+    return text.tr("{state} · {spans} spans · model {model}").format(
+        state=state, spans=status.events, model=model
+    )
+
+
+class Shell:
+    """Owns the windows the tray opens (one of each, re-used) and what they read."""
+
+    def __init__(self, service: AppService, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+        self.windows: dict[str, QWidget] = {}
+
+    def now(self) -> float:
+        return self.service.clock.now()
+
+    def learning(self) -> bool:
+        return self.settings.ui_state().learning_mode
+
+    def state(self) -> str:
+        return reports.app_state(self.now(), self.service.paused_until, self.learning())
+
+    def glance_text(self) -> str:
+        now = self.now()
+        return text.glance_line(reports.glance(self.service.store, now, local_utc_offset(now)))
+
+    def minutes_until_tomorrow(self) -> float:
+        now = self.now()
+        return reports.minutes_until_tomorrow(now, local_utc_offset(now))
+
+    def load_dashboard(self, day: float) -> reports.Dashboard:
+        runtime = self.service.models.current
+        return reports.dashboard(
+            self.service.store,
+            day,
+            now=self.now(),
+            manifest=runtime.manifest if runtime is not None else None,
+            utc_offset_s=local_utc_offset(day),
+        )
+
+    def _raise(self, window: QWidget) -> None:
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def open_dashboard(self) -> DashboardWindow:
+        window = self.windows.get("dashboard")
+        if not isinstance(window, DashboardWindow):
+            window = DashboardWindow(self.load_dashboard, self.now)
+            self.windows["dashboard"] = window
+        window.show_day(self.now())
+        self._raise(window)
+        return window
+
+    def open_settings(self) -> SettingsDialog:
+        window = self.windows.get("settings")
+        if not isinstance(window, SettingsDialog) or not window.isVisible():
+            # Export/delete and applying a saved Config while running are wired by the
+            # service later (issue #7 notes); until then changes apply at the next start.
+            window = SettingsDialog(self.settings, now=time.time)
+            self.windows["settings"] = window
+        self._raise(window)
+        return window
+
+    def open_first_run(self) -> FirstRunDialog:
+        window = FirstRunDialog(self.settings, now=time.time)
+        self.windows["first_run"] = window
+        self._raise(window)
+        return window
 
 
 def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     """Run the tray app until the user quits; return the exit code."""
     app = ensure_app()
     bridge = Bridge()
+    settings = Settings(service.data_dir)
+    shell = Shell(service, settings)
     tray = TrayController(
         react=service.react,
         pause=service.pause,
         resume=service.resume,
-        status_text=lambda: status_line(service),
+        status_text=lambda: status_line(service, shell.learning()),
         expire_after_s=config.expire_after_s,
         quit_app=app.quit,
+        state=shell.state,
+        glance_text=shell.glance_text,
+        minutes_until_tomorrow=shell.minutes_until_tomorrow,
+        open_dashboard=shell.open_dashboard,
+        open_settings=shell.open_settings,
     )
     bridge.suggestion.connect(tray.show_suggestion)
     bridge.error.connect(tray.show_error)
@@ -42,6 +133,8 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     service.on_error = bridge.error.emit
     service.refresh_model()
     tray.refresh_status()
+    if not settings.ui_state().first_run_done:
+        shell.open_first_run()
     scheduler = QtScheduler()
     add_jobs(scheduler, service, config, clock)
     scheduler.start()

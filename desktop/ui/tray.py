@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop.engine import Suggestion
+from desktop.ui import text
 from desktop.ui.qt import (
     QAction,
     QApplication,
@@ -12,6 +13,7 @@ from desktop.ui.qt import (
     QGuiApplication,
     QHBoxLayout,
     QIcon,
+    QKeyEvent,
     QLabel,
     QMenu,
     QObject,
@@ -28,7 +30,19 @@ from desktop.ui.qt import (
 )
 
 SNOOZE_CHOICES_MIN = (5, 10, 30)
-React = Callable[[int, str, float | None], object]
+# "Not like this": recorded as a dismissal with one of these reasons (stable keys, stored).
+NOT_LIKE_THIS_REASONS = ("bad_moment", "too_frequent", "not_useful")
+# `react(id, outcome, snooze_minutes)`; with a reason it is called with a fourth argument.
+React = Callable[..., object]
+STATE_COLORS = {"collecting": "#3b82f6", "learning": "#10b981", "paused": "#9ca3af"}
+
+
+def reason_label(reason: str) -> str:
+    return {
+        "bad_moment": text.tr("Bad moment"),
+        "too_frequent": text.tr("Too frequent"),
+        "not_useful": text.tr("Not useful"),
+    }.get(reason, reason)
 
 
 def app_icon(color: str = "#3b82f6") -> QIcon:
@@ -63,13 +77,15 @@ class Bridge(QObject):
 
 
 class SuggestionPopup(QWidget):
-    """A small window near the tray with Accept / Snooze / Dismiss and a 'Why now?' line."""
+    """A small window near the tray: Accept / Snooze / Dismiss / Not like this, and 'Why now?'."""
 
     answered = Signal(int, str, object)
+    not_like_this = Signal(int, str)  # (suggestion id, reason): a dismissal with a reason
 
     def __init__(self, suggestion: Suggestion, expire_after_ms: int) -> None:
         super().__init__(None, Qt.WindowType.Tool | Qt.WindowType.WindowStaysOnTopHint)
         self.suggestion = suggestion
+        self._done = False
         self.setWindowTitle("Time Sculptor")
         self.setObjectName("suggestionPopup")
         layout = QVBoxLayout(self)
@@ -88,13 +104,26 @@ class SuggestionPopup(QWidget):
         self.snooze_button = QPushButton(self.tr("&Snooze"))
         snooze_menu = QMenu(self.snooze_button)
         for minutes in SNOOZE_CHOICES_MIN:
-            action = snooze_menu.addAction(self.tr("%n minute(s)", "", minutes))
+            action = snooze_menu.addAction(text.tr("%n minute(s)", "", minutes))
             action.triggered.connect(lambda _=False, m=minutes: self._answer("snoozed", float(m)))
         self.snooze_button.setMenu(snooze_menu)
         self.dismiss_button = QPushButton(self.tr("&Dismiss"))
         self.accept_button.clicked.connect(lambda: self._answer("accepted"))
         self.dismiss_button.clicked.connect(lambda: self._answer("dismissed"))
-        for button in (self.accept_button, self.snooze_button, self.dismiss_button):
+        self.not_like_this_button = QPushButton(self.tr("&Not like this"))
+        self.not_like_this_button.setToolTip(self.tr("Dismiss and tell the model why"))
+        reasons_menu = QMenu(self.not_like_this_button)
+        for reason in NOT_LIKE_THIS_REASONS:
+            action = reasons_menu.addAction(reason_label(reason))
+            action.setData(reason)
+            action.triggered.connect(lambda _=False, r=reason: self._reject(r))
+        self.not_like_this_button.setMenu(reasons_menu)
+        for button in (
+            self.accept_button,
+            self.snooze_button,
+            self.dismiss_button,
+            self.not_like_this_button,
+        ):
             buttons.addWidget(button)
         for widget in (title, self.text, self.why_button, self.why):
             layout.addWidget(widget)
@@ -105,9 +134,26 @@ class SuggestionPopup(QWidget):
         self._expiry.timeout.connect(lambda: self._answer("ignored"))
         self._expiry.start()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() == Qt.Key.Key_Escape:  # "not now": the same as Dismiss
+            self._answer("dismissed")
+            return
+        super().keyPressEvent(event)
+
     def _answer(self, outcome: str, snooze_minutes: float | None = None) -> None:
+        if self._done:  # a second click while the window closes
+            return
+        self._done = True
         self._expiry.stop()
         self.answered.emit(self.suggestion.id, outcome, snooze_minutes)
+        self.close()
+
+    def _reject(self, reason: str) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._expiry.stop()
+        self.not_like_this.emit(self.suggestion.id, reason)
         self.close()
 
     def place_near_tray(self, tray: QSystemTrayIcon | None) -> None:
@@ -125,7 +171,13 @@ class SuggestionPopup(QWidget):
 
 
 class TrayController(QObject):
-    """The tray icon, its menu and the popups; every decision is delegated to `react`/services."""
+    """The tray icon, its menu and the popups; every decision is delegated to `react`/services.
+
+    The keyword-only callables are optional so the tray also runs with just the basics:
+    `state` returns "collecting" | "learning" | "paused" (icon colour and tooltip),
+    `glance_text` the "Today at a glance" line, `minutes_until_tomorrow` enables
+    "Pause until tomorrow", and `open_dashboard` / `open_settings` add those entries.
+    """
 
     def __init__(
         self,
@@ -135,38 +187,99 @@ class TrayController(QObject):
         status_text: Callable[[], str],
         expire_after_s: float,
         quit_app: Callable[[], object],
+        *,
+        state: Callable[[], str] | None = None,
+        glance_text: Callable[[], str] | None = None,
+        minutes_until_tomorrow: Callable[[], float] | None = None,
+        open_dashboard: Callable[[], object] | None = None,
+        open_settings: Callable[[], object] | None = None,
     ) -> None:
         super().__init__()
         self.react = react
         self.expire_after_ms = int(expire_after_s * 1000)
         self.status_text = status_text
+        self.state_of = state
+        self.glance_text = glance_text
+        self.state = "collecting"
         self.popups: dict[int, SuggestionPopup] = {}
         self.tray = QSystemTrayIcon(app_icon()) if QSystemTrayIcon.isSystemTrayAvailable() else None
         self.menu = QMenu()
+        self.menu.setObjectName("trayMenu")
         self.status_action = QAction(self.tr("Starting…"), self.menu, enabled=False)
         self.menu.addAction(self.status_action)
+        self.glance_action = QAction("", self.menu, enabled=False, visible=glance_text is not None)
+        self.menu.addAction(self.glance_action)
         self.menu.addSeparator()
-        self.menu.addAction(self.tr("Pause for 30 minutes"), lambda: pause(30))
-        self.menu.addAction(self.tr("Pause for 1 hour"), lambda: pause(60))
-        self.menu.addAction(self.tr("Resume"), resume)
+        self.dashboard_action: QAction | None = None
+        if open_dashboard is not None:
+            self.dashboard_action = self.menu.addAction(self.tr("Open &dashboard…"), open_dashboard)
+            self.menu.addSeparator()
+        # These two labels predate mnemonics and scripts match them; arrows reach them.
+        self.pause_actions = [
+            self.menu.addAction(self.tr("Pause for 30 minutes"), lambda: self._pause(pause, 30)),
+            self.menu.addAction(self.tr("Pause for 1 hour"), lambda: self._pause(pause, 60)),
+        ]
+        if minutes_until_tomorrow is not None:
+            self.pause_actions.append(
+                self.menu.addAction(
+                    self.tr("Pause until &tomorrow"),
+                    lambda: self._pause(pause, minutes_until_tomorrow()),
+                )
+            )
+        self.resume_action = self.menu.addAction(self.tr("&Resume"), lambda: self._resume(resume))
         self.menu.addSeparator()
-        self.menu.addAction(self.tr("&Quit"), quit_app)
+        self.settings_action: QAction | None = None
+        if open_settings is not None:
+            self.settings_action = self.menu.addAction(self.tr("&Settings…"), open_settings)
+        self.quit_action = self.menu.addAction(self.tr("&Quit"), quit_app)
         self.menu.aboutToShow.connect(self.refresh_status)
         if self.tray is not None:
             self.tray.setContextMenu(self.menu)
             self.tray.setToolTip("Time Sculptor")
             self.tray.show()
 
+    def action(self, label: str) -> QAction:
+        """Return the menu action whose text, without mnemonics, is `label`."""
+        for candidate in self.menu.actions():
+            if candidate.text().replace("&", "") == label:
+                return candidate
+        raise KeyError(label)
+
+    def _pause(self, pause: Callable[[float], object], minutes: float) -> None:
+        pause(minutes)
+        self.refresh_status()
+
+    def _resume(self, resume: Callable[[], object]) -> None:
+        resume()
+        self.refresh_status()
+
     def refresh_status(self) -> None:
-        text = self.status_text()
-        self.status_action.setText(text)
+        """Re-read the state, status and glance lines; recolour the icon if the state changed."""
+        text_line = self.status_text()
+        self.status_action.setText(text_line)
+        state = self.state_of() if self.state_of is not None else "collecting"
+        paused = state == "paused"
+        self.resume_action.setEnabled(paused)
+        tooltip = [f"Time Sculptor — {text.state_label(state)}", text_line]
+        if self.glance_text is not None:
+            glance = self.glance_text()
+            self.glance_action.setText(glance)
+            tooltip.append(glance)
+        if state != self.state and self.tray is not None:
+            self.tray.setIcon(app_icon(STATE_COLORS.get(state, STATE_COLORS["collecting"])))
+        self.state = state
         if self.tray is not None:
-            self.tray.setToolTip(f"Time Sculptor: {text}")
+            self.tray.setToolTip("\n".join(tooltip))
+
+    def icon(self) -> QIcon:
+        """Return the icon for the current state (what the tray shows)."""
+        return app_icon(STATE_COLORS.get(self.state, STATE_COLORS["collecting"]))
 
     def show_suggestion(self, suggestion: Suggestion) -> SuggestionPopup:
         """Show a suggestion as a tray message and a popup with the actions."""
         popup = SuggestionPopup(suggestion, self.expire_after_ms)
         popup.answered.connect(self._answered)
+        popup.not_like_this.connect(self._not_like_this)
         self.popups[suggestion.id] = popup
         if self.tray is not None:
             self.tray.showMessage("Time Sculptor", suggestion.text, app_icon(), 10_000)
@@ -178,6 +291,10 @@ class TrayController(QObject):
         self.popups.pop(suggestion_id, None)
         minutes = None if snooze_minutes is None else float(snooze_minutes)  # type: ignore[arg-type]
         self.react(suggestion_id, outcome, minutes)
+
+    def _not_like_this(self, suggestion_id: int, reason: str) -> None:
+        self.popups.pop(suggestion_id, None)
+        self.react(suggestion_id, "dismissed", None, reason)
 
     def show_error(self, message: str) -> None:
         if self.tray is not None:

@@ -1,0 +1,523 @@
+"""Summaries of the store for the dashboard and the tray, computed in plain Python (no Qt).
+
+Everything here reads the store through its public methods only (`events`, `suggestions`,
+`model_history`) and returns frozen dataclasses the UI draws as they are. Times are Unix
+seconds; "local" days and hours use an explicit `utc_offset_s`, so tests need no time zone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from edge_model.categories import AWAY, WORK_CATEGORIES
+from edge_model.features import BREAK_MINUTES
+from edge_model.manifest import Manifest
+
+DAY_S = 24 * 3600.0
+HOUR_S = 3600.0
+BREAK_S = BREAK_MINUTES * 60.0  # the engine's definition: away or no activity this long
+DETOUR_S = 5 * 60.0  # this long in non-work apps in a row ends a focus stretch
+ACTIVE_SOURCES = ("window", "import")
+TIMELINE_SOURCES = ("window", "import", "afk", "calendar")
+OUTCOME_ORDER = ("accepted", "snoozed", "dismissed", "ignored", "pending")
+MIN_ANSWERS_FOR_HOURS = 5  # fewer answers than this and "good hours" would be noise
+STATES = ("collecting", "learning", "paused")
+AppState = Literal["collecting", "learning", "paused"]
+SpanKind = Literal["active", "away", "meeting"]
+
+
+class EventLike(Protocol):
+    @property
+    def start(self) -> float: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def app(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+
+
+class SuggestionLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def created_at(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def model_version(self) -> str: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def outcome_at(self) -> float | None: ...
+
+
+class StoreLike(Protocol):
+    """The public read methods of desktop.store.Store that reports use."""
+
+    def events(
+        self, start: float, end: float, sources: Iterable[str] | None = None
+    ) -> Sequence[EventLike]: ...
+    def suggestions(self, since: float = 0.0) -> Sequence[SuggestionLike]: ...
+    def model_history(self) -> list[dict[str, Any]]: ...
+
+
+# time -----------------------------------------------------------------------------------------
+def day_start(at: float, utc_offset_s: float = 0.0) -> float:
+    """Return the Unix time of the local midnight at or before `at`."""
+    return math.floor((at + utc_offset_s) / DAY_S) * DAY_S - utc_offset_s
+
+
+def local_hour(at: float, utc_offset_s: float = 0.0) -> int:
+    """Return the local hour of day (0-23) of a Unix time."""
+    return int(((at + utc_offset_s) % DAY_S) // HOUR_S)
+
+
+def minutes_until_tomorrow(now: float, utc_offset_s: float = 0.0) -> float:
+    """Return the minutes from `now` to the next local midnight ("pause until tomorrow")."""
+    return (day_start(now, utc_offset_s) + DAY_S - now) / 60.0
+
+
+def _overlap(start: float, end: float, lo: float, hi: float) -> float:
+    return max(0.0, min(end, hi) - max(start, lo))
+
+
+def _is_away(event: EventLike) -> bool:
+    return event.source == "afk" or event.category == AWAY
+
+
+def _active(events: Iterable[EventLike]) -> list[EventLike]:
+    return [e for e in events if e.source in ACTIVE_SOURCES and not _is_away(e)]
+
+
+# the day timeline -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Span:
+    """One bar of the day timeline, clipped to the day."""
+
+    start: float
+    end: float
+    kind: SpanKind
+    category: str
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class DayTimeline:
+    start: float
+    end: float
+    spans: tuple[Span, ...]  # activity and away, oldest first
+    meetings: tuple[Span, ...]
+
+
+def day_timeline(events: Iterable[EventLike], start: float, end: float) -> DayTimeline:
+    """Return the spans of [start, end) as timeline bars: activity by category, away, meetings."""
+    spans: list[Span] = []
+    meetings: list[Span] = []
+    for e in sorted(events, key=lambda e: e.start):
+        lo, hi = max(e.start, start), min(e.start + e.duration, end)
+        if hi <= lo:
+            continue
+        if e.source == "calendar":
+            meetings.append(Span(lo, hi, "meeting", "meetings", e.app))
+        elif _is_away(e):
+            spans.append(Span(lo, hi, "away", AWAY))
+        elif e.source in ACTIVE_SOURCES:
+            spans.append(Span(lo, hi, "active", e.category, e.app))
+    return DayTimeline(start, end, tuple(spans), tuple(meetings))
+
+
+# categories and the week heatmap --------------------------------------------------------------
+def category_totals(
+    events: Iterable[EventLike], start: float, end: float
+) -> list[tuple[str, float]]:
+    """Return (category, active seconds in [start, end)), largest first; away is not a category."""
+    totals: dict[str, float] = {}
+    for e in _active(events):
+        seconds = _overlap(e.start, e.start + e.duration, start, end)
+        if seconds > 0:
+            totals[e.category] = totals.get(e.category, 0.0) + seconds
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Active minutes per local hour for consecutive days."""
+
+    day_starts: tuple[float, ...]
+    minutes: tuple[tuple[float, ...], ...]  # [day][hour], 0..60
+
+    @property
+    def peak(self) -> float:
+        return max((m for row in self.minutes for m in row), default=0.0)
+
+
+def week_heatmap(events: Iterable[EventLike], first_day: float, days: int = 7) -> Heatmap:
+    """Return active minutes per hour for `days` days from the local midnight `first_day`."""
+    grid = [[0.0] * 24 for _ in range(days)]
+    end = first_day + days * DAY_S
+    for e in _active(events):
+        lo, hi = max(e.start, first_day), min(e.start + e.duration, end)
+        # Walk the span hour by hour: a span may cross hours and days.
+        while hi > lo:
+            slot = int((lo - first_day) // HOUR_S)
+            slot_end = first_day + (slot + 1) * HOUR_S
+            piece = min(hi, slot_end) - lo
+            grid[slot // 24][slot % 24] += piece / 60.0
+            lo += piece
+    return Heatmap(
+        tuple(first_day + d * DAY_S for d in range(days)),
+        tuple(tuple(min(60.0, m) for m in row) for row in grid),
+    )
+
+
+# focus and breaks -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Balance:
+    """How activity and breaks alternated over a period."""
+
+    active_s: float
+    away_s: float
+    breaks_taken: int  # pauses of at least BREAK_S between two stretches of activity
+    longest_stretch_s: float  # activity without such a pause
+    longest_focus_s: float  # work categories, detours under DETOUR_S tolerated
+    longest_focus_start: float | None
+    suggested_breaks_accepted: int = 0
+
+
+def balance(
+    events: Iterable[EventLike],
+    start: float,
+    end: float,
+    suggestions: Iterable[SuggestionLike] = (),
+) -> Balance:
+    """Return the focus/break balance of [start, end), with the engine's break definition."""
+    events = list(events)
+    away_s = sum(
+        _overlap(e.start, e.start + e.duration, start, end)
+        for e in events
+        if _is_away(e) and e.source != "calendar"
+    )
+    active = sorted(
+        (
+            (max(e.start, start), min(e.start + e.duration, end), e.category)
+            for e in _active(events)
+            if _overlap(e.start, e.start + e.duration, start, end) > 0
+        ),
+        key=lambda row: row[0],
+    )
+    active_s = 0.0
+    breaks = 0
+    longest_stretch = 0.0
+    longest_focus = 0.0
+    longest_focus_start: float | None = None
+    stretch_start: float | None = None
+    last_end = -math.inf
+    focus_start: float | None = None
+    focus_end = 0.0
+    detour_since: float | None = None
+
+    def close_focus() -> None:
+        nonlocal longest_focus, longest_focus_start, focus_start, detour_since
+        if focus_start is not None and focus_end - focus_start > longest_focus:
+            longest_focus, longest_focus_start = focus_end - focus_start, focus_start
+        focus_start, detour_since = None, None
+
+    for lo, hi, category in active:
+        active_s += hi - lo
+        if stretch_start is None or lo - last_end >= BREAK_S:
+            if stretch_start is not None:
+                breaks += 1
+                longest_stretch = max(longest_stretch, last_end - stretch_start)
+            stretch_start = lo
+            close_focus()
+        if category in WORK_CATEGORIES:
+            if focus_start is None:
+                focus_start = lo
+            focus_end, detour_since = hi, None
+        elif focus_start is not None:
+            detour_since = lo if detour_since is None else detour_since
+            if hi - detour_since >= DETOUR_S:
+                close_focus()
+        last_end = max(last_end, hi)
+    if stretch_start is not None:
+        longest_stretch = max(longest_stretch, last_end - stretch_start)
+    close_focus()
+    accepted = sum(
+        1
+        for s in suggestions
+        if s.kind == "break" and s.outcome == "accepted" and start <= s.created_at < end
+    )
+    return Balance(
+        active_s=active_s,
+        away_s=away_s,
+        breaks_taken=breaks,
+        longest_stretch_s=longest_stretch,
+        longest_focus_s=longest_focus,
+        longest_focus_start=longest_focus_start,
+        suggested_breaks_accepted=accepted,
+    )
+
+
+# suggestions and what the model learned -------------------------------------------------------
+@dataclass(frozen=True)
+class SuggestionRow:
+    id: int
+    at: float
+    kind: str
+    text: str
+    score: float
+    model_version: str
+    outcome: str  # one of OUTCOME_ORDER ("pending" while unanswered)
+    outcome_at: float | None
+
+
+def suggestion_rows(
+    suggestions: Iterable[SuggestionLike], start: float = 0.0, end: float = math.inf
+) -> list[SuggestionRow]:
+    """Return the suggestions created in [start, end), newest first."""
+    rows = [
+        SuggestionRow(
+            id=s.id,
+            at=s.created_at,
+            kind=s.kind,
+            text=s.text,
+            score=s.score,
+            model_version=s.model_version,
+            outcome=s.outcome or "pending",
+            outcome_at=s.outcome_at,
+        )
+        for s in suggestions
+        if start <= s.created_at < end
+    ]
+    return sorted(rows, key=lambda r: (-r.at, -r.id))
+
+
+def outcome_counts(rows: Iterable[SuggestionRow]) -> dict[str, int]:
+    """Return how many suggestions ended in each outcome, every outcome present (zeros kept)."""
+    counts = dict.fromkeys(OUTCOME_ORDER, 0)
+    for row in rows:
+        counts[row.outcome] = counts.get(row.outcome, 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class HourRate:
+    hour: int
+    answered: int  # suggestions with an outcome shown in this local hour
+    accepted: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.accepted / self.answered if self.answered else None
+
+
+def acceptance_by_hour(
+    suggestions: Iterable[SuggestionLike], utc_offset_s: float = 0.0, kind: str = "break"
+) -> list[HourRate]:
+    """Return, for each local hour, how many answered suggestions were accepted."""
+    answered = [0] * 24
+    accepted = [0] * 24
+    for s in suggestions:
+        if s.kind != kind or s.outcome is None:
+            continue
+        hour = local_hour(s.created_at, utc_offset_s)
+        answered[hour] += 1
+        accepted[hour] += s.outcome == "accepted"
+    return [HourRate(h, answered[h], accepted[h]) for h in range(24)]
+
+
+def best_hours(rates: Sequence[HourRate], top: int = 3) -> list[int]:
+    """Return up to `top` hours where breaks were most welcome (none until enough answers)."""
+    if sum(r.answered for r in rates) < MIN_ANSWERS_FOR_HOURS:
+        return []
+    ranked = sorted(
+        (r for r in rates if r.answered and r.accepted),
+        key=lambda r: (-(r.rate or 0.0), -r.answered, r.hour),
+    )
+    return sorted(r.hour for r in ranked[:top])
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    version: str
+    status: str
+    at: float
+    reason: str
+
+
+# Held-out metrics shown on the model page, in order: (manifest section, key).
+METRIC_KEYS = (
+    ("", "held_out_examples"),
+    ("tflite", "next_category_top1"),
+    ("tflite", "next_category_top3"),
+    ("tflite", "next_category_mrr"),
+    ("tflite", "switch_soon_accuracy"),
+    ("tflite", "accept_mae"),
+    ("parity", "top1_agreement"),
+)
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    version: str | None
+    active_since: float | None  # when this app first activated the version
+    created_at: str | None  # from the manifest: when it was trained
+    parent_version: str | None
+    metrics: tuple[tuple[str, float], ...]  # ("tflite.accept_mae", value), METRIC_KEYS order
+    history: tuple[ModelRecord, ...]  # newest first
+    answers: int  # answered suggestions the next fine-tune can learn from
+    by_hour: tuple[HourRate, ...]
+    best_hours: tuple[int, ...]
+
+
+def manifest_metrics(manifest: Manifest | None) -> tuple[tuple[str, float], ...]:
+    """Return the held-out metrics the model page shows, skipping any the manifest lacks."""
+    if manifest is None:
+        return ()
+    found: list[tuple[str, float]] = []
+    for section, key in METRIC_KEYS:
+        source: Any = manifest.metrics.get(section, {}) if section else manifest.metrics
+        if not isinstance(source, dict) and section:
+            continue
+        value = source.get(key) if isinstance(source, dict) else None
+        if section == "tflite" and value is None:  # older manifests: Keras figures only
+            keras = manifest.metrics.get("keras", {})
+            value = keras.get(key) if isinstance(keras, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.append((f"{section}.{key}" if section else key, float(value)))
+    return tuple(found)
+
+
+def model_summary(
+    history: Iterable[dict[str, Any]],
+    suggestions: Iterable[SuggestionLike],
+    manifest: Manifest | None,
+    utc_offset_s: float = 0.0,
+) -> ModelSummary:
+    """Return what the model page shows: version, history, metrics and hours breaks were taken."""
+    records = tuple(
+        sorted(
+            (
+                ModelRecord(
+                    str(row.get("version", "")),
+                    str(row.get("status") or ""),
+                    float(row.get("at") or 0.0),
+                    str(row.get("reason") or ""),
+                )
+                for row in history
+            ),
+            key=lambda r: -r.at,
+        )
+    )
+    version = manifest.version if manifest is not None else None
+    if version is None:
+        active = [r for r in records if r.status == "active"]
+        version = active[0].version if active else None
+    active_since = next((r.at for r in records if r.version == version), None)
+    suggestions = list(suggestions)
+    rates = acceptance_by_hour(suggestions, utc_offset_s)
+    return ModelSummary(
+        version=version,
+        active_since=active_since,
+        created_at=manifest.created_at if manifest is not None else None,
+        parent_version=manifest.parent_version if manifest is not None else None,
+        metrics=manifest_metrics(manifest),
+        history=records,
+        answers=sum(1 for s in suggestions if s.outcome is not None),
+        by_hour=tuple(rates),
+        best_hours=tuple(best_hours(rates)),
+    )
+
+
+# the tray's one-liners ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Glance:
+    """Today at a glance: what the tray menu shows."""
+
+    active_s: float
+    breaks: int
+    suggestions: int
+    accepted: int
+
+
+def glance(store: StoreLike, now: float, utc_offset_s: float = 0.0) -> Glance:
+    """Return today's active time, breaks taken and suggestions shown (up to `now`)."""
+    start = day_start(now, utc_offset_s)
+    events = store.events(start, now, sources=("window", "import", "afk"))
+    todays = [s for s in store.suggestions(since=start) if s.created_at <= now]
+    result = balance(events, start, now, todays)
+    return Glance(
+        active_s=result.active_s,
+        breaks=result.breaks_taken,
+        suggestions=len(todays),
+        accepted=sum(1 for s in todays if s.outcome == "accepted"),
+    )
+
+
+def app_state(now: float, paused_until: float | None, learning: bool) -> AppState:
+    """Return what the tray shows: paused wins over learning, learning over collecting."""
+    if paused_until is not None and paused_until > now:
+        return "paused"
+    return "learning" if learning else "collecting"
+
+
+# everything the dashboard draws ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Dashboard:
+    day_start: float
+    now: float
+    utc_offset_s: float
+    timeline: DayTimeline
+    day_categories: tuple[tuple[str, float], ...]
+    day_balance: Balance
+    week_categories: tuple[tuple[str, float], ...]
+    week_balance: Balance
+    heatmap: Heatmap
+    suggestions: tuple[SuggestionRow, ...]  # the 7 days ending with the shown day, newest first
+    outcomes: dict[str, int]
+    model: ModelSummary
+
+
+def dashboard(
+    store: StoreLike,
+    day: float,
+    *,
+    now: float,
+    manifest: Manifest | None = None,
+    utc_offset_s: float = 0.0,
+) -> Dashboard:
+    """Return every number the dashboard shows for the local day containing `day`.
+
+    One events query covers the week ending with that day; the day is a slice of it.
+    """
+    start = day_start(day, utc_offset_s)
+    end = start + DAY_S
+    week_start = start - 6 * DAY_S
+    events = list(store.events(week_start, end, sources=TIMELINE_SOURCES))
+    all_suggestions = list(store.suggestions(since=0.0))
+    week_suggestions = [s for s in all_suggestions if week_start <= s.created_at < end]
+    rows = suggestion_rows(week_suggestions, week_start, end)
+    return Dashboard(
+        day_start=start,
+        now=now,
+        utc_offset_s=utc_offset_s,
+        timeline=day_timeline(events, start, end),
+        day_categories=tuple(category_totals(events, start, end)),
+        day_balance=balance(events, start, end, week_suggestions),
+        week_categories=tuple(category_totals(events, week_start, end)),
+        week_balance=balance(events, week_start, end, week_suggestions),
+        heatmap=week_heatmap(events, week_start),
+        suggestions=tuple(rows),
+        outcomes=outcome_counts(rows),
+        model=model_summary(store.model_history(), all_suggestions, manifest, utc_offset_s),
+    )

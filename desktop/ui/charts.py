@@ -1,0 +1,495 @@
+"""Small QPainter charts for the dashboard: they draw what desktop.reports computed, nothing else.
+
+Colours: data hues are fixed mid-tones readable on light and dark palettes; backgrounds, text
+and grid lines come from the widget's palette, so the charts follow the system theme.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from desktop import reports
+from desktop.ui import text
+from desktop.ui.qt import (
+    QBrush,
+    QColor,
+    QEvent,
+    QFontMetrics,
+    QHelpEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPointF,
+    QRectF,
+    QSize,
+    QSizePolicy,
+    Qt,
+    QToolTip,
+    QWidget,
+)
+
+CATEGORY_COLORS = {
+    "development": "#3b82f6",
+    "communication": "#f59e0b",
+    "meetings": "#8b5cf6",
+    "office": "#14b8a6",
+    "browsing": "#06b6d4",
+    "social": "#ec4899",
+    "entertainment": "#ef4444",
+    "games": "#f97316",
+    "system": "#64748b",
+    "design": "#84cc16",
+    "unknown": "#a8a29e",
+}
+OUTCOME_COLORS = {
+    "accepted": "#10b981",
+    "snoozed": "#f59e0b",
+    "dismissed": "#ef4444",
+    "ignored": "#94a3b8",
+    "pending": "#64748b",
+}
+
+
+def category_color(category: str) -> QColor:
+    return QColor(CATEGORY_COLORS.get(category, CATEGORY_COLORS["unknown"]))
+
+
+def _text_pen(widget: QWidget, role: QPalette.ColorRole = QPalette.ColorRole.WindowText) -> QPen:
+    return QPen(widget.palette().color(role))
+
+
+def _grid_pen(widget: QWidget) -> QPen:
+    color = widget.palette().color(QPalette.ColorRole.WindowText)
+    color.setAlphaF(0.18)
+    return QPen(color, 1)
+
+
+class _Chart(QWidget):
+    """Shared bits: a tooltip hook and an accessible description (the chart's data as text)."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def tooltip_at(self, x: float, y: float) -> str | None:
+        return None
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            tip = self.tooltip_at(float(event.pos().x()), float(event.pos().y()))
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(event)
+
+
+class TimelineChart(_Chart):
+    """The day as lanes: activity coloured by category (away hatched) and calendar meetings."""
+
+    LABEL_W = 84
+    RIGHT_W = 28  # room for the last hour label
+    LANE_H = 30
+    MEETING_H = 16
+    AXIS_H = 22
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(text.tr("Day timeline"), parent)
+        self.timeline: reports.DayTimeline | None = None
+        self.utc_offset_s = 0.0
+        self.lo = 0.0
+        self.hi = 1.0
+        self.legend: list[str] = []
+
+    def set_data(self, timeline: reports.DayTimeline, utc_offset_s: float) -> None:
+        self.timeline = timeline
+        self.utc_offset_s = utc_offset_s
+        everything = list(timeline.spans) + list(timeline.meetings)
+        if everything:
+            first = min(s.start for s in everything)
+            last = max(s.end for s in everything)
+            self.lo = timeline.start + math.floor((first - timeline.start) / 3600.0) * 3600.0
+            self.hi = timeline.start + math.ceil((last - timeline.start) / 3600.0) * 3600.0
+            self.hi = max(self.hi, self.lo + 4 * 3600.0)
+        else:
+            self.lo, self.hi = timeline.start + 8 * 3600.0, timeline.start + 18 * 3600.0
+        seen: dict[str, None] = {}
+        for span in timeline.spans:
+            seen.setdefault(span.category if span.kind == "active" else "away", None)
+        self.legend = sorted(seen, key=lambda c: (c == "away", text.category_label(c)))
+        if timeline.meetings:
+            self.legend.append("calendar")
+        active = sum(s.end - s.start for s in timeline.spans if s.kind == "active")
+        self.setAccessibleDescription(
+            text.tr("{active} active between {start} and {end}; {n} meetings").format(
+                active=text.duration(active),
+                start=text.clock_time(self.lo, utc_offset_s),
+                end=text.clock_time(self.hi, utc_offset_s),
+                n=len(timeline.meetings),
+            )
+        )
+        self.setFixedHeight(self._height())
+        self.update()
+
+    def _legend_rows(self) -> int:
+        metrics = QFontMetrics(self.font())
+        width = max(200, self.width() - self.LABEL_W)
+        rows, x = 1, 0
+        for name in self.legend:
+            item = 22 + metrics.horizontalAdvance(self._legend_label(name)) + 14
+            if x + item > width and x > 0:
+                rows, x = rows + 1, 0
+            x += item
+        return rows
+
+    def _legend_label(self, name: str) -> str:
+        return text.tr("Calendar event") if name == "calendar" else text.category_label(name)
+
+    def _height(self) -> int:
+        line = QFontMetrics(self.font()).height() + 6
+        return 8 + self.LANE_H + 8 + self.MEETING_H + self.AXIS_H + 8 + self._legend_rows() * line
+
+    def resizeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        self.setFixedHeight(self._height())
+        super().resizeEvent(event)  # type: ignore[arg-type]
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(720, self._height())
+
+    def _x(self, at: float) -> float:
+        width = self.width() - self.LABEL_W - self.RIGHT_W
+        return self.LABEL_W + (at - self.lo) / (self.hi - self.lo) * width
+
+    def _lanes(self) -> tuple[QRectF, QRectF]:
+        width = self.width() - self.LABEL_W - self.RIGHT_W
+        activity = QRectF(self.LABEL_W, 8, width, self.LANE_H)
+        meetings = QRectF(self.LABEL_W, activity.bottom() + 8, width, self.MEETING_H)
+        return activity, meetings
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        activity, meetings = self._lanes()
+        painter.setPen(_text_pen(self))
+        flags = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        painter.drawText(
+            QRectF(0, activity.top(), self.LABEL_W - 6, activity.height()),
+            flags,
+            text.tr("Activity"),
+        )
+        painter.drawText(
+            QRectF(0, meetings.top() - 2, self.LABEL_W - 6, meetings.height() + 4),
+            flags,
+            text.tr("Meetings"),
+        )
+        base = palette.color(QPalette.ColorRole.Base)
+        painter.fillRect(activity, base)
+        painter.fillRect(meetings, base)
+        # Hour grid and labels.
+        axis_top = meetings.bottom() + 4
+        hours = int(round((self.hi - self.lo) / 3600.0))
+        step = 1 if hours <= 12 else 2
+        for h in range(0, hours + 1):
+            x = self._x(self.lo + h * 3600.0)
+            painter.setPen(_grid_pen(self))
+            painter.drawLine(QPointF(x, activity.top()), QPointF(x, meetings.bottom()))
+            if h % step == 0:
+                painter.setPen(_text_pen(self))
+                label = text.clock_time(self.lo + h * 3600.0, self.utc_offset_s)
+                painter.drawText(
+                    QRectF(x - 30, axis_top, 60, self.AXIS_H),
+                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                    label,
+                )
+        if self.timeline is not None:
+            away_color = palette.color(QPalette.ColorRole.WindowText)
+            away_color.setAlphaF(0.35)
+            away = QBrush(away_color, Qt.BrushStyle.BDiagPattern)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for span in self.timeline.spans:
+                x0, x1 = self._x(span.start), self._x(span.end)
+                rect = QRectF(x0, activity.top(), max(1.0, x1 - x0), activity.height())
+                if span.kind == "away":
+                    painter.fillRect(rect, away)
+                else:
+                    painter.fillRect(rect, category_color(span.category))
+            meeting_color = category_color("meetings")
+            for span in self.timeline.meetings:
+                x0, x1 = self._x(span.start), self._x(span.end)
+                rect = QRectF(x0, meetings.top(), max(2.0, x1 - x0), meetings.height())
+                painter.setBrush(meeting_color)
+                painter.drawRoundedRect(rect, 3, 3)
+        painter.setPen(_grid_pen(self))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(activity)
+        painter.drawRect(meetings)
+        self._paint_legend(painter, axis_top + self.AXIS_H + 4)
+        painter.end()
+
+    def _paint_legend(self, painter: QPainter, top: float) -> None:
+        metrics = QFontMetrics(self.font())
+        line = metrics.height() + 6
+        x, y = float(self.LABEL_W), top
+        for name in self.legend:
+            label = self._legend_label(name)
+            item = 22 + metrics.horizontalAdvance(label) + 14
+            if x + item > self.width() - 12 and x > self.LABEL_W:
+                x, y = float(self.LABEL_W), y + line
+            swatch = QRectF(x, y + (line - 12) / 2, 14, 12)
+            if name == "away":
+                color = self.palette().color(QPalette.ColorRole.WindowText)
+                color.setAlphaF(0.35)
+                painter.fillRect(swatch, QBrush(color, Qt.BrushStyle.BDiagPattern))
+            else:
+                key = "meetings" if name == "calendar" else name
+                painter.fillRect(swatch, category_color(key))
+            painter.setPen(_text_pen(self))
+            painter.drawText(QRectF(x + 20, y, item, line), Qt.AlignmentFlag.AlignVCenter, label)
+            x += item
+
+    def tooltip_at(self, x: float, y: float) -> str | None:
+        if self.timeline is None:
+            return None
+        activity, meetings = self._lanes()
+        lane = (
+            self.timeline.spans
+            if activity.top() <= y <= activity.bottom()
+            else self.timeline.meetings
+            if meetings.top() <= y <= meetings.bottom()
+            else ()
+        )
+        for span in lane:
+            if self._x(span.start) - 1 <= x <= self._x(span.end) + 1:
+                what = (
+                    text.tr("Away")
+                    if span.kind == "away"
+                    else text.tr("Meeting")
+                    if span.kind == "meeting"
+                    else f"{text.category_label(span.category)} · {span.app}"
+                )
+                return (
+                    f"{what}\n{text.clock_time(span.start, self.utc_offset_s)}–"
+                    f"{text.clock_time(span.end, self.utc_offset_s)} "
+                    f"({text.duration(span.end - span.start)})"
+                )
+        return None
+
+
+class HeatmapChart(_Chart):
+    """Active minutes per hour for each day of the week: darker is busier."""
+
+    LABEL_W = 96
+    CELL_H = 22
+    AXIS_H = 20
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(text.tr("Week heatmap of active hours"), parent)
+        self.heatmap: reports.Heatmap | None = None
+        self.utc_offset_s = 0.0
+        self.setFixedHeight(self.AXIS_H + 7 * self.CELL_H + 8)
+
+    def set_data(self, heatmap: reports.Heatmap, utc_offset_s: float) -> None:
+        self.heatmap = heatmap
+        self.utc_offset_s = utc_offset_s
+        self.setFixedHeight(self.AXIS_H + len(heatmap.day_starts) * self.CELL_H + 8)
+        busiest = [
+            f"{text.day_label(day, utc_offset_s)}: {text.duration(sum(row) * 60)}"
+            for day, row in zip(heatmap.day_starts, heatmap.minutes, strict=True)
+        ]
+        self.setAccessibleDescription("; ".join(busiest))
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(720, self.height())
+
+    def _cell(self, day: int, hour: int) -> QRectF:
+        width = (self.width() - self.LABEL_W - 12) / 24.0
+        return QRectF(
+            self.LABEL_W + hour * width, self.AXIS_H + day * self.CELL_H, width, self.CELL_H
+        )
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        palette = self.palette()
+        painter.setPen(_text_pen(self))
+        for hour in range(0, 24, 3):
+            cell = self._cell(0, hour)
+            painter.drawText(
+                QRectF(cell.left(), 0, cell.width() * 3, self.AXIS_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                f"{hour:02d}:00",
+            )
+        if self.heatmap is None:
+            painter.end()
+            return
+        accent = palette.color(QPalette.ColorRole.Highlight)
+        empty = palette.color(QPalette.ColorRole.Base)
+        peak = max(self.heatmap.peak, 1.0)
+        for d, (day, row) in enumerate(
+            zip(self.heatmap.day_starts, self.heatmap.minutes, strict=True)
+        ):
+            label_rect = QRectF(0, self.AXIS_H + d * self.CELL_H, self.LABEL_W - 8, self.CELL_H)
+            painter.setPen(_text_pen(self))
+            painter.drawText(
+                label_rect,
+                Qt.AlignmentFlag.AlignVCenter,
+                text.local_datetime(day, self.utc_offset_s).strftime("%a %d %b"),
+            )
+            for hour, minutes in enumerate(row):
+                cell = self._cell(d, hour).adjusted(1, 1, -1, -1)
+                painter.fillRect(cell, empty)
+                if minutes > 0:
+                    color = QColor(accent)
+                    color.setAlphaF(0.15 + 0.85 * min(1.0, minutes / peak))
+                    painter.fillRect(cell, color)
+        painter.end()
+
+    def tooltip_at(self, x: float, y: float) -> str | None:
+        if self.heatmap is None or x < self.LABEL_W or y < self.AXIS_H:
+            return None
+        width = (self.width() - self.LABEL_W - 12) / 24.0
+        hour, day = int((x - self.LABEL_W) // width), int((y - self.AXIS_H) // self.CELL_H)
+        if not (0 <= hour < 24 and 0 <= day < len(self.heatmap.day_starts)):
+            return None
+        minutes = self.heatmap.minutes[day][hour]
+        return text.tr("{day}, {hour:02d}:00: {minutes} active").format(
+            day=text.day_label(self.heatmap.day_starts[day], self.utc_offset_s),
+            hour=hour,
+            minutes=text.duration(minutes * 60),
+        )
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    value_text: str
+    color: str
+
+
+class BarsChart(_Chart):
+    """Labelled horizontal bars (category breakdown, outcomes)."""
+
+    ROW_H = 24
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(name, parent)
+        self.bars: list[Bar] = []
+        self.empty_text = text.tr("Nothing recorded yet")
+        self.setFixedHeight(self.ROW_H)
+
+    def set_bars(self, bars: Sequence[Bar]) -> None:
+        self.bars = list(bars)
+        self.setFixedHeight(max(1, len(self.bars)) * self.ROW_H + 4)
+        self.setAccessibleDescription(
+            "; ".join(f"{bar.label}: {bar.value_text}" for bar in self.bars) or self.empty_text
+        )
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(360, self.height())
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setPen(_text_pen(self))
+        if not self.bars:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignVCenter, self.empty_text)
+            painter.end()
+            return
+        metrics = QFontMetrics(self.font())
+        label_w = max(metrics.horizontalAdvance(b.label) for b in self.bars) + 12
+        value_w = max(metrics.horizontalAdvance(b.value_text) for b in self.bars) + 12
+        room = max(10.0, self.width() - label_w - value_w - 4)
+        peak = max((b.value for b in self.bars), default=0.0) or 1.0
+        for i, bar in enumerate(self.bars):
+            top = i * self.ROW_H + 2
+            painter.setPen(_text_pen(self))
+            painter.drawText(
+                QRectF(0, top, label_w, self.ROW_H), Qt.AlignmentFlag.AlignVCenter, bar.label
+            )
+            length = room * bar.value / peak
+            painter.fillRect(
+                QRectF(label_w, top + 5, max(1.0, length), self.ROW_H - 10), QColor(bar.color)
+            )
+            painter.drawText(
+                QRectF(label_w + length + 6, top, value_w, self.ROW_H),
+                Qt.AlignmentFlag.AlignVCenter,
+                bar.value_text,
+            )
+        painter.end()
+
+
+class HourRateChart(_Chart):
+    """Acceptance rate of break suggestions by local hour; hours without answers stay empty."""
+
+    AXIS_W = 44
+    AXIS_H = 20
+    PLOT_H = 120
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(text.tr("Break acceptance by hour"), parent)
+        self.rates: list[reports.HourRate] = []
+        self.setFixedHeight(self.PLOT_H + self.AXIS_H + 12)
+
+    def set_rates(self, rates: Sequence[reports.HourRate]) -> None:
+        self.rates = list(rates)
+        described = [f"{r.hour:02d}:00 {r.accepted}/{r.answered}" for r in self.rates if r.answered]
+        self.setAccessibleDescription("; ".join(described) or text.tr("No answers yet"))
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(720, self.height())
+
+    def _column(self, hour: int) -> QRectF:
+        width = (self.width() - self.AXIS_W - 12) / 24.0
+        return QRectF(self.AXIS_W + hour * width, 8, width, self.PLOT_H)
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        plot_bottom = 8.0 + self.PLOT_H
+        for fraction in (0.0, 0.5, 1.0):
+            y = plot_bottom - fraction * self.PLOT_H
+            painter.setPen(_grid_pen(self))
+            painter.drawLine(QPointF(self.AXIS_W, y), QPointF(self.width() - 12, y))
+            painter.setPen(_text_pen(self))
+            painter.drawText(
+                QRectF(0, y - 10, self.AXIS_W - 6, 20),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                f"{fraction:.0%}",
+            )
+        accent = QColor(OUTCOME_COLORS["accepted"])
+        for rate in self.rates:
+            column = self._column(rate.hour)
+            if rate.rate is not None:
+                height = max(2.0, rate.rate * self.PLOT_H)
+                painter.fillRect(
+                    QRectF(column.left() + 2, plot_bottom - height, column.width() - 4, height),
+                    accent,
+                )
+        painter.setPen(_text_pen(self))
+        for hour in range(0, 24, 3):
+            column = self._column(hour)
+            painter.drawText(
+                QRectF(column.left(), plot_bottom + 2, column.width() * 3, self.AXIS_H),
+                Qt.AlignmentFlag.AlignLeft,
+                f"{hour:02d}",
+            )
+        painter.end()
+
+    def tooltip_at(self, x: float, y: float) -> str | None:
+        width = (self.width() - self.AXIS_W - 12) / 24.0
+        hour = int((x - self.AXIS_W) // width) if x >= self.AXIS_W else -1
+        for rate in self.rates:
+            if rate.hour == hour:
+                if not rate.answered:
+                    return text.tr("{hour:02d}:00: no answers yet").format(hour=hour)
+                return text.tr("{hour:02d}:00: {accepted} of {answered} accepted").format(
+                    hour=hour, accepted=rate.accepted, answered=rate.answered
+                )
+        return None

@@ -1,0 +1,135 @@
+"""The first-run dialog: what is collected and where, the titles opt-in, an optional
+ActivityWatch import, and the gentle learning start. Decisions go to desktop.settings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from desktop.settings import Settings, SettingsError
+from desktop.ui import text
+from desktop.ui.qt import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+
+ChooseFile = Callable[[QWidget], str | None]
+
+
+def choose_activitywatch_export(parent: QWidget) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(
+        parent, parent.tr("ActivityWatch export"), "", "ActivityWatch export (*.json)"
+    )
+    return path or None
+
+
+class FirstRunDialog(QDialog):
+    """Shown once; "Start" remembers the choices, "Later" leaves everything as it was.
+
+    `import_activitywatch(path)` (injected) returns how many spans it imported; without it the
+    import button is disabled and says why.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        import_activitywatch: Callable[[str], int] | None = None,
+        choose_file: ChooseFile = choose_activitywatch_export,
+        now: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.import_activitywatch = import_activitywatch
+        self.choose_file = choose_file
+        self.now = now
+        self.imported = 0
+        self.setObjectName("firstRunDialog")
+        self.setWindowTitle(self.tr("Welcome to Time Sculptor"))
+        heading = QLabel(self.tr("<h2>Welcome to Time Sculptor</h2>"))
+        explanation = QLabel(
+            self.tr(
+                "<p>Time Sculptor learns how you spend your time and suggests, now and then, "
+                "a break at a good moment. <b>Everything stays on this computer.</b></p>"
+                "<p>What it records, once a second:</p><ul>"
+                "<li>which application is in front (its name, e.g. <i>firefox</i>),</li>"
+                "<li>the window title, <b>stored only as a salted hash</b> unless you opt in "
+                "below,</li>"
+                "<li>when you are away from the keyboard,</li>"
+                "<li>the suggestions it shows and how you answer them.</li></ul>"
+                "<p>Where: <code>{path}</code> (one SQLite file, readable only by you). "
+                "You can pause, export or delete it at any time from the tray menu.</p>"
+            ).format(path=settings.data_dir)
+        )
+        explanation.setWordWrap(True)
+        explanation.setTextFormat(Qt.TextFormat.RichText)
+        explanation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        config = settings.load()
+        self.store_titles = QCheckBox(self.tr("Store window &titles in clear text"))
+        self.store_titles.setChecked(config.store_titles)
+        self.learning = QCheckBox(self.tr("Start &gently: few suggestions while it learns"))
+        self.learning.setChecked(True)
+
+        self.import_button = QPushButton(self.tr("&Import ActivityWatch history…"))
+        self.import_button.setEnabled(import_activitywatch is not None)
+        if import_activitywatch is None:
+            self.import_button.setToolTip(self.tr("Import is not available in this version"))
+        self.import_button.clicked.connect(self.import_history)
+        self.import_result = QLabel()
+        self.import_result.setWordWrap(True)
+        import_row = QHBoxLayout()
+        import_row.addWidget(self.import_button)
+        import_row.addWidget(self.import_result, 1)
+
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton(
+            self.tr("&Start"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.later_button = self.buttons.addButton(
+            self.tr("&Later"), QDialogButtonBox.ButtonRole.RejectRole
+        )
+        self.start_button.setDefault(True)
+        self.buttons.accepted.connect(self.start)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (heading, explanation, self.store_titles, self.learning):
+            layout.addWidget(widget)
+        layout.addLayout(import_row)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(540)
+
+    def import_history(self) -> None:
+        if self.import_activitywatch is None:
+            return
+        path = self.choose_file(self)
+        if not path:
+            return
+        try:
+            count = int(self.import_activitywatch(path))
+        except (OSError, ValueError, KeyError) as exc:
+            self.import_result.setText(self.tr("Import failed: {reason}").format(reason=exc))
+            return
+        self.imported += count
+        self.import_result.setText(text.tr("Imported %n span(s).", "", count))
+
+    def start(self) -> None:
+        """Save the titles choice and the learning mode, and never show this dialog again."""
+        try:
+            config = self.settings.validate({"store_titles": self.store_titles.isChecked()})
+        except SettingsError as exc:
+            self.import_result.setText(str(exc))
+            return
+        if config != self.settings.load():
+            self.settings.save(config)
+        self.settings.finish_first_run(learning_mode=self.learning.isChecked(), now=self.now())
+        self.accept()

@@ -1,0 +1,285 @@
+"""Screenshots of every screen on a week of synthetic history, for docs/screenshots/.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--dark]
+
+Needs an X display; without one it re-runs itself under `xvfb-run -a`. The week is the
+shipped sample day (desktop/resources/sample_day.csv) shifted over seven days, thinned on the
+weekend, with break suggestions at the engine's own trigger (50+ minutes without a break) and
+answers that are likelier mid-morning and mid-afternoon, so the model page has something to
+show. Everything goes into a temporary data directory; the real one is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from desktop import reports  # noqa: E402
+from desktop.clock import FakeClock  # noqa: E402
+from desktop.config import Config  # noqa: E402
+from desktop.engine import BREAK_TEXT, Suggestion, explain_break  # noqa: E402
+from desktop.replay import load_day  # noqa: E402
+from desktop.service import AppService  # noqa: E402
+from desktop.store import Event  # noqa: E402
+from edge_model.categories import categorize  # noqa: E402
+
+DAY_S = 24 * 3600.0
+SIZE = "-screen 0 1600x1200x24"
+
+
+def fill_week(service: AppService, seed: int = 3) -> float:
+    """Insert seven days of history ending with the sample day; return "now" (its last span)."""
+    rng = np.random.default_rng(seed)
+    sample = load_day()
+    events: list[Event] = []
+    for days_back in range(6, -1, -1):
+        shift = -days_back * DAY_S + float(rng.integers(-40, 41)) * 60.0
+        weekday = int(((sample[0].start - days_back * DAY_S) // DAY_S + 3) % 7)  # 0 = Monday
+        weekend = weekday >= 5
+        for span in sample:
+            if weekend and (span.source == "calendar" or rng.random() < 0.7):
+                continue
+            if span.source == "window" and rng.random() < 0.05:
+                continue  # a little day-to-day variety
+            category = (
+                "away"
+                if span.source == "afk"
+                else "meetings"
+                if span.source == "calendar"
+                else categorize(span.app, span.title)
+            )
+            events.append(
+                Event(
+                    start=span.start + shift,
+                    duration=span.duration,
+                    source=span.source,
+                    app=span.app,
+                    title=span.title,
+                    category=category,
+                )
+            )
+    service.store.insert_events(events)
+    add_answered_suggestions(service, events, rng)
+    return max(e.start + e.duration for e in events if e.source != "calendar")
+
+
+def add_answered_suggestions(
+    service: AppService, events: list[Event], rng: np.random.Generator
+) -> None:
+    """Log a break suggestion after each 50 active minutes without a break, and answer it."""
+    active = sorted(
+        (e for e in events if e.source == "window" and e.category != "away"), key=lambda e: e.start
+    )
+    stretch_start = None
+    last_end = -1e18
+    last_suggestion = -1e18
+    version = service.models.version or "rules"
+    for span in active:
+        if span.start - last_end >= reports.BREAK_S or stretch_start is None:
+            stretch_start = span.start
+        last_end = max(last_end, span.start + span.duration)
+        at = span.start
+        minutes = (at - stretch_start) / 60.0
+        if minutes >= 50 and at - last_suggestion >= 40 * 60:
+            hour = reports.local_hour(at)
+            welcome = 0.75 if hour in (10, 11, 15, 16) else 0.3
+            score = float(np.clip(welcome + rng.normal(0, 0.08), 0.05, 0.95))
+            sid = service.store.add_suggestion(
+                created_at=at,
+                kind="break",
+                text=BREAK_TEXT,
+                explanation=explain_break(minutes, score, 0.5),
+                model_version=version,
+                features={},
+                score=score,
+                propensity=0.8,
+            )
+            draw = rng.random()
+            outcome = (
+                "accepted"
+                if draw < welcome
+                else "snoozed"
+                if draw < welcome + 0.15
+                else "dismissed"
+                if draw < welcome + 0.3
+                else "ignored"
+            )
+            snooze = 10.0 if outcome == "snoozed" else None
+            service.store.record_feedback(sid, outcome, at + 30.0, snooze_minutes=snooze)
+            last_suggestion = at
+
+
+def shoot(out: Path, dark: bool) -> list[Path]:
+    os.environ["TZ"] = "UTC"  # the sample day is in UTC; show it as recorded
+    import time
+
+    time.tzset()
+    from desktop.settings import Autostart, Settings
+    from desktop.ui import app as ui_app
+    from desktop.ui.dashboard import DashboardWindow
+    from desktop.ui.first_run import FirstRunDialog
+    from desktop.ui.qt import QApplication, QColor, QPalette, QPoint, QWidget
+    from desktop.ui.settings_dialog import SettingsDialog
+    from desktop.ui.tray import SuggestionPopup, TrayController, ensure_app
+
+    app = ensure_app()
+    app.setStyle("Fusion")  # the same look on every desktop, so shots compare
+    if dark:
+        palette = QPalette()
+        for role, color in (
+            (QPalette.ColorRole.Window, "#1f2227"),
+            (QPalette.ColorRole.WindowText, "#e6e6e6"),
+            (QPalette.ColorRole.Base, "#2a2e35"),
+            (QPalette.ColorRole.AlternateBase, "#30353d"),
+            (QPalette.ColorRole.Text, "#e6e6e6"),
+            (QPalette.ColorRole.Button, "#2d3138"),
+            (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+            (QPalette.ColorRole.Highlight, "#4f8ef7"),
+            (QPalette.ColorRole.HighlightedText, "#ffffff"),
+            (QPalette.ColorRole.ToolTipBase, "#2a2e35"),
+            (QPalette.ColorRole.ToolTipText, "#e6e6e6"),
+        ):
+            palette.setColor(role, QColor(color))
+        for role in (
+            QPalette.ColorRole.WindowText,
+            QPalette.ColorRole.Text,
+            QPalette.ColorRole.ButtonText,
+        ):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7f87"))
+        app.setPalette(palette)
+    suffix = "-dark" if dark else ""
+    saved: list[Path] = []
+
+    def save(widget: QWidget, name: str) -> None:
+        for _ in range(5):
+            QApplication.processEvents()
+        path = out / f"{name}{suffix}.png"
+        if not widget.grab().save(str(path)):
+            raise SystemExit(f"could not write {path}")
+        saved.append(path)
+
+    with tempfile.TemporaryDirectory(prefix="sculptor-shots-") as tmp:
+        data = Path(tmp) / "data"
+        clock = FakeClock(load_day()[0].start)
+        service = AppService(data, Config(), clock, rng=np.random.default_rng(0))
+        service.refresh_model()
+        now = fill_week(service)
+        clock.set(now)
+        settings = Settings(data, autostart=Autostart(Path(tmp) / "autostart"))
+        settings.finish_first_run(learning_mode=True, now=now)
+        shell = ui_app.Shell(service, settings)
+
+        tray = TrayController(
+            react=service.react,
+            pause=service.pause,
+            resume=service.resume,
+            status_text=lambda: ui_app.status_line(service, shell.learning()),
+            expire_after_s=600,
+            quit_app=app.quit,
+            state=shell.state,
+            glance_text=shell.glance_text,
+            minutes_until_tomorrow=shell.minutes_until_tomorrow,
+            open_dashboard=lambda: None,
+            open_settings=lambda: None,
+        )
+        tray.refresh_status()
+        tray.menu.popup(QPoint(40, 40))
+        save(tray.menu, "tray-menu")
+        tray.menu.hide()
+
+        last = service.store.last_suggestion()
+        suggestion = Suggestion(
+            id=last.id if last else 1,
+            kind="break",
+            text=BREAK_TEXT,
+            explanation=explain_break(74, 0.78, 0.86),
+            score=0.78,
+            propensity=0.9,
+            created_at=now,
+            model_version=service.models.version or "",
+        )
+        popup = SuggestionPopup(suggestion, expire_after_ms=600_000)
+        popup.why_button.setChecked(True)
+        popup.show()
+        popup.adjustSize()
+        save(popup, "notification")
+        popup.not_like_this_button.menu().popup(
+            popup.mapToGlobal(popup.not_like_this_button.geometry().bottomLeft())
+        )
+        save(popup.not_like_this_button.menu(), "notification-not-like-this")
+        popup.not_like_this_button.menu().hide()
+        popup.hide()
+
+        dashboard = DashboardWindow(shell.load_dashboard, shell.now)
+        dashboard.resize(1000, 780)
+        dashboard.show()
+        dashboard.show_day(now)
+        for index, name in enumerate(("day", "week", "suggestions", "model")):
+            dashboard.tabs.setCurrentIndex(index)
+            save(dashboard, f"dashboard-{name}")
+        dashboard.close()
+
+        settings.save(Config().with_overrides({"excluded_apps": ["keepassxc", "signal"]}))
+        dialog = SettingsDialog(settings, export_data=lambda path: None, delete_data=lambda: None)
+        dialog.show()
+        dialog.adjustSize()
+        save(dialog, "settings")
+        dialog.close()
+
+        first = FirstRunDialog(Settings(Path(tmp) / "fresh"), import_activitywatch=lambda p: 0)
+        first.show()
+        first.adjustSize()
+        save(first, "first-run")
+        first.close()
+        # Tear the widgets down while the application is alive: left to interpreter exit,
+        # Python and Qt race to delete them (an occasional segfault after the last shot).
+        tray.deleteLater()
+        tray.menu.deleteLater()
+        for widget in QApplication.topLevelWidgets():
+            widget.close()
+            widget.deleteLater()
+        QApplication.sendPostedEvents(None, 0)
+        QApplication.processEvents()
+        service.close()
+    return saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
+    parser.add_argument("--dark", action="store_true", help="also shoot with a dark palette")
+    parser.add_argument("--only-dark", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not os.environ.get("DISPLAY") and not os.environ.get("SCULPTOR_UNDER_XVFB"):
+        if shutil.which("xvfb-run") is None:
+            print("screenshots: no DISPLAY and no xvfb-run", file=sys.stderr)
+            return 2
+        env = dict(os.environ, SCULPTOR_UNDER_XVFB="1", QT_QPA_PLATFORM="xcb")
+        command = ["xvfb-run", "-a", "-s", SIZE, sys.executable, __file__, *(argv or sys.argv[1:])]
+        return subprocess.call(command, env=env)
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    os.environ.setdefault("QT_SCALE_FACTOR", "1")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = shoot(out, dark=args.only_dark)
+    for path in paths:
+        print(path, flush=True)
+    if args.dark:
+        # A fresh process: a palette and style are per application, set before any widget.
+        return subprocess.call([sys.executable, __file__, "--out", str(out), "--only-dark"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""desktop.reports on a real SQLite store filled with spans whose summaries are known by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from desktop import reports
+from desktop.store import Event, Store
+from edge_model.manifest import read_manifest
+from edge_model.registry import SHIPPED_DIR
+
+DAY = 20_000 * 86_400.0  # a UTC midnight
+H = 3600.0
+M = 60.0
+
+
+def window(start: float, end: float, app: str, category: str) -> Event:
+    return Event(start=start, duration=end - start, source="window", app=app, category=category)
+
+
+def at(hour: float, minute: float = 0.0, day: float = DAY) -> float:
+    return day + hour * H + minute * M
+
+
+# The day, by hand:
+#   09:00-10:00 development | 10:00-10:03 social (a short detour) | 10:03-10:30 development
+#   10:30-10:40 away | 10:40-11:00 browsing | 11:00-11:30 zoom (+ a calendar meeting)
+#   11:30-12:00 nothing recorded (a break) | 12:00-12:10 office
+DAY_EVENTS = [
+    window(at(9), at(10), "code", "development"),
+    window(at(10), at(10, 3), "reddit", "social"),
+    window(at(10, 3), at(10, 30), "code", "development"),
+    Event(start=at(10, 30), duration=10 * M, source="afk", category="away"),
+    window(at(10, 40), at(11), "firefox", "browsing"),
+    window(at(11), at(11, 30), "zoom", "meetings"),
+    Event(start=at(11), duration=30 * M, source="calendar", app="standup", category="meetings"),
+    window(at(12), at(12, 10), "libreoffice", "office"),
+]
+
+
+@pytest.fixture
+def store(tmp_path):
+    db = Store(tmp_path / "db.sqlite3")
+    db.insert_events(DAY_EVENTS)
+    yield db
+    db.close()
+
+
+def suggest(store: Store, created_at: float, outcome: str | None) -> int:
+    sid = store.add_suggestion(
+        created_at=created_at,
+        kind="break",
+        text="Time for a break.",
+        explanation="",
+        model_version="v1",
+        features={},
+        score=0.7,
+        propensity=0.9,
+    )
+    if outcome is not None:
+        store.record_feedback(sid, outcome, created_at + 30)
+    return sid
+
+
+def test_day_start_and_hours_follow_the_offset():
+    assert reports.day_start(at(23, 59)) == DAY
+    assert reports.day_start(at(23, 30), utc_offset_s=H) == DAY + 23 * H  # 00:30 local
+    assert reports.local_hour(at(9, 30), utc_offset_s=-2 * H) == 7
+    assert reports.minutes_until_tomorrow(at(22)) == 120.0
+
+
+def test_timeline_has_categories_away_and_meetings(store):
+    timeline = reports.day_timeline(store.events(DAY, DAY + 86_400), DAY, DAY + 86_400)
+    kinds = [(s.kind, s.category) for s in timeline.spans]
+    assert kinds == [
+        ("active", "development"),
+        ("active", "social"),
+        ("active", "development"),
+        ("away", "away"),
+        ("active", "browsing"),
+        ("active", "meetings"),
+        ("active", "office"),
+    ]
+    [meeting] = timeline.meetings
+    assert (meeting.start, meeting.end, meeting.app) == (at(11), at(11, 30), "standup")
+
+
+def test_category_totals_exclude_away_and_sort_largest_first(store):
+    totals = reports.category_totals(store.events(DAY, DAY + 86_400), DAY, DAY + 86_400)
+    assert totals == [
+        ("development", 87 * M),
+        ("meetings", 30 * M),
+        ("browsing", 20 * M),
+        ("office", 10 * M),
+        ("social", 3 * M),
+    ]
+
+
+def test_balance_counts_breaks_and_tolerates_short_detours_in_focus(store):
+    suggest(store, at(10, 15), "accepted")
+    result = reports.balance(
+        store.events(DAY, DAY + 86_400), DAY, DAY + 86_400, store.suggestions()
+    )
+    assert result.active_s == 150 * M
+    assert result.away_s == 10 * M
+    assert result.breaks_taken == 2  # the away span and the unrecorded half hour
+    assert result.longest_stretch_s == 90 * M  # 09:00-10:30
+    assert result.longest_focus_s == 90 * M  # the 3-minute detour does not end it
+    assert result.longest_focus_start == at(9)
+    assert result.suggested_breaks_accepted == 1
+
+
+def test_a_long_detour_ends_focus(tmp_path):
+    db = Store(tmp_path / "db.sqlite3")
+    db.insert_events(
+        [
+            window(at(9), at(9, 40), "code", "development"),
+            window(at(9, 40), at(9, 50), "youtube", "entertainment"),
+            window(at(9, 50), at(10, 10), "code", "development"),
+        ]
+    )
+    result = reports.balance(db.events(DAY, DAY + 86_400), DAY, DAY + 86_400)
+    assert result.longest_focus_s == 40 * M
+    assert result.longest_stretch_s == 70 * M and result.breaks_taken == 0
+    db.close()
+
+
+def test_week_heatmap_splits_spans_across_hours_and_midnight(tmp_path):
+    db = Store(tmp_path / "db.sqlite3")
+    db.insert_events(DAY_EVENTS + [window(at(23, 30, DAY - 86_400), at(0, 30), "code", "office")])
+    first = DAY - 6 * 86_400
+    heatmap = reports.week_heatmap(db.events(first, DAY + 86_400), first)
+    assert len(heatmap.day_starts) == 7 and heatmap.day_starts[-1] == DAY
+    today, yesterday = heatmap.minutes[6], heatmap.minutes[5]
+    assert yesterday[23] == pytest.approx(30)
+    assert today[0] == pytest.approx(30)
+    assert today[9] == pytest.approx(60)
+    assert today[10] == pytest.approx(3 + 27 + 20)  # away time is not active
+    assert today[11] == pytest.approx(30) and today[12] == pytest.approx(10)
+    assert heatmap.peak == pytest.approx(60)
+    db.close()
+
+
+def test_suggestion_history_outcomes_and_acceptance_by_hour(store):
+    suggest(store, at(10, 20, DAY - 86_400), "accepted")
+    suggest(store, at(10, 15), "accepted")
+    suggest(store, at(10, 45), "dismissed")
+    pending = suggest(store, at(14), None)
+    rows = reports.suggestion_rows(store.suggestions(), DAY, DAY + 86_400)
+    assert [r.outcome for r in rows] == ["pending", "dismissed", "accepted"]
+    assert rows[0].id == pending
+    assert reports.outcome_counts(rows) == {
+        "accepted": 1,
+        "snoozed": 0,
+        "dismissed": 1,
+        "ignored": 0,
+        "pending": 1,
+    }
+    by_hour = reports.acceptance_by_hour(store.suggestions())
+    assert (by_hour[10].answered, by_hour[10].accepted) == (3, 2)
+    assert by_hour[10].rate == pytest.approx(2 / 3)
+    assert by_hour[14].answered == 0 and by_hour[14].rate is None
+    assert reports.best_hours(by_hour) == []  # 3 answers are too few to tell
+
+
+def test_best_hours_rank_by_acceptance_once_there_are_enough_answers(store):
+    for day in range(3):
+        suggest(store, at(15, 0, DAY - day * 86_400), "accepted")
+        suggest(store, at(9, 30, DAY - day * 86_400), "dismissed")
+    suggest(store, at(11, 0), "accepted")
+    suggest(store, at(11, 30), "ignored")
+    rates = reports.acceptance_by_hour(store.suggestions())
+    assert reports.best_hours(rates) == [11, 15]
+
+
+def test_model_summary_reads_history_manifest_and_answers(store):
+    store.record_model("v1", "/m/v1", sha256="a", feature_spec_version=1, status="active", at=DAY)
+    store.record_model(
+        "v2",
+        "/m/v2",
+        sha256="b",
+        feature_spec_version=9,
+        status="refused",
+        reason="spec",
+        at=DAY + H,
+    )
+    suggest(store, at(10), "accepted")
+    manifest = read_manifest(SHIPPED_DIR)
+    summary = reports.model_summary(store.model_history(), store.suggestions(), manifest)
+    assert summary.version == manifest.version
+    assert [r.version for r in summary.history] == ["v2", "v1"]
+    assert summary.history[0].reason == "spec"
+    metrics = dict(summary.metrics)
+    assert metrics["held_out_examples"] == manifest.metrics["held_out_examples"]
+    assert metrics["tflite.next_category_top1"] == manifest.metrics["tflite"]["next_category_top1"]
+    assert summary.answers == 1 and summary.by_hour[10].accepted == 1
+    # Without a manifest (no model served), the newest active version from the history.
+    bare = reports.model_summary(store.model_history(), [], None)
+    assert (bare.version, bare.active_since, bare.metrics) == ("v1", DAY, ())
+
+
+def test_glance_counts_today_up_to_now(store):
+    suggest(store, at(10, 15), "accepted")
+    suggest(store, at(10, 45), "dismissed")
+    suggest(store, at(13), None)  # after "now"
+    glance = reports.glance(store, now=at(12, 5))
+    assert glance == reports.Glance(active_s=145 * M, breaks=2, suggestions=2, accepted=1)
+
+
+def test_app_state_paused_wins_then_learning():
+    assert reports.app_state(100.0, paused_until=200.0, learning=True) == "paused"
+    assert reports.app_state(300.0, paused_until=200.0, learning=True) == "learning"
+    assert reports.app_state(300.0, paused_until=None, learning=False) == "collecting"
+
+
+def test_dashboard_bundles_day_and_week(store):
+    suggest(store, at(10, 15), "accepted")
+    suggest(store, at(10, 15, DAY - 10 * 86_400), "accepted")  # outside the week
+    data = reports.dashboard(store, at(15), now=at(15))
+    assert data.day_start == DAY
+    assert dict(data.day_categories)["development"] == 87 * M
+    assert data.day_balance.breaks_taken == 2
+    assert data.week_balance.active_s == data.day_balance.active_s  # nothing else this week
+    assert [r.at for r in data.suggestions] == [at(10, 15)]
+    assert data.outcomes["accepted"] == 1
+    assert data.model.answers == 2  # the model page learns from all answers
