@@ -61,9 +61,28 @@ def _service(args: argparse.Namespace, clock: Clock):
     cfg = config_module.load_config(directory)  # a broken config stops us before anything opens
     watcher = _open_watcher(args)
     rng = np.random.default_rng(args.seed)
+    offset = datetime.now(UTC).astimezone().utcoffset()
     return AppService(
-        directory, cfg, clock, watcher=watcher, rng=rng, poll_step_s=poll_step(cfg, clock)
+        directory,
+        cfg,
+        clock,
+        watcher=watcher,
+        rng=rng,
+        poll_step_s=poll_step(cfg, clock),
+        utc_offset_s=offset.total_seconds() if offset else 0.0,
+        system=_system_monitor() if watcher is not None else None,
     ), cfg
+
+
+def _system_monitor():
+    """Return the power/lock/media/sleep monitor, or None (with one line) where it cannot run."""
+    from desktop.collect.system import SystemMonitor
+
+    try:
+        return SystemMonitor()
+    except Exception as exc:  # optional context: collection goes on without it
+        print(f"time-sculptor: no system context ({exc})", file=sys.stderr)
+        return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -201,6 +220,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     best = Registry(directory / "models").best(refused)
     history = store.model_history()
     last = store.last_suggestion()
+    paused = store.paused_until()
     report = {
         "data_dir": str(directory),
         "events": store.event_count(),
@@ -217,6 +237,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "model_version": last.model_version,
         },
         "refused_models": refused,
+        "paused_until": None if paused is None or paused <= SystemClock().now() else _stamp(paused),
     }
     store.close()
     if args.json:
@@ -240,6 +261,143 @@ def cmd_react(args: argparse.Namespace) -> int:
     finally:
         service.close()
     print("stored" if stored else "already answered")
+    return 0
+
+
+def _store(args: argparse.Namespace, cfg: config_module.Config | None = None):
+    from desktop.store import DB_NAME, Store
+
+    directory = config_module.data_dir(args.data_dir)
+    cfg = cfg or config_module.load_config(directory)
+    return Store(directory / DB_NAME, store_titles=cfg.store_titles)
+
+
+def _local_time(text: str, flag: str) -> float:
+    """Return epoch seconds of an ISO 8601 time; without a zone it is the user's local time."""
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise ValueError(
+            f"{flag} {text!r} is not an ISO 8601 time (e.g. 2024-05-01T09:00)"
+        ) from None
+
+
+def _local_stamp(ts: float) -> str:
+    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktop import importers
+
+    directory = config_module.data_dir(args.data_dir)
+    cfg = config_module.load_config(directory)
+    rules = config_module.load_category_rules(directory)
+    path = Path(args.file)
+    fmt = args.format or importers.guess_format(path)
+    # Parse the whole file before opening the store: a bad file leaves no trace at all.
+    parsed = importers.parse_file(path, fmt, cfg, now=SystemClock().now())
+    store = _store(args, cfg)
+    try:
+        summary = importers.store_parsed(store, path, fmt, parsed, cfg, rules)
+    finally:
+        store.close()
+    print(summary.line())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktop import exporters
+
+    store = _store(args)
+    try:
+        text = exporters.export_text(store, args.format)
+        spans = store.event_count()
+    finally:
+        store.close()
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    # The export holds the user's activity: readable by the user alone, like the database.
+    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if hasattr(os, "fchmod"):  # POSIX: an existing file would keep its mode otherwise
+        os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    print(f"exported {spans} spans as {args.format} to {args.out}")
+    return 0
+
+
+def cmd_recategorize(args: argparse.Namespace) -> int:
+    from edge_model import categories
+
+    directory = config_module.data_dir(args.data_dir)
+    rules = config_module.load_category_rules(directory)
+    user_rules = len(rules) - len(categories.DEFAULT_RULES)
+    store = _store(args)
+    try:
+        changed, checked = store.recategorize(
+            lambda app, title: categories.categorize_known(app, title, rules)
+        )
+    finally:
+        store.close()
+    source = directory / config_module.CATEGORIES_NAME
+    print(
+        f"recategorized {changed} of {checked} app spans with {user_rules} user rules "
+        f"({source if user_rules else 'none in ' + str(source)}) before the defaults; "
+        "spans whose category hangs on a hashed title kept theirs"
+    )
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    if not args.minutes > 0:
+        raise ValueError("--minutes must be more than 0")
+    until = SystemClock().now() + 60.0 * args.minutes
+    store = _store(args)
+    try:
+        store.set_paused_until(until)
+    finally:
+        store.close()
+    print(f"collection and suggestions paused until {_local_stamp(until)}")
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    store = _store(args)
+    try:
+        store.set_paused_until(None)
+    finally:
+        store.close()
+    print("collection and suggestions resumed")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    if args.all == (args.start is not None or args.end is not None):
+        raise ValueError("delete needs either --all or both --from and --to")
+    if not args.all and (args.start is None or args.end is None):
+        raise ValueError("delete needs both --from and --to")
+    start = end = 0.0
+    if not args.all:
+        start, end = _local_time(args.start, "--from"), _local_time(args.end, "--to")
+        if not end > start:
+            raise ValueError("--to must come after --from")
+    if not args.yes:
+        what = (
+            "everything collected" if args.all else f"all activity from {args.start} to {args.end}"
+        )
+        print(f"time-sculptor: this deletes {what} for good; add --yes to do it", file=sys.stderr)
+        return 2
+    store = _store(args)
+    try:
+        result = store.delete_all() if args.all else store.delete_range(start, end)
+    finally:
+        store.close()
+    print(
+        f"deleted {result.spans_deleted} spans"
+        + (f", cut {result.spans_trimmed} at the edges" if result.spans_trimmed else "")
+        + f", {result.suggestions_deleted} suggestions with their reactions"
+    )
     return 0
 
 
@@ -300,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="start the tray app (headless with --no-gui)")
     run.add_argument("--no-gui", action="store_true", help="collect and log suggestions headless")
-    run.add_argument("--backend", help="force a collector backend (x11)")
+    run.add_argument("--backend", help="force a collector backend (x11, wayland, windows, macos)")
     run.add_argument("--exit-after", type=float, help="stop after this many real seconds")
     run.add_argument("--clock-rate", type=float, default=1.0, help=argparse.SUPPRESS)
     run.add_argument("--clock-start", help=argparse.SUPPRESS)
@@ -323,6 +481,41 @@ def build_parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="check collector, TFLite runtime, display, model")
     doctor.set_defaults(func=cmd_doctor)
+
+    importer = sub.add_parser(
+        "import", help="add activity from an ActivityWatch export, a CSV log or a calendar"
+    )
+    importer.add_argument("file", help="the file to import (all of it, or nothing)")
+    importer.add_argument(
+        "--format",
+        choices=["activitywatch", "csv", "ics"],
+        help="default: from the file name (.json, .csv, .ics)",
+    )
+    importer.set_defaults(func=cmd_import)
+
+    export = sub.add_parser("export", help="write every span (JSON: and suggestions) out")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--out", help="file to write (mode 0600); default: standard output")
+    export.set_defaults(func=cmd_export)
+
+    recategorize = sub.add_parser(
+        "recategorize", help="re-apply the category rules (categories.toml) to stored spans"
+    )
+    recategorize.set_defaults(func=cmd_recategorize)
+
+    pause = sub.add_parser("pause", help="pause collection and suggestions (a running app too)")
+    pause.add_argument("--minutes", type=float, default=60.0, help="default: 60")
+    pause.set_defaults(func=cmd_pause)
+
+    resume = sub.add_parser("resume", help="resume collection and suggestions")
+    resume.set_defaults(func=cmd_resume)
+
+    delete = sub.add_parser("delete", help="delete activity in a time range, or everything")
+    delete.add_argument("--from", dest="start", help="ISO 8601 start (local time without zone)")
+    delete.add_argument("--to", dest="end", help="ISO 8601 end (exclusive)")
+    delete.add_argument("--all", action="store_true", help="every span, suggestion and reaction")
+    delete.add_argument("--yes", action="store_true", help="confirm: deleted data is gone")
+    delete.set_defaults(func=cmd_delete)
     return parser
 
 

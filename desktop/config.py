@@ -3,7 +3,10 @@ then by environment and command-line flags."""
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -11,9 +14,14 @@ from typing import Any
 
 import platformdirs
 
+from edge_model import categories
+
 APP_NAME = "time-sculptor"
 DATA_DIR_ENV = "TIME_SCULPTOR_DATA_DIR"
 CONFIG_NAME = "config.toml"
+CATEGORIES_NAME = "categories.toml"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,8 +57,26 @@ class Config:
         default=False, metadata={"help": "store window titles in clear (otherwise salted hashes)"}
     )
     excluded_apps: tuple[str, ...] = field(
-        default=(), metadata={"help": "apps recorded only as 'excluded'"}
+        default=(),
+        metadata={"help": "apps (names as collected, any case) recorded only as 'excluded'"},
     )
+    import_max_gap_min: float = field(
+        default=30.0,
+        metadata={"help": "minutes an imported CSV row without a duration may last (to the next)"},
+    )
+    calendar_past_days: float = field(
+        default=90.0,
+        metadata={"help": "days before its first event from which an imported calendar repeats"},
+    )
+    calendar_future_days: float = field(
+        default=365.0,
+        metadata={"help": "days after today up to which an imported calendar repeats"},
+    )
+
+    def is_excluded(self, app: str) -> bool:
+        """Return True when the user excluded this app from collection and import."""
+        name = app.casefold()
+        return any(name == excluded.casefold() for excluded in self.excluded_apps)
 
     def with_overrides(self, values: dict[str, Any]) -> Config:
         """Return a copy with known keys replaced (unknown keys raise ValueError)."""
@@ -101,3 +127,54 @@ def default_config_text() -> str:
         )
         lines += [f"# {f.metadata['help']}", f"# {f.name} = {rendered}", ""]
     return "\n".join(lines)
+
+
+def load_category_rules(directory: Path) -> tuple[categories.Rule, ...]:
+    """Return the user's rules from `<data dir>/categories.toml` (if any), then the defaults."""
+    path = Path(directory) / CATEGORIES_NAME
+    if not path.is_file():
+        return categories.DEFAULT_RULES
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise categories.RulesError(f"{path}: {exc}") from None
+    return categories.rules_from_toml(text, str(path)) + categories.DEFAULT_RULES
+
+
+class CategoryRules:
+    """The rule table a running app uses, reloaded when the user edits categories.toml."""
+
+    def __init__(self, directory: Path, *, check_every_s: float = 5.0) -> None:
+        self.path = Path(directory) / CATEGORIES_NAME
+        self.check_every_s = check_every_s
+        self._lock = threading.Lock()
+        self._stamp = self._file_stamp()
+        self._checked = time.monotonic()
+        self._rules = load_category_rules(Path(directory))  # a broken file stops the app here
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def rules(self) -> tuple[categories.Rule, ...]:
+        """Return the current table; looks at the file at most every `check_every_s` seconds."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._checked >= self.check_every_s:
+                self._checked = now
+                stamp = self._file_stamp()
+                if stamp != self._stamp:
+                    self._stamp = stamp
+                    try:
+                        self._rules = load_category_rules(self.path.parent)
+                    except categories.RulesError as exc:
+                        # Keep collecting with the last good table rather than stop mid-day.
+                        log.warning("%s; keeping the previous category rules", exc)
+            return self._rules
+
+    def categorize(self, app: str, title: str = "") -> str:
+        """Return the category of an app (and title) by the user's rules, then the defaults."""
+        return categories.categorize(app, title, self.rules())

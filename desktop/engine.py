@@ -95,7 +95,14 @@ class SuggestionEngine:
     def _snooze(self, suggestion_id: int) -> float:
         return self.store.snooze_minutes(suggestion_id) or 10.0
 
-    def consider(self, now: float, *, idle_s: float = 0.0, in_meeting: bool = False) -> Decision:
+    def consider(
+        self,
+        now: float,
+        *,
+        idle_s: float = 0.0,
+        in_meeting: bool = False,
+        on_battery: bool = False,
+    ) -> Decision:
         """Return the decision for this moment; a shown suggestion is logged in the store."""
         spans = self.store.events(now - HISTORY_S, now, sources=("window", "afk", "import"))
         timeline = features.Timeline.from_spans(spans)
@@ -111,6 +118,7 @@ class SuggestionEngine:
             utc_offset_s=self.utc_offset_s,
             idle_seconds=idle_s,
             in_meeting=in_meeting,
+            on_battery=on_battery,
             minutes_since_suggestion=(now - last.created_at) / 60.0 if last else 24 * 60.0,
         )
         inputs = features.featurize(timeline, context)

@@ -17,12 +17,12 @@ import numpy as np
 
 from desktop.clock import Clock
 from desktop.collect.base import CollectorUnavailable, WindowWatcher
-from desktop.config import Config
+from desktop.collect.system import SystemMonitor, SystemState
+from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
 from desktop.store import DB_NAME, Event, Store, StoreError
 from edge_model import features
-from edge_model.categories import categorize
 from edge_model.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,16 @@ class AppService:
         rng: np.random.Generator | None = None,
         utc_offset_s: float = 0.0,
         poll_step_s: float | None = None,
+        system: SystemMonitor | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.system = system
         self.config = config
         self.clock = clock
         self.watcher = watcher
         self.store = Store(self.data_dir / DB_NAME, store_titles=config.store_titles)
+        # The user's categories.toml before the shipped rules; reloaded when the file changes.
+        self.categories = CategoryRules(self.data_dir)
         self.registry = registry or Registry(self.data_dir / "models")
         self.models = ModelManager(self.registry, self.store, clock, on_change=self._model_changed)
         self.engine = SuggestionEngine(
@@ -73,11 +77,13 @@ class AppService:
         self.on_suggestion: Callable[[Suggestion], None] | None = None
         self.on_model_change: Callable[[str, str], None] | None = None
         self.on_error: Callable[[str], None] | None = None
-        self.paused_until: float | None = None
+        # Kept in the store so that `time-sculptor pause` reaches a running app; re-read each poll.
+        self.paused_until: float | None = self.store.paused_until()
         self.last_decision: Decision | None = None
         self._last_poll: float | None = None
         self._last_error: str | None = None
         self._idle_s = 0.0
+        self._on_battery = False
         self._lock = threading.Lock()
 
     # collection -----------------------------------------------------------------------------
@@ -100,24 +106,30 @@ class AppService:
                 # Suspend, a clock jump or a stalled loop: a gap, never counted as activity.
                 self.store.end_span(STREAM)
             self._last_poll = now
-            if self.paused_until is not None:
-                if now < self.paused_until:
-                    self.store.end_span(STREAM)
-                    return None
-                self.paused_until = None
+            state = self._system_state(now)
+            if state is not None and (state.is_gap or state.slept_s > 0):
+                self.store.end_span(STREAM)  # the machine slept: a gap, not activity
+            paused_until = self._read_pause()
+            if paused_until is not None and now < paused_until:
+                self.store.end_span(STREAM)
+                return None
         try:
             window = self.watcher.active_window()
             self._idle_s = idle = self.watcher.idle_seconds()
         except CollectorUnavailable as exc:
             self._report(str(exc))
             return None
+        if state is not None and state.media_playing:
+            idle = 0.0  # watching or listening is not being away
         pulse = 1.5 * self.poll_step_s + 1.0
-        if idle >= self.config.afk_after_s:
+        if state is not None and state.screen_locked:
+            event = Event(start=now, duration=0.0, source="afk", category="away")
+        elif idle >= self.config.afk_after_s:
             # The away span reaches back to the last input and cuts the window span there.
             event = Event(start=now - idle, duration=idle, source="afk", category="away")
         elif window is None:
             return None
-        elif window.app.lower() in {a.lower() for a in self.config.excluded_apps}:
+        elif self.config.is_excluded(window.app):
             event = Event(
                 start=now, duration=0.0, source="window", app="excluded", category="unknown"
             )
@@ -128,7 +140,7 @@ class AppService:
                 source="window",
                 app=window.app,
                 title=window.title,
-                category=categorize(window.app, window.title),
+                category=self.categories.categorize(window.app, window.title),
             )
         try:
             self.store.heartbeat(event, pulsetime=pulse, stream=STREAM)
@@ -137,13 +149,43 @@ class AppService:
             self._report(str(exc))
         return event
 
-    def pause(self, minutes: float) -> float:
-        """Stop collecting and suggesting for `minutes`; return when it resumes."""
-        self.paused_until = self.clock.now() + 60.0 * minutes
-        self.store.end_span(STREAM)
+    def _system_state(self, now: float) -> SystemState | None:
+        """Return the machine's context (power, lock, media, sleep), or None without a monitor."""
+        if self.system is None:
+            return None
+        try:
+            state = self.system.sample(now)
+        except Exception as exc:  # a probe must never stop collection; say it once
+            self._report(f"system context unavailable: {exc}")
+            return None
+        self._on_battery = bool(state.on_battery)
+        return state
+
+    def _read_pause(self) -> float | None:
+        """Return the pause end that the tray or `time-sculptor pause` stored (one key read)."""
+        try:
+            self.paused_until = self.store.paused_until()
+        except StoreError as exc:
+            self._report(str(exc))  # keep honouring the last pause we knew of
         return self.paused_until
 
+    def pause(self, minutes: float) -> float:
+        """Stop collecting and suggesting for `minutes`; return when it resumes."""
+        until = self.clock.now() + 60.0 * minutes
+        try:
+            self.store.set_paused_until(until)
+        except StoreError as exc:
+            self._report(str(exc))
+        self.paused_until = until
+        self.store.end_span(STREAM)
+        return until
+
     def resume(self) -> None:
+        """Collect and suggest again now (in every process that shares the store)."""
+        try:
+            self.store.set_paused_until(None)
+        except StoreError as exc:
+            self._report(str(exc))
         self.paused_until = None
 
     # model ----------------------------------------------------------------------------------
@@ -159,12 +201,15 @@ class AppService:
     def tick(self) -> Decision | None:
         """Expire unanswered suggestions, then ask the engine whether to suggest now."""
         now = self.clock.now()
-        if self.paused_until is not None and now < self.paused_until:
+        paused_until = self._read_pause()
+        if paused_until is not None and now < paused_until:
             return None
         try:
             self.expire_unanswered(now)
             in_meeting = bool(self.store.events(now, now + 1.0, sources=("calendar",)))
-            decision = self.engine.consider(now, idle_s=self._idle_s, in_meeting=in_meeting)
+            decision = self.engine.consider(
+                now, idle_s=self._idle_s, in_meeting=in_meeting, on_battery=self._on_battery
+            )
         except StoreError as exc:
             self._report(str(exc))
             return None
@@ -181,8 +226,17 @@ class AppService:
                 expired += self.store.record_feedback(record.id, "ignored", now)
         return expired
 
-    def react(self, suggestion_id: int, outcome: str, snooze_minutes: float | None = None) -> bool:
-        """Store the user's reaction with the context it happened in; False if already answered."""
+    def react(
+        self,
+        suggestion_id: int,
+        outcome: str,
+        snooze_minutes: float | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Store the user's reaction with the context it happened in; False if already answered.
+
+        `reason` is the "Not like this" choice (bad_moment, too_frequent, not_useful).
+        """
         now = self.clock.now()
         recent = self.store.events(now - HISTORY_S, now, sources=("window", "afk"))
         timeline = features.Timeline.from_spans(recent)
@@ -195,6 +249,8 @@ class AppService:
             "idle_s": self._idle_s,
             "model_version": self.models.version,
         }
+        if reason:
+            context["reason"] = reason
         return self.store.record_feedback(
             suggestion_id, outcome, now, snooze_minutes=snooze_minutes, context=context
         )
@@ -207,7 +263,7 @@ class AppService:
             data_dir=str(self.data_dir),
             events=self.store.event_count(),
             collector=self.watcher.name if self.watcher else "none",
-            paused_until=self.paused_until,
+            paused_until=self._read_pause(),
             model_version=runtime.version if runtime else None,
             interpreter=runtime.backend if runtime else None,
             last_suggestion=None

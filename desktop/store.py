@@ -41,10 +41,30 @@ class Event:
     category: str = "unknown"
     data: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
+    # True when `title` already is the store's hash (read back, or an exported file re-imported):
+    # it is then kept as it is, never hashed twice.
+    title_hashed: bool = False
 
     @property
     def end(self) -> float:
         return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import transaction did."""
+
+    added: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    """What a delete removed: spans deleted and cut at the edges, suggestions with feedback."""
+
+    spans_deleted: int
+    spans_trimmed: int
+    suggestions_deleted: int
 
 
 @dataclass(frozen=True)
@@ -128,7 +148,14 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # Imported spans carry a key derived from their content, so importing a file twice adds
+    # nothing; collected spans have none (NULLs never collide in a unique index).
+    db.table("events").add_column("import_key", str)
+    db.table("events").create_index(["import_key"], unique=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -142,6 +169,7 @@ def _event_from_row(row: dict[str, Any]) -> Event:
         category=row["category"],
         data=json.loads(row["data"] or "{}"),
         id=row["id"],
+        title_hashed=bool(row["title_hashed"]) and bool(row["title"]),
     )
 
 
@@ -215,6 +243,26 @@ class Store:
             self.db.conn.close()
 
     # settings -------------------------------------------------------------------------------
+    PAUSE_KEY = "paused_until"
+
+    def paused_until(self) -> float | None:
+        """Return until when collection is paused (epoch seconds), or None when it is not."""
+        value = self.get_setting(self.PAUSE_KEY)
+        try:
+            return float(value) if value else None
+        except ValueError:
+            return None  # a hand-edited setting must not stop collection for good
+
+    def set_paused_until(self, until: float | None) -> None:
+        """Pause collection until `until` (epoch seconds) for every process; None resumes."""
+        with self._locked(), self.db.conn:
+            if until is None:
+                self.db.execute("DELETE FROM settings WHERE key = ?", [self.PAUSE_KEY])
+            else:
+                self.db.table("settings").upsert(
+                    {"key": self.PAUSE_KEY, "value": repr(float(until))}, pk="key"
+                )
+
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         with self._locked():
             row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
@@ -233,7 +281,11 @@ class Store:
         return digest.hexdigest()[:24], 1
 
     def _row(self, event: Event) -> dict[str, Any]:
-        title, hashed = self.protect_title(event.title)
+        title, hashed = (
+            (event.title, 1)
+            if event.title_hashed and event.title
+            else self.protect_title(event.title)
+        )
         return {
             "start": event.start,
             "duration": event.duration,
@@ -263,20 +315,26 @@ class Store:
             last = self._last.get(stream)
             if last is not None:
                 last_id, last_start, last_end, last_key = last
-                if last_key == key and last_start - 1e-6 <= event.start <= last_end + pulsetime:
+                extend = (
+                    last_key == key and last_start - 1e-6 <= event.start <= last_end + pulsetime
+                )
+                if extend:
                     new_end = max(last_end, event.end)
-                    self.db.execute(
-                        "UPDATE events SET duration = ? WHERE id = ?",
-                        [new_end - last_start, last_id],
+                    # `start = ?` guards against a span that `time-sculptor delete` removed or
+                    # cut meanwhile: then this poll starts a new span instead.
+                    cursor = self.db.execute(
+                        "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
+                        [new_end - last_start, last_id, last_start],
                     )
-                    self._last[stream] = (last_id, last_start, new_end, last_key)
-                    return last_id
-                if event.start <= last_end + pulsetime:
+                    if cursor.rowcount == 1:
+                        self._last[stream] = (last_id, last_start, new_end, last_key)
+                        return last_id
+                elif event.start <= last_end + pulsetime:
                     # Contiguous polls: the previous span lasted until this one began (never
                     # overlapping it, never leaving a sub-poll hole between them).
                     self.db.execute(
-                        "UPDATE events SET duration = ? WHERE id = ?",
-                        [max(0.0, event.start - last_start), last_id],
+                        "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
+                        [max(0.0, event.start - last_start), last_id, last_start],
                     )
             row_id = int(self.db.table("events").insert(self._row(event)).last_pk or 0)
             self._last[stream] = (row_id, event.start, event.end, key)
@@ -293,6 +351,131 @@ class Store:
         with self._locked(), self.db.conn:
             self.db.table("events").insert_all(rows, batch_size=1000)
         return len(rows)
+
+    def import_key(self, event: Event) -> str:
+        """Return the key that makes re-importing a span a no-op (salted: it reveals no title)."""
+        content = json.dumps(
+            [
+                event.source,
+                round(event.start, 6),
+                round(event.duration, 6),
+                event.app,
+                event.title,
+                event.title_hashed,
+            ],
+            ensure_ascii=False,
+        )
+        return hmac.new(self._salt.encode(), content.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def import_events(self, events: Iterable[Event]) -> ImportResult:
+        """Insert imported spans all-or-nothing, skipping any already imported; say how many."""
+        rows = []
+        for event in events:
+            row = self._row(event)
+            row["import_key"] = self.import_key(event)
+            rows.append(row)
+        if not rows:
+            return ImportResult(added=0, duplicates=0)
+        columns = list(rows[0])
+        sql = (
+            f"INSERT OR IGNORE INTO events ({', '.join(columns)})"
+            f" VALUES ({', '.join('?' * len(columns))})"
+        )
+        with self._locked(), self.db.conn:
+            cursor = self.db.conn.executemany(sql, [list(row.values()) for row in rows])
+            added = max(cursor.rowcount, 0)
+        return ImportResult(added=added, duplicates=len(rows) - added)
+
+    def recategorize(self, categorize: Callable[[str, str | None], str | None]) -> tuple[int, int]:
+        """Re-apply categories to collected and imported app spans; return (changed, checked).
+
+        `categorize(app, title)` gets None for a hashed title and may return None for "cannot
+        tell"; afk and calendar spans and excluded apps are never touched.
+        """
+        with self._locked(), self.db.conn:
+            rows = list(
+                self.db.execute(
+                    "SELECT id, app, title, title_hashed, category FROM events"
+                    " WHERE source NOT IN ('afk', 'calendar') AND app != 'excluded'"
+                ).fetchall()
+            )
+            changes = []
+            for row_id, app, title, hashed, old in rows:
+                new = categorize(app or "", None if hashed and title else (title or ""))
+                if new is not None and new != old:
+                    changes.append((new, row_id))
+            self.db.conn.executemany("UPDATE events SET category = ? WHERE id = ?", changes)
+        return len(changes), len(rows)
+
+    def _secure_delete(self) -> None:
+        # Deleted rows are overwritten, and the WAL emptied, so they are gone from the file too.
+        self.db.execute("PRAGMA secure_delete = ON")
+
+    def _after_delete(self) -> None:
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def delete_range(self, start: float, end: float) -> DeleteResult:
+        """Remove all activity in [start, end): spans inside go, spans across an edge are cut."""
+        if not end > start:
+            raise ValueError("the end of the range must come after its start")
+        with self._locked():
+            self._secure_delete()
+            with self.db.conn:
+                rows = list(
+                    self.db.query(
+                        "SELECT * FROM events WHERE start < ? AND start + duration > ?"
+                        " OR (duration = 0 AND start >= ? AND start < ?)",
+                        [end, start, start, end],
+                    )
+                )
+                deleted = trimmed = 0
+                for row in rows:
+                    row_start, row_end = row["start"], row["start"] + row["duration"]
+                    keep_left, keep_right = row_start < start, row_end > end
+                    if not keep_left and not keep_right:
+                        self.db.execute("DELETE FROM events WHERE id = ?", [row["id"]])
+                        deleted += 1
+                        continue
+                    trimmed += 1
+                    if keep_left:
+                        self.db.execute(
+                            "UPDATE events SET duration = ? WHERE id = ?",
+                            [start - row_start, row["id"]],
+                        )
+                    if keep_right and keep_left:
+                        # A span across the whole range: its tail becomes a span of its own.
+                        tail = {k: v for k, v in row.items() if k not in ("id", "import_key")}
+                        tail.update(start=end, duration=row_end - end)
+                        self.db.table("events").insert(tail)
+                    elif keep_right:
+                        self.db.execute(
+                            "UPDATE events SET start = ?, duration = ? WHERE id = ?",
+                            [end, row_end - end, row["id"]],
+                        )
+                condition = "created_at >= ? AND created_at < ?"
+                self.db.execute(
+                    "DELETE FROM feedback WHERE suggestion_id IN"
+                    f" (SELECT id FROM suggestions WHERE {condition})",
+                    [start, end],
+                )
+                suggestions = self.db.execute(
+                    f"DELETE FROM suggestions WHERE {condition}", [start, end]
+                ).rowcount
+            self._after_delete()
+            self._last.clear()
+        return DeleteResult(deleted, trimmed, suggestions)
+
+    def delete_all(self) -> DeleteResult:
+        """Remove every span, suggestion and reaction (settings and model history stay)."""
+        with self._locked():
+            self._secure_delete()
+            with self.db.conn:
+                spans = self.db.execute("DELETE FROM events").rowcount
+                self.db.execute("DELETE FROM feedback")
+                suggestions = self.db.execute("DELETE FROM suggestions").rowcount
+            self._after_delete()
+            self._last.clear()
+        return DeleteResult(spans, 0, suggestions)
 
     def events(self, start: float, end: float, sources: Iterable[str] | None = None) -> list[Event]:
         """Return spans overlapping [start, end), oldest first."""

@@ -400,6 +400,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from desktop.config import Config
+    from desktop.importers import ImportFailed, parse_csv, prepare
+    from edge_model.registry import SHIPPED_DIR
+    from training.evaluate import evaluate
+
+    path = Path(args.events)
+    try:
+        parsed = parse_csv(path.read_bytes(), str(path))
+    except (OSError, ImportFailed) as exc:
+        print(f"sculptor-train: {exc}", file=sys.stderr)
+        return 2
+    events = sorted(prepare(parsed, Config()), key=lambda e: e.start)
+    result = evaluate(events, Path(args.model) if args.model else SHIPPED_DIR, args.split)
+    result["events_file"] = str(path)
+    Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    rows = [("model", result["model"])] + list(result["baselines"].items())
+    print(
+        f"{path.name}: {result['n_train']} switches to personalize, {result['n_test']} to "
+        "predict (next app)"
+    )
+    for name, m in rows:
+        print(f"  {name:<18} top-1 {m['top1']:.3f}  top-3 {m['top3']:.3f}  MRR {m['mrr']:.3f}")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from desktop.config import data_dir
     from edge_model.manifest import ModelRefused
@@ -466,6 +492,13 @@ def build_parser() -> argparse.ArgumentParser:
     fine.add_argument("--seed", type=int, default=0)
     fine.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
     fine.set_defaults(func=cmd_finetune)
+
+    ev = sub.add_parser("evaluate", help="next-app / next-category quality vs baselines")
+    ev.add_argument("--events", required=True, help="one user's history (CSV import format)")
+    ev.add_argument("--model", help="model directory (default: the shipped model)")
+    ev.add_argument("--split", type=float, default=0.7, help="share of switches to personalize")
+    ev.add_argument("--json", required=True, help="write the results here")
+    ev.set_defaults(func=cmd_evaluate)
 
     conv = sub.add_parser("convert", help="convert a Keras-only model dir (from a GPU run)")
     conv.add_argument("--model", required=True)

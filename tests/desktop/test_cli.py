@@ -71,3 +71,17 @@ def test_react_answers_once(tmp_path):
     )
     missing = run("--data-dir", str(tmp_path), "react", "9999", "accepted")
     assert missing.returncode == 2 and "no suggestion 9999" in missing.stderr
+
+
+def test_import_twice_then_a_broken_file(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("timestamp,app,duration\n2024-04-01T09:00:00Z,Code.exe,60\n")
+    first = run("--data-dir", str(tmp_path), "import", str(log))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == f"{log}: added 1 of 1 spans (1 window), 0 already imported"
+    again = run("--data-dir", str(tmp_path), "import", str(log))
+    assert "added 0 of 1 spans" in again.stdout and "1 already imported" in again.stdout
+    log.write_text("timestamp,app\nnot a time,Code.exe\n")
+    broken = run("--data-dir", str(tmp_path), "import", str(log))
+    assert broken.returncode == 2 and broken.stdout == ""
+    assert broken.stderr == f"time-sculptor: {log}: line 2: bad timestamp 'not a time'\n"

@@ -108,3 +108,34 @@ def test_locked_database_is_a_one_line_error_and_loses_nothing(tmp_path):
     assert store.event_count() == 1
     store.insert_events([window(5, "code", 1)])
     assert store.event_count() == 2
+
+
+def test_a_version_1_database_migrates_and_keeps_its_spans(tmp_path):
+    import sqlite_utils
+
+    from desktop.store import MIGRATIONS
+
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as conn:  # a database as the first release wrote it
+        MIGRATIONS[0](sqlite_utils.Database(conn))
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO events (start, duration, source, app) VALUES (5, 10, 'window', 'vim')"
+        )
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION >= 2
+    assert [(s.app, s.duration) for s in store.all_events()] == [("vim", 10)]
+    imported = window(100, "code", 5)
+    assert store.import_events([imported, imported]).added == 1  # the key is unique
+    assert store.import_events([imported]).duplicates == 1
+    store.insert_events([window(200, "code", 1), window(200, "code", 1)])  # collected: no key
+    assert store.event_count() == 4
+
+
+def test_read_back_hashed_titles_are_never_hashed_twice(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    store.insert_events([window(0, "code", 1, title="secret")])
+    [stored] = store.all_events()
+    assert stored.title_hashed
+    store.insert_events([stored])
+    assert {s.title for s in store.all_events()} == {stored.title}

@@ -182,7 +182,10 @@ def test_backend_report_never_raises(x_display: XServer, monkeypatch: pytest.Mon
 
 
 def test_open_watcher_refuses_wayland_only_and_other_platforms(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
+    # Hermetic: no session bus and no desktop hint, whatever the developer's own session has.
+    for name in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_CURRENT_DESKTOP", "SWAYSOCK",
+                 "HYPRLAND_INSTANCE_SIGNATURE"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     with pytest.raises(CollectorUnavailable, match="Wayland") as caught:
         open_watcher()

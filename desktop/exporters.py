@@ -1,0 +1,84 @@
+"""Writing the user's data out: every span as CSV (re-importable) or JSON (with suggestions).
+
+Titles are written as stored: salted hashes unless the user opted in to clear titles. The CSV
+marks hashed titles (`title_hashed`), so importing it keeps them as they are, and its columns
+are the import format's, so an export re-imports into an empty store with the same spans.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.store import Event, Store, SuggestionRecord
+
+FORMATS = ("json", "csv")
+CSV_COLUMNS = ("timestamp", "app", "title", "duration", "category", "source", "title_hashed")
+EXPORT_VERSION = 1
+
+
+def _iso(ts: float) -> str:
+    # Microseconds with an explicit zone: the file is unambiguous wherever it is read.
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+
+
+def events_csv(events: Iterable[Event]) -> str:
+    """Return spans as CSV in the import format (`time-sculptor import --format csv`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for event in events:
+        writer.writerow(
+            [
+                _iso(event.start),
+                event.app,
+                event.title,
+                repr(float(event.duration)),
+                event.category,
+                event.source,
+                int(event.title_hashed),
+            ]
+        )
+    return out.getvalue()
+
+
+def _event_json(event: Event) -> dict[str, Any]:
+    return {
+        "start": _iso(event.start),
+        "start_epoch": event.start,
+        "duration": event.duration,
+        "source": event.source,
+        "app": event.app,
+        "title": event.title,
+        "title_hashed": event.title_hashed,
+        "category": event.category,
+        "data": event.data,
+    }
+
+
+def _suggestion_json(record: SuggestionRecord) -> dict[str, Any]:
+    row = asdict(record)
+    row["created_at_iso"] = _iso(record.created_at)
+    if record.outcome_at is not None:
+        row["outcome_at_iso"] = _iso(record.outcome_at)
+    return row
+
+
+def export_text(store: Store, fmt: str) -> str:
+    """Return every span (and, in JSON, every suggestion with its outcome) in `fmt`."""
+    if fmt == "csv":
+        return events_csv(store.all_events())
+    if fmt == "json":
+        document = {
+            "time_sculptor_export": EXPORT_VERSION,
+            "exported_at": _iso(datetime.now(UTC).timestamp()),
+            "events": [_event_json(event) for event in store.all_events()],
+            "suggestions": [_suggestion_json(record) for record in store.suggestions()],
+        }
+        return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")

@@ -1,0 +1,111 @@
+"""The service's poll loop with system context: sleep, media and a locked screen."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from desktop.clock import FakeClock
+from desktop.collect.base import WindowInfo
+from desktop.collect.system import SystemState
+from desktop.config import Config
+from desktop.service import AppService
+
+START = 1_794_301_200.0
+
+
+class Watcher:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.app, self.idle = "code", 0.0
+
+    def active_window(self) -> WindowInfo:
+        return WindowInfo(app=self.app, title="main.py")
+
+    def idle_seconds(self) -> float:
+        return self.idle
+
+    def close(self) -> None:
+        pass
+
+
+class Monitor:
+    """Stands in for desktop.collect.system.SystemMonitor (its own tests use real D-Bus)."""
+
+    def __init__(self) -> None:
+        self.state = SystemState(
+            at=0,
+            on_battery=True,
+            battery_percent=50,
+            cpu_percent=1,
+            screen_locked=False,
+            media_playing=False,
+            slept_s=0,
+            gap_s=0,
+        )
+
+    def sample(self, now: float) -> SystemState:
+        return replace(self.state, at=now)
+
+
+@pytest.fixture
+def parts(tmp_path):
+    clock, watcher, monitor = FakeClock(START), Watcher(), Monitor()
+    service = AppService(tmp_path, Config(), clock, watcher=watcher, system=monitor)
+    yield clock, watcher, monitor, service
+    service.close()
+
+
+def poll_for(service, clock, seconds):
+    for _ in range(int(seconds)):
+        clock.advance(1)
+        service.poll()
+
+
+def spans(service):
+    return [(e.source, e.app, round(e.duration)) for e in service.store.all_events()]
+
+
+def test_a_sleep_reported_by_the_system_is_a_gap_not_activity(parts):
+    clock, watcher, monitor, service = parts
+    poll_for(service, clock, 60)
+    monitor.state = replace(monitor.state, slept_s=3600, gap_s=3601)
+    clock.advance(3600)
+    service.poll()
+    monitor.state = replace(monitor.state, slept_s=0, gap_s=0)
+    poll_for(service, clock, 30)
+    assert spans(service) == [("window", "code", 59), ("window", "code", 30)]
+
+
+def test_playing_media_keeps_a_still_user_present_and_a_locked_screen_is_away(parts):
+    clock, watcher, monitor, service = parts
+    watcher.idle = 600.0  # no input for ten minutes...
+    monitor.state = replace(monitor.state, media_playing=True)  # ...but a video is playing
+    poll_for(service, clock, 10)
+    assert [s[0] for s in spans(service)] == ["window"]
+    monitor.state = replace(monitor.state, media_playing=False, screen_locked=True)
+    poll_for(service, clock, 10)
+    assert [s[0] for s in spans(service)] == ["window", "afk"]
+
+
+def test_the_battery_reaches_the_model_and_a_reason_is_stored(parts):
+    clock, watcher, monitor, service = parts
+    poll_for(service, clock, 5)
+    assert service.refresh_model()
+    decision = service.tick()
+    assert decision is not None and service._on_battery
+    sid = service.store.add_suggestion(
+        created_at=clock.now(),
+        kind="break",
+        text="t",
+        explanation="e",
+        model_version="m",
+        features={},
+        score=0.5,
+        propensity=1.0,
+    )
+    assert service.react(sid, "dismissed", reason="too_frequent")
+    context = service.store.db.execute("SELECT context FROM feedback").fetchone()[0]
+    assert '"reason": "too_frequent"' in context
