@@ -3,20 +3,20 @@
 The timeline's app switches are split in time: the first `split` personalizes, the rest is
 predicted one switch at a time, each prediction seeing only what came before it. Baselines
 run in the same pass on the same switches: most-recently-used, first-order Markov, and
-frequency by hour of day.
+frequency by hour of day, each updated online exactly like the model's own statistics.
 
 The model's side is the on-device personalization path (no TensorFlow): the frozen `.tflite`
-model gives, for each moment, its time-perception state and next-category probabilities; a
-small candidate ranker fitted in numpy on the personalization split scores the user's own
-apps from app-agnostic features (recency, Markov and hour statistics, the model's belief in
-the app's category), modulated by the state. New users and never-seen apps need no retraining.
+model gives, for each moment, its next-category probabilities; a small softmax ranker fitted
+in numpy on the personalization split scores the user's own apps (and categories) from
+app-agnostic features — recency, Markov and hour-of-day statistics, and the model's belief
+in each candidate's category. New users and never-seen apps need no retraining.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ from edge_model.categories import CATEGORIES
 from edge_model.runtime import ModelRuntime
 
 CANDIDATES = 30  # apps the ranker scores per switch (union of recent, frequent, likely next)
-RANK_FEATURES = 8
+SHORT_DWELL_S = 15.0  # a stay this short is often an alt-tab through, then back
+NETWORK_COLUMN = 7  # in both feature tables: the network's probability of the candidate category
 
 
 @dataclass
@@ -41,54 +42,107 @@ class Switch:
     category: str
     previous_category: str
     hour: int
+    dwell_s: float  # how long the previous app had been in front
 
 
 def switches_of(events: Sequence[Any], utc_offset_s: float = 0.0) -> list[Switch]:
     """Return the app switches of a chronological window-span list (repeats collapsed)."""
-    result = []
+    result: list[Switch] = []
     spans = [e for e in events if e.source == "window" and e.app]
+    entered = spans[0].start if spans else 0.0
     for before, after in zip(spans, spans[1:], strict=False):
         if after.app == before.app:
             continue
         hour = int(((after.start + utc_offset_s) % 86400) // 3600)
         result.append(
-            Switch(after.start, before.app, after.app, after.category, before.category, hour)
+            Switch(
+                after.start,
+                before.app,
+                after.app,
+                after.category,
+                before.category,
+                hour,
+                after.start - entered,
+            )
         )
+        entered = after.start
     return result
 
 
 @dataclass
 class History:
-    """Online statistics of everything before the current switch (what every predictor sees)."""
+    """Online statistics of one symbol stream (apps or categories) before the current switch."""
 
-    last_used: dict[str, float] = field(default_factory=dict)
-    count: Counter[str] = field(default_factory=Counter)
-    transitions: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    by_hour: dict[int, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    recent: list[str] = field(default_factory=list)
+    last_used: dict[Hashable, float] = field(default_factory=dict)
+    count: Counter[Hashable] = field(default_factory=Counter)
+    transitions: dict[Hashable, Counter[Hashable]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    transitions2: dict[tuple, Counter[Hashable]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    by_hour: dict[int, Counter[Hashable]] = field(default_factory=lambda: defaultdict(Counter))
+    recent: list[Hashable] = field(default_factory=list)
+    before: Hashable = None  # the symbol before the previous one (for second-order Markov)
 
-    def observe(self, previous: str, current: str, at: float, hour: int) -> None:
-        self.last_used[previous] = max(self.last_used.get(previous, at), at)
+    def observe(self, previous: Hashable, current: Hashable, at: float, hour: int) -> None:
+        self.last_used.setdefault(previous, at)
+        self.last_used[previous] = max(self.last_used[previous], at - 1e-3)
         self.last_used[current] = at
         self.count[current] += 1
         self.transitions[previous][current] += 1
+        self.transitions2[(self.before, previous)][current] += 1
         self.by_hour[hour][current] += 1
         self.recent.append(current)
         del self.recent[:-50]
+        self.before = previous
 
-    def mru(self, exclude: str | None) -> list[str]:
+    def mru(self, exclude: Hashable | None) -> list[Hashable]:
         ordered = sorted(self.last_used, key=lambda a: -self.last_used[a])
         return [a for a in ordered if a != exclude]
 
-    def markov(self, current: str, exclude: str | None) -> list[str]:
+    def markov(self, current: Hashable, exclude: Hashable | None) -> list[Hashable]:
         after = self.transitions.get(current, Counter())
         order = {a: i for i, a in enumerate(self.mru(exclude))}
         return sorted(order, key=lambda a: (-after.get(a, 0), order[a]))
 
-    def hourly(self, hour: int, exclude: str | None) -> list[str]:
+    def hourly(self, hour: int, exclude: Hashable | None) -> list[Hashable]:
         at_hour = self.by_hour.get(hour, Counter())
         keys = [a for a in self.count if a != exclude]
-        return sorted(keys, key=lambda a: (-at_hour.get(a, 0), -self.count[a], a))
+        return sorted(keys, key=lambda a: (-at_hour.get(a, 0), -self.count[a], str(a)))
+
+    def features(
+        self,
+        candidates: Sequence[Hashable],
+        current: Hashable,
+        at: float,
+        hour: int,
+        exclude: Hashable | None,
+    ) -> np.ndarray:
+        """Return per-candidate statistics: recency, Markov-1/2, hour, frequency, staleness."""
+        rank_of = {a: i + 1 for i, a in enumerate(self.mru(exclude))}
+        after = self.transitions.get(current, Counter())
+        after2 = self.transitions2.get((self.before, current), Counter())
+        at_hour = self.by_hour.get(hour, Counter())
+        totals = (
+            sum(after.values()),
+            sum(after2.values()),
+            sum(at_hour.values()),
+            sum(self.count.values()),
+        )
+        recent = Counter(self.recent)
+        rows = np.zeros((len(candidates), 7))
+        for i, c in enumerate(candidates):
+            rows[i] = (
+                1.0 / rank_of.get(c, 100),
+                (after.get(c, 0) + 0.1) / (totals[0] + 1.0),
+                (after2.get(c, 0) + 0.1) / (totals[1] + 1.0),
+                (at_hour.get(c, 0) + 0.1) / (totals[2] + 1.0),
+                self.count[c] / max(totals[3], 1),
+                math.log1p(recent[c]),
+                math.log1p(max(at - self.last_used.get(c, at), 0.0) / 60.0),
+            )
+        return rows
 
 
 def _score(rankings: list[int | None]) -> dict[str, float]:
@@ -101,7 +155,7 @@ def _score(rankings: list[int | None]) -> dict[str, float]:
     }
 
 
-def _rank(order: Sequence[str], answer: str) -> int | None:
+def _rank(order: Sequence[Hashable], answer: Hashable) -> int | None:
     try:
         return list(order).index(answer) + 1
     except ValueError:
@@ -109,86 +163,88 @@ def _rank(order: Sequence[str], answer: str) -> int | None:
 
 
 class Ranker:
-    """A softmax over candidates: score = f·(w + U s), f app-agnostic features, s model state."""
+    """A linear softmax over a varying set of candidates, fitted full-batch with Adam."""
 
-    def __init__(self, state_dim: int, l2: float = 1e-3, seed: int = 0) -> None:
-        rng = np.random.default_rng(seed)
-        self.w = np.zeros(RANK_FEATURES)
-        self.w[0] = 1.0  # start as most-recently-used: a sensible prior before any fitting
-        self.u = rng.normal(0.0, 0.01, (RANK_FEATURES, state_dim))
+    def __init__(self, l2: float = 1e-3) -> None:
         self.l2 = l2
-        self.mean = np.zeros(RANK_FEATURES)
-        self.scale = np.ones(RANK_FEATURES)
+        self.w: np.ndarray | None = None
+        self.mean: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
 
-    def scores(self, feats: np.ndarray, state: np.ndarray) -> np.ndarray:
-        normed = (feats - self.mean) / self.scale
-        return normed @ (self.w + self.u @ state)
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        assert self.w is not None and self.mean is not None and self.scale is not None
+        return ((rows - self.mean) / self.scale) @ self.w
 
     def fit(
-        self, items: list[tuple[np.ndarray, np.ndarray, int]], epochs: int = 300, lr: float = 0.05
-    ) -> None:
-        """Fit on (candidate features, state, index of the true candidate) with Adam."""
+        self, items: list[tuple[np.ndarray, int]], epochs: int = 400, lr: float = 0.05
+    ) -> Ranker:
+        """Fit on (candidate feature rows, index of the true candidate); return self."""
+        width = items[0][0].shape[1] if items else 1
+        self.w = np.zeros(width)
+        self.w[0] = 1.0  # start as most-recently-used, a sensible prior
         if not items:
-            return
-        stacked = np.concatenate([f for f, _, _ in items])
-        self.mean, self.scale = stacked.mean(0), stacked.std(0) + 1e-6
-        params = [self.w, self.u]
-        moments = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+            self.mean, self.scale = np.zeros(width), np.ones(width)
+            return self
+        k = max(rows.shape[0] for rows, _ in items)
+        x = np.zeros((len(items), k, width))
+        mask = np.zeros((len(items), k), dtype=bool)
+        target = np.zeros((len(items), k))
+        for i, (rows, answer) in enumerate(items):
+            x[i, : len(rows)] = rows
+            mask[i, : len(rows)] = True
+            target[i, answer] = 1.0
+        self.mean = x[mask].mean(0)
+        self.scale = x[mask].std(0) + 1e-6
+        x = np.where(mask[..., None], (x - self.mean) / self.scale, 0.0)
+        m, v = np.zeros(width), np.zeros(width)
         for step in range(1, epochs + 1):
-            grad_w = self.l2 * self.w
-            grad_u = self.l2 * self.u
-            for feats, state, target in items:
-                normed = (feats - self.mean) / self.scale
-                logits = normed @ (self.w + self.u @ state)
-                probs = np.exp(logits - logits.max())
-                probs /= probs.sum()
-                probs[target] -= 1.0
-                g = normed.T @ probs / len(items)
-                grad_w += g
-                grad_u += np.outer(g, state)
-            for p, g, (m, v) in zip(params, (grad_w, grad_u), moments, strict=True):
-                m *= 0.9
-                m += 0.1 * g
-                v *= 0.999
-                v += 0.001 * g * g
-                p -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+            logits = np.where(mask, x @ self.w, -np.inf)
+            probs = np.exp(logits - logits.max(1, keepdims=True))
+            probs /= probs.sum(1, keepdims=True)
+            grad = np.einsum("nk,nkf->f", probs - target, x) / len(items) + self.l2 * self.w
+            m = 0.9 * m + 0.1 * grad
+            v = 0.999 * v + 0.001 * grad * grad
+            self.w -= lr * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+        return self
 
 
-def candidate_features(
-    history: History, switch: Switch, app_category: dict[str, str], category_probs: np.ndarray
-) -> tuple[list[str], np.ndarray]:
-    """Return the candidate apps for a switch and their features (rows of RANK_FEATURES)."""
-    current = switch.previous_app
-    recency = history.mru(current)
-    markov = history.markov(current, current)
-    candidates = list(
-        dict.fromkeys(
-            recency[:20]
-            + markov[:10]
-            + [a for a, _ in history.count.most_common(10) if a != current]
+@dataclass
+class _Task:
+    """One prediction target (apps or categories): its statistics, baselines and ranker data."""
+
+    exclude_current: bool
+    history: History = field(default_factory=History)
+    baselines: dict[str, list[int | None]] = field(
+        default_factory=lambda: {"mru": [], "markov1": [], "frequency_by_hour": []}
+    )
+    train: list[tuple[np.ndarray, int]] = field(default_factory=list)
+    test: list[tuple[list[Hashable], np.ndarray, Hashable]] = field(default_factory=list)
+
+    def baseline_ranks(self, current: Hashable, hour: int, answer: Hashable) -> None:
+        exclude = current if self.exclude_current else None
+        self.baselines["mru"].append(_rank(self.history.mru(exclude), answer))
+        self.baselines["markov1"].append(_rank(self.history.markov(current, exclude), answer))
+        self.baselines["frequency_by_hour"].append(
+            _rank(self.history.hourly(hour, exclude), answer)
         )
-    )[:CANDIDATES]
-    after = history.transitions.get(current, Counter())
-    after_total = sum(after.values())
-    at_hour = history.by_hour.get(switch.hour, Counter())
-    hour_total = sum(at_hour.values())
-    total = sum(history.count.values())
-    recent = Counter(history.recent)
-    rank_of = {a: i + 1 for i, a in enumerate(recency)}
-    rows = np.zeros((len(candidates), RANK_FEATURES))
-    for i, app in enumerate(candidates):
-        category = app_category.get(app, "unknown")
-        rows[i] = (
-            1.0 / rank_of.get(app, 100),
-            (after.get(app, 0) + 0.1) / (after_total + 1.0),
-            (at_hour.get(app, 0) + 0.1) / (hour_total + 1.0),
-            history.count[app] / max(total, 1),
-            math.log1p(recent[app]),
-            math.log1p(max(switch.at - history.last_used.get(app, switch.at), 0.0) / 60.0),
-            float(category_probs[CATEGORIES.index(category)]) if category in CATEGORIES else 0.0,
-            float(category == switch.previous_category),
-        )
-    return candidates, rows
+
+    def model_scores(self, drop: int | None = None) -> dict[str, float]:
+        """Fit on the personalization split, score the rest; `drop` removes one feature column
+        (the ablation that shows what the network's belief adds)."""
+
+        def keep(rows: np.ndarray) -> np.ndarray:
+            return rows if drop is None else np.delete(rows, drop, axis=1)
+
+        ranker = Ranker().fit([(keep(rows), answer) for rows, answer in self.train])
+        ranks: list[int | None] = []
+        for candidates, rows, answer in self.test:
+            if not candidates:
+                ranks.append(None)
+                continue
+            scores = ranker.scores(keep(rows))
+            order = [candidates[i] for i in np.argsort(-scores, kind="stable")]
+            ranks.append(_rank(order, answer))
+        return _score(ranks)
 
 
 def evaluate(
@@ -202,67 +258,91 @@ def evaluate(
     runtime = ModelRuntime(model_dir)
     timeline = features.Timeline.from_spans(events)
     contexts = [features.Context(now=s.at, utc_offset_s=utc_offset_s) for s in switches]
-    outputs = runtime.run_batch(features.featurize_many(timeline, contexts))
-    states, category_probs = outputs["state"], outputs["next_category"]
+    category_probs = runtime.run_batch(features.featurize_many(timeline, contexts))["next_category"]
+    apps, cats = _Task(exclude_current=True), _Task(exclude_current=False)
+    app_category: dict[Hashable, str] = {}
 
-    history, category_history = History(), History()
-    app_category: dict[str, str] = {}
-    train_items: list[tuple[np.ndarray, np.ndarray, int]] = []
-    test_moments: list[tuple[int, list[str], np.ndarray]] = []
-    app_ranks: dict[str, list[int | None]] = {"mru": [], "markov1": [], "frequency_by_hour": []}
-    cat_ranks: dict[str, list[int | None]] = {k: [] for k in app_ranks} | {"model": []}
-    for index, switch in enumerate(switches):
-        app_category.setdefault(switch.previous_app, switch.previous_category)
+    def belief(index: int) -> Callable[[Hashable], float]:
+        probs = category_probs[index]
+        return lambda c: float(probs[CATEGORIES.index(c)]) if c in CATEGORIES else 0.0
+
+    for index, s in enumerate(switches):
+        app_category.setdefault(s.previous_app, s.previous_category)
+        short = float(s.dwell_s < SHORT_DWELL_S)
+        model_p = belief(index)
+        cat_after = cats.history.transitions.get(s.previous_category, Counter())
+        cat_total = sum(cat_after.values())
         if index >= cut:
-            app_ranks["mru"].append(_rank(history.mru(switch.previous_app), switch.app))
-            app_ranks["markov1"].append(
-                _rank(history.markov(switch.previous_app, switch.previous_app), switch.app)
+            apps.baseline_ranks(s.previous_app, s.hour, s.app)
+            cats.baseline_ranks(s.previous_category, s.hour, s.category)
+        # Apps: recent, likely-next and frequent apps, scored with the model's category belief.
+        h = apps.history
+        app_candidates: list[Hashable] = list(
+            dict.fromkeys(
+                h.mru(s.previous_app)[:20]
+                + h.markov(s.previous_app, s.previous_app)[:10]
+                + [a for a, _ in h.count.most_common(10) if a != s.previous_app]
             )
-            app_ranks["frequency_by_hour"].append(
-                _rank(history.hourly(switch.hour, switch.previous_app), switch.app)
+        )[:CANDIDATES]
+        if app_candidates:
+            stats = h.features(app_candidates, s.previous_app, s.at, s.hour, s.previous_app)
+            extra = np.array(
+                [
+                    (
+                        model_p(app_category.get(a, "unknown")),
+                        float(app_category.get(a) == s.previous_category),
+                        (cat_after.get(app_category.get(a, "unknown"), 0) + 0.1)
+                        / (cat_total + 1.0),
+                        short * stats[i, 0],
+                    )
+                    for i, a in enumerate(app_candidates)
+                ]
             )
-            cat_ranks["mru"].append(_rank(category_history.mru(None), switch.category))
-            cat_ranks["markov1"].append(
-                _rank(category_history.markov(switch.previous_category, None), switch.category)
+            rows = np.hstack([stats, extra])
+        else:
+            rows = np.zeros((0, 11))
+        # Categories: every category seen so far, the current one included.
+        cat_candidates: list[Hashable] = list(cats.history.count) or []
+        if cat_candidates:
+            cstats = cats.history.features(cat_candidates, s.previous_category, s.at, s.hour, None)
+            cextra = np.array(
+                [
+                    (
+                        model_p(c),
+                        float(c == s.previous_category),
+                        short * float(c == s.previous_category),
+                    )
+                    for c in cat_candidates
+                ]
             )
-            cat_ranks["frequency_by_hour"].append(
-                _rank(category_history.hourly(switch.hour, None), switch.category)
-            )
-            order = [CATEGORIES[i] for i in np.argsort(-category_probs[index])]
-            cat_ranks["model"].append(_rank(order, switch.category))
-        if history.count:
-            candidates, rows = candidate_features(
-                history, switch, app_category, category_probs[index]
-            )
-            if index < cut:
-                if switch.app in candidates:
-                    train_items.append((rows, states[index], candidates.index(switch.app)))
-            else:
-                test_moments.append((len(app_ranks["mru"]) - 1, candidates, rows))
-        elif index >= cut:
-            test_moments.append((len(app_ranks["mru"]) - 1, [], np.zeros((0, RANK_FEATURES))))
-        history.observe(switch.previous_app, switch.app, switch.at, switch.hour)
-        category_history.observe(switch.previous_category, switch.category, switch.at, switch.hour)
-        app_category[switch.app] = switch.category
-
-    ranker = Ranker(states.shape[1])
-    ranker.fit(train_items)
-    model_ranks: list[int | None] = [None] * len(app_ranks["mru"])
-    offset = cut
-    for position, candidates, rows in test_moments:
-        if not candidates:
-            continue
-        scores = ranker.scores(rows, states[offset + position])
-        order = [candidates[i] for i in np.argsort(-scores)]
-        model_ranks[position] = _rank(order, switches[offset + position].app)
+            crows = np.hstack([cstats, cextra])
+        else:
+            crows = np.zeros((0, 10))
+        if index < cut:
+            if s.app in app_candidates:
+                apps.train.append((rows, app_candidates.index(s.app)))
+            if s.category in cat_candidates:
+                cats.train.append((crows, cat_candidates.index(s.category)))
+        else:
+            apps.test.append((app_candidates, rows, s.app))
+            cats.test.append((cat_candidates, crows, s.category))
+        apps.history.observe(s.previous_app, s.app, s.at, s.hour)
+        cats.history.observe(s.previous_category, s.category, s.at, s.hour)
+        app_category[s.app] = s.category
     return {
         "n_train": cut,
         "n_test": len(switches) - cut,
-        "model": _score(model_ranks),
-        "baselines": {name: _score(r) for name, r in app_ranks.items()},
+        "model": apps.model_scores(),
+        "baselines": {name: _score(r) for name, r in apps.baselines.items()},
         "category": {
-            "model": _score(cat_ranks.pop("model")),
-            "baselines": {name: _score(r) for name, r in cat_ranks.items()},
+            "model": cats.model_scores(),
+            "baselines": {name: _score(r) for name, r in cats.baselines.items()},
         },
         "model_version": runtime.version,
+        # The same personalized ranker without the network's category belief: how much the
+        # pretrained model itself adds on this user.
+        "ablation_without_network": {
+            "model": apps.model_scores(drop=NETWORK_COLUMN),
+            "category": cats.model_scores(drop=NETWORK_COLUMN),
+        },
     }

@@ -1,0 +1,55 @@
+"""`sculptor-train evaluate` on a real user's trace: the contract other tools read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from training.cli import main as train_main
+from training.evaluate import _score, switches_of
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "desktop-windows"
+METRICS = {"top1", "top3", "mrr"}
+
+
+@pytest.mark.skipif(not (DATA / "user_a.csv").exists(), reason="../shared/data is not here")
+def test_evaluate_writes_the_contract_with_baselines_on_the_same_split(tmp_path):
+    out = tmp_path / "eval.json"
+    assert (
+        train_main(
+            ["evaluate", "--events", str(DATA / "user_a.csv"), "--split", "0.7", "--json", str(out)]
+        )
+        == 0
+    )
+    result = json.loads(out.read_text())
+    assert result["n_train"] > 0 and result["n_test"] > 0
+    assert abs(result["n_train"] / (result["n_train"] + result["n_test"]) - 0.7) < 0.01
+    assert set(result["model"]) == METRICS
+    assert set(result["baselines"]) == {"mru", "markov1", "frequency_by_hour"}
+    assert set(result["category"]) == {"model", "baselines"}
+    for figures in [
+        result["model"],
+        *result["baselines"].values(),
+        result["category"]["model"],
+        *result["category"]["baselines"].values(),
+    ]:
+        assert 0 <= figures["top1"] <= figures["top3"] <= 1 and figures["mrr"] <= 1
+    # Personalization must at least match the strongest baseline it builds on.
+    best = max(b["top1"] for b in result["baselines"].values())
+    assert result["model"]["top1"] >= best
+
+
+def test_metrics_and_switches_are_what_they_say():
+    assert _score([1, 2, None, 4]) == {"top1": 0.25, "top3": 0.5, "mrr": (1 + 0.5 + 0.25) / 4}
+
+    class E:
+        def __init__(self, start, app):
+            self.start, self.app, self.source, self.category = start, app, "window", "unknown"
+
+    switches = switches_of([E(0, "a"), E(5, "a"), E(10, "b"), E(12, "a")])
+    assert [(s.previous_app, s.app, s.dwell_s) for s in switches] == [
+        ("a", "b", 10.0),
+        ("b", "a", 2.0),
+    ]
