@@ -10,7 +10,6 @@ import contextlib
 import io
 import os
 import sys
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from Xlib import error as xerror
 from Xlib.display import Display
 
 from desktop.collect.base import CollectorUnavailable, WindowInfo, one_line
+from desktop.collect.show import print_samples
 
 # Enough for almost every WM_CLASS/title in one round trip (units of 4 bytes);
 # get_full_property fetches the rest when a value is longer.
@@ -235,16 +235,6 @@ def _ignore_error(err: object, request: object) -> None:
     return None
 
 
-def _format(info: WindowInfo | None, idle: float) -> str:
-    stamp = time.strftime("%H:%M:%S")
-    if info is None:
-        return f"{stamp}  idle {idle:7.1f}s  (no focused window)"
-    return (
-        f"{stamp}  idle {idle:7.1f}s  app={info.app!r} instance={info.instance!r} "
-        f"pid={info.pid} title={info.title!r}"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     """Print the focused window and idle time once per interval; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -254,28 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=0, help="stop after N samples (0: forever)")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
     args = parser.parse_args(argv)
-    try:
-        watcher = X11Watcher(args.display)
-    except CollectorUnavailable as exc:
-        print(f"x11: {exc}", file=sys.stderr)
-        return 2
-    with watcher:
-        print(f"x11: {watcher.capabilities().describe()}", flush=True)
-        n = 0
-        next_at = time.monotonic()
-        try:
-            while args.count <= 0 or n < args.count:
-                if n:
-                    next_at += args.interval
-                    time.sleep(max(0.0, next_at - time.monotonic()))
-                print(_format(watcher.active_window(), watcher.idle_seconds()), flush=True)
-                n += 1
-        except KeyboardInterrupt:
-            pass
-        except CollectorUnavailable as exc:
-            print(f"x11: {exc}", file=sys.stderr)
-            return 2
-    return 0
+    return print_samples(
+        "x11",
+        lambda: X11Watcher(args.display),
+        lambda watcher: watcher.capabilities().describe(),  # type: ignore[attr-defined]
+        args.count,
+        args.interval,
+    )
 
 
 if __name__ == "__main__":
