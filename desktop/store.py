@@ -315,8 +315,12 @@ class Store:
             last = self._last.get(stream)
             if last is not None:
                 last_id, last_start, last_end, last_key = last
+                # Same data and touching or overlapping the open span: extend it. An away poll
+                # starts "idle seconds ago", which jitters by milliseconds from poll to poll.
                 extend = (
-                    last_key == key and last_start - 1e-6 <= event.start <= last_end + pulsetime
+                    last_key == key
+                    and event.start <= last_end + pulsetime
+                    and event.end >= last_start - 1e-6
                 )
                 if extend:
                     new_end = max(last_end, event.end)

@@ -1,0 +1,57 @@
+"""Collection through the real service on a real X server: spans, durations and idle.
+
+The X11 collector's own tests check what it reads; these check what lands in the store:
+exactly the focus sequence a person drives, each span within one poll interval of the time
+the window really had focus, and an away span once input stops.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from desktop.clock import SystemClock
+from desktop.collect.x11 import X11Watcher
+from desktop.config import Config
+from desktop.service import AppService
+from tests.x11env import focus, poke_input
+
+pytestmark = pytest.mark.x11
+POLL_S = 0.1
+
+
+def run_polls(service: AppService, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        service.poll()
+        time.sleep(POLL_S)
+
+
+def test_spans_follow_focus_within_one_poll_and_idle_becomes_away(x_server, x_windows, tmp_path):
+    editor = x_windows(("code", "Code"), "notes.md")
+    browser = x_windows(("Navigator", "firefox"), "Docs")
+    config = Config(afk_after_s=1.5, poll_interval_s=POLL_S)
+    service = AppService(
+        tmp_path, config, SystemClock(), watcher=X11Watcher(x_server.display), poll_step_s=POLL_S
+    )
+    plan = [(editor, 1.2), (browser, 0.8), (editor, 1.0)]
+    try:
+        for window, dwell in plan:
+            focus(x_server.display, window.window_id)
+            poke_input(x_server.display)
+            run_polls(service, dwell)
+        run_polls(service, 2.5)  # hands off the keyboard: away after afk_after_s
+        events = service.store.all_events()
+    finally:
+        service.close()
+    windows = [e for e in events if e.source == "window"]
+    assert [e.app for e in windows] == ["Code", "firefox", "Code"]
+    # Each span lasts as long as the window had focus, within one poll (plus the focus call).
+    for event, (_, dwell) in zip(windows[:2], plan[:2], strict=True):
+        assert abs(event.duration - dwell) <= POLL_S + 0.15, (event, dwell)
+    away = [e for e in events if e.source == "afk"]
+    assert len(away) == 1 and away[0].category == "away"
+    # The away span reaches back to the last input and cuts the window span there.
+    assert abs(away[0].start - windows[-1].end) < 0.05
+    assert away[0].duration >= 1.5
