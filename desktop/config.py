@@ -72,6 +72,47 @@ class Config:
         default=365.0,
         metadata={"help": "days after today up to which an imported calendar repeats"},
     )
+    quiet_hours: str = field(
+        default="22:00-08:00",
+        metadata={"help": "local hours without any suggestion, HH:MM-HH:MM ('' for none)"},
+    )
+    respect_fullscreen: bool = field(
+        default=True,
+        metadata={"help": "never suggest while a full-screen app (slides, video, game) is in front"},
+    )
+    respect_calls: bool = field(
+        default=True,
+        metadata={"help": "never suggest while a call or screen-sharing app is in front"},
+    )
+    min_spacing_min: float = field(
+        default=10.0,
+        metadata={"help": "minutes after a suggestion is answered before any other may come"},
+    )
+    default_snooze_min: float = field(
+        default=10.0, metadata={"help": "minutes a snoozed suggestion waits when none is given"}
+    )
+    backoff_after: int = field(
+        default=2,
+        metadata={"help": "dismissals or ignores of a kind in a row that double its minimum gap"},
+    )
+    backoff_max_factor: float = field(
+        default=8.0, metadata={"help": "the most a kind's minimum gap is multiplied by back-off"}
+    )
+    suggestion_kinds: tuple[str, ...] = field(
+        default=("break", "focus", "distraction", "wrap_up", "meeting_prep"),
+        metadata={"help": "kinds of suggestion the app may make"},
+    )
+    learning: bool = field(
+        default=True,
+        metadata={"help": "adapt to your reactions (bandit posteriors and the nightly head)"},
+    )
+    prior_strength: float = field(
+        default=10.0,
+        metadata={"help": "how many reactions the model's score is worth in the bandit's prior"},
+    )
+    personalize_hour: float = field(
+        default=3.0, metadata={"help": "local hour after which the nightly personalization runs"}
+    )
 
     def is_excluded(self, app: str) -> bool:
         """Return True when the user excluded this app from collection and import."""

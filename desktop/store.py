@@ -7,6 +7,7 @@ number (PRAGMA user_version); `MIGRATIONS[i]` upgrades version i to i + 1 and ru
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ import os
 import secrets
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,10 @@ import sqlite_utils
 
 DB_NAME = "time-sculptor.sqlite3"
 OUTCOMES = ("accepted", "snoozed", "dismissed", "ignored")
+# Polls held in memory while the database cannot be written (disk full, read-only, locked).
+# Consecutive polls of one activity coalesce into one entry, so this is spans, not seconds:
+# at most ~1 MB however long the outage lasts; past it the oldest spans are dropped (and said).
+MAX_PENDING_SPANS = 5000
 
 
 class StoreError(RuntimeError):
@@ -181,15 +187,28 @@ class Store:
         self.store_titles = store_titles
         self._lock = threading.RLock()
         self._last: dict[str, tuple[int, float, float, tuple]] = {}
+        # Heartbeats that could not be written yet, oldest first: (event, pulsetime, stream);
+        # an event of None is an `end_span` that came between them.
+        self._pending: deque[tuple[Event | None, float, str]] = deque()
+        self.dropped_spans = 0  # pending spans given up because the outage outlasted the buffer
+        self._opening = True
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         old_umask = os.umask(0o077)  # the db, -wal and -shm files are born 0600
         try:
             connection = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
             self.db = sqlite_utils.Database(connection)
-            self._guard(self._open)
+            try:
+                self._guard(self._open)
+            except BaseException:
+                connection.close()  # a failed open must not keep the file (or a lock) held
+                raise
         finally:
             os.umask(old_umask)
-        os.chmod(self.path, 0o600)
+        self._opening = False
+        # Files left by an older version or copied in keep their mode: make them private again.
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(f"{self.path}{suffix}", 0o600)
 
     def _open(self) -> None:
         self.db.enable_wal()
@@ -228,10 +247,15 @@ class Store:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return f"{self.path}: database is locked by another process; will retry"
+        if self._opening and ("full" in text or "readonly" in text):
+            what = "disk is full" if "full" in text else "data directory is read-only"
+            return f"{self.path}: {what}: cannot open the database (nothing was changed)"
         if "full" in text:
             return f"{self.path}: disk is full; keeping data in memory until space returns"
         if "readonly" in text:
-            return f"{self.path}: data directory is read-only"
+            return f"{self.path}: data directory is read-only; keeping data in memory meanwhile"
+        if "unable to open" in text:
+            return f"{self.path}: cannot open the database file (missing or no permission)"
         return f"{self.path}: {text}"
 
     @property
@@ -301,53 +325,125 @@ class Store:
         """Merge a poll into the open span of its stream (same data -> extend); return its id.
 
         A stream defaults to the event's source; window and afk polls share one stream so that
-        an away span cuts the window span it interrupts.
+        an away span cuts the window span it interrupts. When the database cannot be written
+        (disk full, read-only, locked) the poll is kept in memory, StoreError says why in one
+        line, and the next heartbeat that can write stores every kept poll first: an outage
+        loses nothing up to MAX_PENDING_SPANS spans.
         """
         stream = stream or event.source
-        key = (
+        with self._lock:
+            self._keep(event, pulsetime, stream)
+            last = dict(self._last)
+            try:
+                with self._locked(), self.db.conn:
+                    row_id = 0
+                    for pending, pulse, name in self._pending:
+                        if pending is None:
+                            last.pop(name, None)
+                        else:
+                            row_id = self._beat(last, pending, pulse, name)
+            except StoreError as exc:
+                if self.dropped_spans:  # a stable text: the app says it once, not every poll
+                    raise StoreError(
+                        f"{exc}; the memory buffer is full, dropping the oldest activity"
+                    ) from exc.__cause__
+                raise
+            # Committed: only now does the open span move (a rolled-back one never existed).
+            self._last = last
+            self._pending.clear()
+            self.dropped_spans = 0
+            return row_id
+
+    @property
+    def pending_polls(self) -> int:
+        """Return how many spans wait in memory for the database to become writable again."""
+        with self._lock:
+            return len(self._pending)
+
+    def _keep(self, event: Event, pulsetime: float, stream: str) -> None:
+        """Queue a poll; one that continues the last queued activity coalesces into it."""
+        if self._pending:
+            previous, _, previous_stream = self._pending[-1]
+            if (
+                previous is not None
+                and previous_stream == stream
+                and self._key(previous) == self._key(event)
+                and previous.start <= event.start <= previous.end + pulsetime
+            ):
+                merged = dataclasses.replace(
+                    previous, duration=max(previous.end, event.end) - previous.start
+                )
+                self._pending[-1] = (merged, pulsetime, stream)
+                return
+        self._pending.append((event, pulsetime, stream))
+        while len(self._pending) > MAX_PENDING_SPANS:
+            self._pending.popleft()
+            self.dropped_spans += 1
+
+    @staticmethod
+    def _key(event: Event) -> tuple:
+        return (
             event.source,
             event.app,
             event.title,
             event.category,
             json.dumps(event.data, sort_keys=True),
         )
-        with self._locked(), self.db.conn:
-            last = self._last.get(stream)
-            if last is not None:
-                last_id, last_start, last_end, last_key = last
-                # Same data and touching or overlapping the open span: extend it. An away poll
-                # starts "idle seconds ago", which jitters by milliseconds from poll to poll.
-                extend = (
-                    last_key == key
-                    and event.start <= last_end + pulsetime
-                    and event.end >= last_start - 1e-6
+
+    def _beat(
+        self,
+        last_spans: dict[str, tuple[int, float, float, tuple]],
+        event: Event,
+        pulsetime: float,
+        stream: str,
+    ) -> int:
+        """Merge one poll inside the caller's transaction, updating `last_spans`; return the id."""
+        key = self._key(event)
+        last = last_spans.get(stream)
+        if last is not None:
+            last_id, last_start, last_end, last_key = last
+            # Same data and touching or overlapping the open span: extend it. An away poll
+            # starts "idle seconds ago", which jitters by milliseconds from poll to poll.
+            extend = (
+                last_key == key
+                and event.start <= last_end + pulsetime
+                and event.end >= last_start - 1e-6
+            )
+            if extend:
+                new_end = max(last_end, event.end)
+                # `start = ?` guards against a span that `time-sculptor delete` removed or
+                # cut meanwhile: then this poll starts a new span instead.
+                cursor = self.db.execute(
+                    "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
+                    [new_end - last_start, last_id, last_start],
                 )
-                if extend:
-                    new_end = max(last_end, event.end)
-                    # `start = ?` guards against a span that `time-sculptor delete` removed or
-                    # cut meanwhile: then this poll starts a new span instead.
-                    cursor = self.db.execute(
-                        "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
-                        [new_end - last_start, last_id, last_start],
-                    )
-                    if cursor.rowcount == 1:
-                        self._last[stream] = (last_id, last_start, new_end, last_key)
-                        return last_id
-                elif event.start <= last_end + pulsetime:
-                    # Contiguous polls: the previous span lasted until this one began (never
-                    # overlapping it, never leaving a sub-poll hole between them).
-                    self.db.execute(
-                        "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
-                        [max(0.0, event.start - last_start), last_id, last_start],
-                    )
-            row_id = int(self.db.table("events").insert(self._row(event)).last_pk or 0)
-            self._last[stream] = (row_id, event.start, event.end, key)
-            return row_id
+                if cursor.rowcount == 1:
+                    last_spans[stream] = (last_id, last_start, new_end, last_key)
+                    return last_id
+            elif event.start <= last_end + pulsetime:
+                # Contiguous polls: the previous span lasted until this one began (never
+                # overlapping it, never leaving a sub-poll hole between them).
+                self.db.execute(
+                    "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
+                    [max(0.0, event.start - last_start), last_id, last_start],
+                )
+        row = self._row(event)
+        # Plain SQL, not sqlite-utils' insert: that one commits by itself, which would split
+        # a flush of kept polls into several transactions.
+        cursor = self.db.execute(
+            f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        row_id = int(cursor.lastrowid or 0)
+        last_spans[stream] = (row_id, event.start, event.end, key)
+        return row_id
 
     def end_span(self, stream: str) -> None:
         """Close the open span of a stream, so the next poll starts a new one (e.g. after a gap)."""
         with self._lock:
             self._last.pop(stream, None)
+            if self._pending:  # polls still in memory: the span ends after them, not before
+                self._pending.append((None, 0.0, stream))
 
     def insert_events(self, events: Iterable[Event]) -> int:
         """Insert spans in one transaction; return how many."""
@@ -467,6 +563,12 @@ class Store:
                 ).rowcount
             self._after_delete()
             self._last.clear()
+            # Polls still waiting in memory must not bring deleted activity back.
+            self._pending = deque(
+                (e, p, n)
+                for e, p, n in self._pending
+                if e is None or not (e.start < end and (e.end > start or e.start >= start))
+            )
         return DeleteResult(deleted, trimmed, suggestions)
 
     def delete_all(self) -> DeleteResult:
@@ -479,6 +581,7 @@ class Store:
                 suggestions = self.db.execute("DELETE FROM suggestions").rowcount
             self._after_delete()
             self._last.clear()
+            self._pending.clear()
         return DeleteResult(spans, 0, suggestions)
 
     def events(self, start: float, end: float, sources: Iterable[str] | None = None) -> list[Event]:
