@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import tomllib
@@ -22,6 +23,26 @@ CONFIG_NAME = "config.toml"
 CATEGORIES_NAME = "categories.toml"
 
 log = logging.getLogger(__name__)
+_HHMM = re.compile(r"^\s*(\d{1,2}):([0-5]\d)\s*$")
+
+
+def parse_quiet_hours(text: str) -> tuple[float, float] | None:
+    """Return (start hour, end hour) of a "22:00-08:00" setting; None when empty or "off"."""
+    text = text.strip().lower()
+    if not text or text in ("off", "none"):
+        return None
+    parts = text.split("-")
+    matches = [_HHMM.match(part) for part in parts] if len(parts) == 2 else []
+    if not matches or not all(matches):
+        raise ValueError(f"{text!r}: expected HH:MM-HH:MM, e.g. 22:00-08:00, or '' for none")
+    hours = []
+    for match in matches:
+        assert match is not None
+        hour = int(match.group(1)) + int(match.group(2)) / 60.0
+        if hour > 24.0:
+            raise ValueError(f"{text!r}: {match.group(0).strip()} is not a time of day")
+        hours.append(hour % 24.0)
+    return hours[0], hours[1]
 
 
 @dataclass(frozen=True)
@@ -78,7 +99,9 @@ class Config:
     )
     respect_fullscreen: bool = field(
         default=True,
-        metadata={"help": "never suggest while a full-screen app (slides, video, game) is in front"},
+        metadata={
+            "help": "never suggest while a full-screen app (slides, video, game) is in front"
+        },
     )
     respect_calls: bool = field(
         default=True,
@@ -128,6 +151,11 @@ class Config:
                 raise ValueError(f"unknown setting {key!r}")
             default = getattr(self, key)
             clean[key] = tuple(value) if isinstance(default, tuple) else type(default)(value)
+        if "quiet_hours" in clean:
+            try:
+                parse_quiet_hours(clean["quiet_hours"])
+            except ValueError as exc:
+                raise ValueError(f"quiet_hours: {exc}") from None
         return replace(self, **clean)
 
 

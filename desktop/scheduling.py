@@ -1,6 +1,16 @@
-"""APScheduler jobs: collect, suggest and look for new models, at intervals in simulated time."""
+"""APScheduler jobs: collect, suggest, personalize and look for new models, in simulated time.
+
+Every recurring job runs alone and coalesces late runs into one, with a misfire grace time, so
+a suspend or a stalled loop neither floods (one tick, not a tick per missed minute) nor skips
+(a late run within the grace still happens). A snoozed suggestion gets a one-off job at its
+due time; the due time itself lives in the store (the last suggestion, snoozed, and when), so
+after a restart `add_jobs` schedules it again and the suggestion is shown once, not twice.
+"""
 
 from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -9,6 +19,10 @@ from desktop.config import Config
 from desktop.service import AppService
 
 MIN_REAL_INTERVAL_S = 0.05
+PERSONALIZE_CHECK_S = 3600.0  # simulated seconds between looks at "is the nightly step due?"
+DUE_JOB_ID = "due"
+
+log = logging.getLogger(__name__)
 
 
 def real_interval(simulated_s: float, clock: Clock) -> float:
@@ -21,8 +35,32 @@ def poll_step(config: Config, clock: Clock) -> float:
     return real_interval(config.poll_interval_s, clock) * clock.rate
 
 
+def real_run_date(due_at: float, clock: Clock) -> datetime:
+    """Return the wall-clock moment at which the injected clock reaches `due_at`."""
+    return datetime.now().astimezone() + timedelta(
+        seconds=max(0.0, (due_at - clock.now()) / clock.rate)
+    )
+
+
+def schedule_due(
+    scheduler: BaseScheduler, service: AppService, clock: Clock, due_at: float
+) -> None:
+    """Add (or move) the one-off job that shows a snoozed suggestion at its due time."""
+    scheduler.add_job(
+        service.tick,
+        "date",
+        id=DUE_JOB_ID,
+        name="show the snoozed suggestion",
+        run_date=real_run_date(due_at, clock),
+        replace_existing=True,
+        # Late after a suspend: still run (the store says it is owed); the tick checks again.
+        misfire_grace_time=24 * 3600,
+        coalesce=True,
+    )
+
+
 def add_jobs(scheduler: BaseScheduler, service: AppService, config: Config, clock: Clock) -> None:
-    """Register the app's recurring jobs; each runs alone and late runs collapse into one."""
+    """Register the app's jobs; each runs alone and late runs collapse into one."""
     common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
     scheduler.add_job(
         service.poll,
@@ -54,3 +92,17 @@ def add_jobs(scheduler: BaseScheduler, service: AppService, config: Config, cloc
         misfire_grace_time=60,
         **common,
     )
+    # The nightly on-device personalization: checked hourly, runs once a local day.
+    scheduler.add_job(
+        service.maybe_personalize,
+        "interval",
+        id="personalize",
+        name="refit the personal head on stored reactions",
+        seconds=real_interval(PERSONALIZE_CHECK_S, clock),
+        misfire_grace_time=3600,
+        **common,
+    )
+    service.on_due = lambda due_at: schedule_due(scheduler, service, clock, due_at)
+    due = service.next_due_at()
+    if due is not None:  # a snooze owed from before a restart
+        schedule_due(scheduler, service, clock, due)

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop import policy
 from desktop.clock import Clock
 from desktop.collect.base import CollectorUnavailable, WindowWatcher
 from desktop.collect.system import SystemMonitor, SystemState
@@ -27,6 +28,8 @@ from edge_model.registry import Registry
 
 log = logging.getLogger(__name__)
 STREAM = "activity"  # window and afk polls share one heartbeat stream
+PERSONALIZED_KEY = "personalized_at"  # when the nightly personal head was last fitted
+PERSONALIZE_DAYS = 56  # outcomes the personal head is fitted on
 
 
 @dataclass
@@ -69,14 +72,22 @@ class AppService:
         self.categories = CategoryRules(self.data_dir)
         self.registry = registry or Registry(self.data_dir / "models")
         self.models = ModelManager(self.registry, self.store, clock, on_change=self._model_changed)
+        self.utc_offset_s = utc_offset_s
         self.engine = SuggestionEngine(
-            self.store, self.models, config, rng or np.random.default_rng(), utc_offset_s
+            self.store,
+            self.models,
+            config,
+            rng or np.random.default_rng(),
+            utc_offset_s,
+            head=policy.PersonalHead.load(self.data_dir) if config.learning else None,
         )
         # Simulated seconds between polls (the scheduler may run faster than real time).
         self.poll_step_s = poll_step_s or config.poll_interval_s
         self.on_suggestion: Callable[[Suggestion], None] | None = None
         self.on_model_change: Callable[[str, str], None] | None = None
         self.on_error: Callable[[str], None] | None = None
+        # Called with the time a snoozed suggestion is due (the scheduler adds a one-off job).
+        self.on_due: Callable[[float], None] | None = None
         # Kept in the store so that `time-sculptor pause` reaches a running app; re-read each poll.
         self.paused_until: float | None = self.store.paused_until()
         self.last_decision: Decision | None = None
@@ -84,6 +95,8 @@ class AppService:
         self._last_error: str | None = None
         self._idle_s = 0.0
         self._on_battery = False
+        self._fullscreen = False
+        self._foreground: tuple[str, str] | None = None  # (app, category) of the last poll
         self._lock = threading.Lock()
 
     # collection -----------------------------------------------------------------------------
@@ -122,6 +135,8 @@ class AppService:
         if state is not None and state.media_playing:
             idle = 0.0  # watching or listening is not being away
         pulse = 1.5 * self.poll_step_s + 1.0
+        self._fullscreen = bool(window is not None and window.fullscreen)
+        self._foreground = None
         if state is not None and state.screen_locked:
             event = Event(start=now, duration=0.0, source="afk", category="away")
         elif idle >= self.config.afk_after_s:
@@ -142,6 +157,8 @@ class AppService:
                 title=window.title,
                 category=self.categories.categorize(window.app, window.title),
             )
+        if event.source == "window":
+            self._foreground = (event.app, event.category)
         try:
             self.store.heartbeat(event, pulsetime=pulse, stream=STREAM)
             self._last_error = None
@@ -207,8 +224,15 @@ class AppService:
         try:
             self.expire_unanswered(now)
             in_meeting = bool(self.store.events(now, now + 1.0, sources=("calendar",)))
+            foreground = self._foreground
             decision = self.engine.consider(
-                now, idle_s=self._idle_s, in_meeting=in_meeting, on_battery=self._on_battery
+                now,
+                idle_s=self._idle_s,
+                in_meeting=in_meeting,
+                on_battery=self._on_battery,
+                fullscreen=self._fullscreen,
+                foreground_app=foreground[0] if foreground else None,
+                foreground_category=foreground[1] if foreground else None,
             )
         except StoreError as exc:
             self._report(str(exc))
@@ -251,9 +275,81 @@ class AppService:
         }
         if reason:
             context["reason"] = reason
-        return self.store.record_feedback(
+        if outcome == "snoozed" and snooze_minutes is None:
+            snooze_minutes = self.config.default_snooze_min
+        stored = self.store.record_feedback(
             suggestion_id, outcome, now, snooze_minutes=snooze_minutes, context=context
         )
+        self.engine.invalidate()
+        due = self.next_due_at()
+        if stored and due is not None and self.on_due is not None:
+            self.on_due(due)
+        return stored
+
+    def next_due_at(self) -> float | None:
+        """Return when a snoozed suggestion is due again, or None when none is owed.
+
+        Derived from the store alone (the last suggestion, snoozed, and when), so a restart
+        neither loses it nor shows it twice: once it is shown again it is no longer the last.
+        """
+        last = self.store.last_suggestion()
+        if last is None or last.outcome != "snoozed":
+            return None
+        snooze = self.engine.rules.pending_snooze(
+            [last], {last.id: self.store.snooze_minutes(last.id) or 0.0}
+        )
+        return snooze.due_at if snooze else None
+
+    # personalization --------------------------------------------------------------------------
+    def personalize(self) -> dict[str, Any]:
+        """Refit the on-device personal head on stored outcomes; save it; return a summary."""
+        now = self.clock.now()
+        examples = []
+        for record in self.store.suggestions(since=now - PERSONALIZE_DAYS * 86400.0):
+            context = record.features.get("context") if record.features else None
+            if record.outcome is None or not context:
+                continue
+            examples.append(
+                (
+                    record.kind,
+                    record.score,
+                    np.asarray(context, dtype=np.float64),
+                    1.0 if record.outcome == "accepted" else 0.0,
+                    record.propensity,
+                )
+            )
+        head = policy.PersonalHead.fit(examples, now=now)
+        path = head.save(self.data_dir)
+        self.store.set_setting(PERSONALIZED_KEY, repr(now))
+        if self.config.learning:
+            self.engine.head = head
+        summary = {
+            "at": now,
+            "path": str(path),
+            "outcomes": head.counts,
+            "fitted": sorted(head.weights),
+        }
+        log.info("personal head refitted: %s", summary)
+        return summary
+
+    def maybe_personalize(self) -> bool:
+        """Run the nightly personalization once per local day after `personalize_hour`."""
+        now = self.clock.now()
+        if policy.local_hour(now, self.utc_offset_s) < self.config.personalize_hour:
+            return False
+        try:
+            last = float(self.store.get_setting(PERSONALIZED_KEY) or "nan")
+        except ValueError:
+            last = float("nan")
+        today = policy.local_day(now, self.utc_offset_s)
+        if last == last and policy.local_day(last, self.utc_offset_s) >= today and last <= now:
+            return False
+        try:
+            self.personalize()
+        except StoreError as exc:
+            self._report(str(exc))
+            return False
+        return True
 
     def status(self) -> Status:
         """Return what the app is doing right now."""

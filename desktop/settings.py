@@ -209,6 +209,14 @@ class Settings:
             if not math.isfinite(minutes) or not low_f <= minutes <= high_f:
                 raise SettingsError({key: f"must be between {low_f:g} and {high_f:g} minutes"})
             return minutes
+        if key == "quiet_hours":
+            from desktop.config import parse_quiet_hours
+
+            try:
+                parse_quiet_hours(str(value))
+            except ValueError as exc:
+                raise SettingsError({key: str(exc)}) from None
+            return str(value)
         default = getattr(Config(), key)
         if isinstance(default, float | int) and not isinstance(default, bool):
             number = float(value)

@@ -519,6 +519,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--shipped", action="store_true", help="replace the model that ships with the app instead"
     )
     export.set_defaults(func=cmd_export)
+    # Subcommands that live with their own packages (argparse only at import time).
+    from training import simulate
+    from training.federated import register as register_federated
+
+    simulate.register(sub)
+    register_federated(sub)
     return parser
 
 

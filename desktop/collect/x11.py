@@ -87,6 +87,8 @@ class X11Watcher:
         self._NET_ACTIVE_WINDOW = atom("_NET_ACTIVE_WINDOW")
         self._NET_WM_NAME = atom("_NET_WM_NAME")
         self._NET_WM_PID = atom("_NET_WM_PID")
+        self._NET_WM_STATE = atom("_NET_WM_STATE")
+        self._NET_WM_STATE_FULLSCREEN = atom("_NET_WM_STATE_FULLSCREEN")
         self._NET_SUPPORTED = atom("_NET_SUPPORTED")
         self._NET_SUPPORTING_WM_CHECK = atom("_NET_SUPPORTING_WM_CHECK")
         self._UTF8_STRING = atom("UTF8_STRING")
@@ -198,7 +200,18 @@ class X11Watcher:
         title = self._text(window, self._NET_WM_NAME) or self._text(window, Xatom.WM_NAME)
         pid_prop = window.get_property(self._NET_WM_PID, Xatom.CARDINAL, 0, 1)
         pid = int(pid_prop.value[0]) if pid_prop is not None and len(pid_prop.value) else None
-        return WindowInfo(app=app, title=title, pid=pid or None, instance=instance)
+        return WindowInfo(
+            app=app,
+            title=title,
+            pid=pid or None,
+            instance=instance,
+            fullscreen=self._is_fullscreen(window),
+        )
+
+    def _is_fullscreen(self, window: Any) -> bool:
+        """Return True when the window's EWMH state says full screen (presentation, video, game)."""
+        state = window.get_full_property(self._NET_WM_STATE, Xatom.ATOM)
+        return state is not None and self._NET_WM_STATE_FULLSCREEN in state.value
 
     def _wm_class(self, window: Any) -> tuple[str, str]:
         prop = window.get_full_property(Xatom.WM_CLASS, X.AnyPropertyType, _SIZEHINT)

@@ -150,3 +150,97 @@ def test_a_low_score_is_never_shown_however_often_it_is_asked(setup):
     decisions = [engine.consider(end) for _ in range(300)]
     assert decisions[0].score < 0.25
     assert all(d.propensity == 0.0 and not d.shown for d in decisions)
+
+
+# --- issue #6: hard rules, kinds, why-now, the bandit's logged propensities -------------------
+
+
+def snoozed_suggestion(store, at, minutes):
+    sid = store.add_suggestion(
+        created_at=at,
+        kind="break",
+        text="t",
+        explanation="e",
+        model_version="m",
+        features={},
+        score=0.9,
+        propensity=1.0,
+    )
+    store.record_feedback(sid, "snoozed", at + 5, snooze_minutes=minutes)
+    return at + 5 + 60 * minutes
+
+
+def test_hard_rules_hold_before_any_scoring(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 150)
+    for kwargs, words in [
+        ({"fullscreen": True}, "full-screen"),
+        ({"foreground_app": "Zoom.exe"}, "call or screen share"),
+        ({"in_meeting": True}, "calendar meeting"),
+    ]:
+        decision = engine.consider(end, **kwargs)
+        assert words in decision.reason and decision.score is None and not decision.shown
+    engine.utc_offset_s = 10 * 3600.0  # 11:30 UTC is 21:30 there... and 22:30 an hour later
+    assert "quiet hours" in engine.consider(end + 3600).reason
+
+
+def test_a_snoozed_suggestion_comes_back_exactly_once_at_its_end(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 200)
+    due = snoozed_suggestion(store, end - 60 * 60, 15)
+    assert "snoozed" in engine.consider(due - 1).reason
+    back = engine.consider(due)
+    assert back.shown and back.suggestion.kind == "break" and back.propensity == 1.0
+    assert "asked to be reminded" in back.suggestion.explanation
+    assert not engine.consider(due + 60).shown  # not twice
+    assert len(store.suggestions()) == 2
+
+
+def test_a_shown_break_says_why_now_and_logs_what_the_sampler_used(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 180)
+    clock.set(end - 150 * 60)
+    decision, _ = first_shown(clock, engine, 150)
+    assert decision is not None
+    [record] = store.suggestions()
+    assert record.propensity == decision.propensity == decision.show_probabilities["break"]
+    assert 0.0 < record.propensity <= 1.0
+    assert "without a break" in record.explanation and "The model puts" in record.explanation
+
+
+def test_occlusion_names_minutes_active_for_a_long_stretch(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 120)
+    decision = engine.consider(end)
+    from edge_model import features
+
+    spans = store.events(end - 16 * 3600, end)
+    inputs = features.featurize(features.Timeline.from_spans(spans), features.Context(now=end))
+    drops = dict(engine.occlusion("break", inputs, engine.models.current))
+    assert decision.score is not None
+    assert drops["minutes_active"] == max(drops.values()) and drops["minutes_active"] > 0.05
+
+
+def test_meeting_preparation_is_a_candidate_before_a_meeting(setup):
+    clock, store, engine = setup
+    end = work(store, clock.now(), 30)
+    store.insert_events(
+        [
+            Event(
+                start=end + 10 * 60,
+                duration=1800,
+                source="calendar",
+                app="zoom",
+                category="meetings",
+            )
+        ]
+    )
+    decision = engine.consider(end)
+    assert decision.candidates["meeting_prep"] == "candidate"
+    assert decision.candidates["break"] == "candidate"
+    shown = next(d for d in (engine.consider(end + 60 * i) for i in range(5)) if d.shown)
+    assert shown.suggestion.kind == "meeting_prep"
+    assert "meeting starts in" in shown.suggestion.explanation
+    assert "has not learned" in shown.suggestion.explanation  # a prior, and it says so
+    later = engine.consider(end + 20 * 60)
+    assert later.candidates.get("meeting_prep") != "candidate"  # once per meeting

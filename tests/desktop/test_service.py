@@ -19,10 +19,10 @@ class Watcher:
     name = "fake"
 
     def __init__(self) -> None:
-        self.app, self.idle = "code", 0.0
+        self.app, self.idle, self.fullscreen = "code", 0.0, False
 
     def active_window(self) -> WindowInfo:
-        return WindowInfo(app=self.app, title="main.py")
+        return WindowInfo(app=self.app, title="main.py", fullscreen=self.fullscreen)
 
     def idle_seconds(self) -> float:
         return self.idle
@@ -109,3 +109,45 @@ def test_the_battery_reaches_the_model_and_a_reason_is_stored(parts):
     assert service.react(sid, "dismissed", reason="too_frequent")
     context = service.store.db.execute("SELECT context FROM feedback").fetchone()[0]
     assert '"reason": "too_frequent"' in context
+
+
+def test_fullscreen_and_the_foreground_app_reach_the_engine(parts):
+    clock, watcher, monitor, service = parts
+    assert service.refresh_model()
+    watcher.fullscreen = True
+    poll_for(service, clock, 5)
+    assert "full-screen" in service.tick().reason
+    watcher.fullscreen, watcher.app = False, "Zoom.exe"
+    poll_for(service, clock, 5)
+    assert "call or screen share" in service.tick().reason
+
+
+def test_the_nightly_personalization_fits_saves_and_runs_once_a_day(parts, tmp_path):
+    clock, watcher, monitor, service = parts
+    import numpy as np
+
+    from desktop import policy
+
+    rng = np.random.default_rng(0)
+    for i in range(20):
+        context = rng.normal(size=11).tolist()
+        sid = service.store.add_suggestion(
+            created_at=START - 3600 * i,
+            kind="break",
+            text="t",
+            explanation="e",
+            model_version="m",
+            features={"context": context},
+            score=0.6,
+            propensity=0.5,
+        )
+        outcome = "accepted" if context[5] > 0 else "dismissed"
+        service.store.record_feedback(sid, outcome, START - 3600 * i + 30)
+    clock.set(START - 9 * 3600 + 3 * 3600 + 60)  # 03:01 local: the nightly step is due
+    assert service.maybe_personalize()
+    assert not service.maybe_personalize()  # once a day
+    head = policy.PersonalHead.load(tmp_path)
+    assert head is not None and head.counts == {"break": 20} and "break" in head.weights
+    assert service.engine.head is not None
+    clock.advance(86400)
+    assert service.maybe_personalize()

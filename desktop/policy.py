@@ -1,0 +1,451 @@
+"""When a suggestion may appear at all, and which one: hard rules, a bandit and a personal head.
+
+Qt-free and store-agnostic: everything here works on plain values and `SuggestionRecord`-like
+objects, so the engine, the simulator (training.simulate) and tests drive it with an injected
+clock. Three layers, consulted in this order by desktop.engine:
+
+1. `HardRules`: rules that never bend (quiet hours, meetings, full screen, screen sharing, what
+   is still on screen, a pending snooze, the daily cap, gaps with back-off). Each returns a human
+   reason that ends up in `Decision.reason`.
+2. `PersonalHead`: a small numpy logistic head per suggestion kind, refitted nightly on the
+   user's stored outcomes, that adjusts the model's acceptance score (issue #6's on-device
+   personalization; the full fine-tune stays with `sculptor-train finetune`).
+3. `ThompsonPolicy`: a contextual bandit over (kind, time-of-day bucket) that chooses to show one
+   candidate or to hold, and returns the probability of its choice so that it can be logged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from desktop.config import Config, parse_quiet_hours
+
+DAY_S = 86400.0
+NEGATIVE = ("dismissed", "ignored")
+# Time-of-day buckets of the bandit's arms (local hours): morning, midday, afternoon, evening.
+BUCKET_EDGES = (11.0, 14.0, 17.0)
+BUCKET_NAMES = ("morning", "midday", "afternoon", "evening")
+# Kinds tied to a moment in the world (a meeting, a distraction running now): they need only
+# the short spacing after the previous suggestion, not the full minimum gap.
+TIME_BOUND_KINDS = frozenset({"meeting_prep", "distraction"})
+# Apps whose foreground presence means a call or a shared screen (titles are hashed by default,
+# so the app name and the "meetings" category are what the policy can see).
+CALL_APPS = re.compile(
+    r"zoom|teams|skype|webex|gotomeeting|bluejeans|jitsi|whereby|facetime|ringcentral"
+    r"|google meet|^obs(64|32|-studio)?(\.exe)?$",
+    re.IGNORECASE,
+)
+
+
+class RecordLike(Protocol):
+    """What the policy reads of a stored suggestion (desktop.store.SuggestionRecord)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def created_at(self) -> float: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def outcome_at(self) -> float | None: ...
+
+
+# --- hard rules ----------------------------------------------------------------------------------
+
+
+def in_hours(hour: float, window: tuple[float, float]) -> bool:
+    """Return True when a local hour falls in [start, end), windows may wrap midnight."""
+    start, end = window
+    if start == end:
+        return False
+    if start < end:
+        return start <= hour < end
+    return hour >= start or hour < end
+
+
+def local_hour(now: float, utc_offset_s: float) -> float:
+    """Return the local hour of day (0..24) of a Unix time."""
+    return ((now + utc_offset_s) % DAY_S) / 3600.0
+
+
+def local_day(now: float, utc_offset_s: float) -> int:
+    """Return the local day number (days since the epoch, local midnight to midnight)."""
+    return int((now + utc_offset_s) // DAY_S)
+
+
+def is_call_app(app: str, category: str = "") -> bool:
+    """Return True for a foreground app that is a call or screen share (by name or category)."""
+    if category == "meetings":
+        return True
+    return bool(CALL_APPS.search(app.strip()))
+
+
+@dataclass(frozen=True)
+class Moment:
+    """What the hard rules need to know about now."""
+
+    now: float
+    utc_offset_s: float = 0.0
+    in_meeting: bool = False
+    fullscreen: bool = False
+    foreground_app: str = ""
+    foreground_category: str = ""
+
+
+@dataclass(frozen=True)
+class SnoozeState:
+    """The last suggestion was snoozed: it is due again at `due_at`."""
+
+    record_id: int
+    kind: str
+    due_at: float
+
+
+class HardRules:
+    """Rules that never bend; each check returns None (allowed) or the human reason why not."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.quiet = parse_quiet_hours(config.quiet_hours)
+
+    # rules about the moment, before any candidate or score ---------------------------------
+    def moment_block(self, moment: Moment) -> str | None:
+        """Return why nothing at all may be shown at this moment, or None."""
+        hour = local_hour(moment.now, moment.utc_offset_s)
+        if self.quiet is not None and in_hours(hour, self.quiet):
+            return f"quiet hours ({self.config.quiet_hours})"
+        if moment.in_meeting:
+            return "in a calendar meeting"
+        if self.config.respect_fullscreen and moment.fullscreen:
+            return "a full-screen app is in front (presentation, video or game)"
+        if self.config.respect_calls and is_call_app(
+            moment.foreground_app, moment.foreground_category
+        ):
+            return f"a call or screen share is in front ({moment.foreground_app or 'meeting'})"
+        return None
+
+    # rules about the suggestion history ----------------------------------------------------
+    def pending_snooze(
+        self, records: Sequence[RecordLike], snooze_minutes: dict[int, float]
+    ) -> SnoozeState | None:
+        """Return the snooze that is still owed: the most recent suggestion, when it was snoozed."""
+        if not records or records[-1].outcome != "snoozed":
+            return None
+        last = records[-1]
+        minutes = snooze_minutes.get(last.id) or self.config.default_snooze_min
+        at = last.outcome_at if last.outcome_at is not None else last.created_at
+        return SnoozeState(last.id, last.kind, at + 60.0 * minutes)
+
+    def history_block(
+        self, now: float, records: Sequence[RecordLike], utc_offset_s: float
+    ) -> str | None:
+        """Return why no new suggestion may come now whatever its kind (on screen, spacing, cap)."""
+        cfg = self.config
+        if records:
+            last = records[-1]
+            if last.outcome is None and now - last.created_at < cfg.expire_after_s:
+                return "the previous suggestion is still on screen"
+            answered = last.outcome_at if last.outcome_at is not None else last.created_at
+            if now - answered < 60.0 * cfg.min_spacing_min:
+                return (
+                    f"never back to back: the previous one was answered "
+                    f"{(now - answered) / 60:.0f} min ago (< {cfg.min_spacing_min:.0f})"
+                )
+        today = local_day(now, utc_offset_s)
+        shown_today = sum(1 for r in records if local_day(r.created_at, utc_offset_s) == today)
+        if shown_today >= cfg.daily_cap:
+            return f"daily cap of {cfg.daily_cap} reached"
+        return None
+
+    def backoff_factor(self, kind: str, records: Sequence[RecordLike]) -> float:
+        """Return how many times the minimum gap a kind needs now (1 unless it keeps being refused).
+
+        Every `backoff_after` consecutive dismissals or ignores of a kind double its gap, up to
+        `backoff_max_factor`; an acceptance resets it; a snooze neither counts nor resets.
+        """
+        streak = 0
+        for record in reversed(records):
+            if record.kind != kind or record.outcome is None or record.outcome == "snoozed":
+                continue
+            if record.outcome == "accepted":
+                break
+            streak += 1
+        if self.config.backoff_after <= 0:
+            return 1.0
+        doublings = streak // self.config.backoff_after
+        return float(min(self.config.backoff_max_factor, 2.0**doublings))
+
+    def kind_block(self, kind: str, now: float, records: Sequence[RecordLike]) -> str | None:
+        """Return why this kind may not be shown now (minimum gap, backed off), or None."""
+        cfg = self.config
+        if kind not in TIME_BOUND_KINDS and records:
+            since = now - records[-1].created_at
+            if since < 60.0 * cfg.min_gap_min:
+                return f"last suggestion {since / 60:.0f} min ago (< {cfg.min_gap_min:.0f})"
+        factor = self.backoff_factor(kind, records)
+        same = [r for r in records if r.kind == kind]
+        if same:
+            gap = cfg.min_gap_min * factor
+            since = now - same[-1].created_at
+            if since < 60.0 * gap:
+                refused = "" if factor == 1.0 else f", backed off x{factor:g} after refusals"
+                return f"last {kind} suggestion {since / 60:.0f} min ago (< {gap:.0f}{refused})"
+        return None
+
+
+# --- the personal head ---------------------------------------------------------------------------
+
+HEAD_NAME = "personal_head.json"
+HEAD_MIN_OUTCOMES = 8
+HEAD_L2 = 5.0
+MAX_IPW = 10.0
+
+
+def _logit(p: float | np.ndarray) -> Any:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(z: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+
+
+@dataclass
+class PersonalHead:
+    """Per-kind logistic adjustment of the model's acceptance score, fitted on-device.
+
+    p = sigmoid(logit(prior) + w . context + b), with `context` the 11 logged context features
+    of the featurizer. Fitted by L2-regularised, inverse-propensity-weighted logistic regression
+    (IPW, weights capped at 10), so it estimates acceptance under the context distribution of
+    all moments, not only of the ones the policy chose to show. Strong L2 keeps it at the
+    identity (w = 0, b = 0) until the user's own outcomes say otherwise.
+    """
+
+    weights: dict[str, list[float]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    fitted_at: float = 0.0
+
+    def adjust(self, kind: str, prior: float, context: np.ndarray) -> float:
+        """Return the personalised acceptance probability for a kind given the model's prior."""
+        w = self.weights.get(kind)
+        if not w:
+            return prior
+        x = np.asarray(context, dtype=np.float64)
+        z = _logit(prior) + float(np.dot(w[:-1], x)) + w[-1]
+        return float(_sigmoid(z))
+
+    @classmethod
+    def fit(
+        cls,
+        examples: Iterable[tuple[str, float, np.ndarray, float, float]],
+        now: float = 0.0,
+    ) -> PersonalHead:
+        """Fit from (kind, prior score, context vector, label 0/1, propensity) per outcome."""
+        by_kind: dict[str, list[tuple[float, np.ndarray, float, float]]] = {}
+        for kind, prior, context, label, propensity in examples:
+            by_kind.setdefault(kind, []).append((prior, np.asarray(context), label, propensity))
+        head = cls(fitted_at=now)
+        for kind, rows in by_kind.items():
+            head.counts[kind] = len(rows)
+            if len(rows) < HEAD_MIN_OUTCOMES:
+                continue
+            offset = _logit(np.array([r[0] for r in rows]))
+            x = np.stack([r[1] for r in rows]).astype(np.float64)
+            x = np.concatenate([x, np.ones((len(rows), 1))], axis=1)
+            y = np.array([r[2] for r in rows])
+            sw = np.minimum(1.0 / np.maximum([r[3] for r in rows], 1e-3), MAX_IPW)
+            w = np.zeros(x.shape[1])
+            for _ in range(25):  # Newton steps on a convex, small problem
+                p = _sigmoid(offset + x @ w)
+                grad = x.T @ (sw * (p - y)) + HEAD_L2 * w
+                hess = (x.T * (sw * p * (1 - p))) @ x + HEAD_L2 * np.eye(x.shape[1])
+                step = np.linalg.solve(hess, grad)
+                w -= step
+                if np.abs(step).max() < 1e-6:
+                    break
+            head.weights[kind] = [float(v) for v in w]
+        return head
+
+    def save(self, directory: Path) -> Path:
+        """Write the head as JSON into the data dir (atomically); return its path."""
+        path = Path(directory) / HEAD_NAME
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(
+                {"fitted_at": self.fitted_at, "counts": self.counts, "weights": self.weights},
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, directory: Path) -> PersonalHead | None:
+        """Return the saved head, or None when there is none (or it cannot be read)."""
+        path = Path(directory) / HEAD_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(
+                weights={k: [float(x) for x in v] for k, v in data["weights"].items()},
+                counts={k: int(v) for k, v in data.get("counts", {}).items()},
+                fitted_at=float(data.get("fitted_at", 0.0)),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+# --- the bandit ----------------------------------------------------------------------------------
+
+
+def time_bucket(hour: float) -> int:
+    """Return the index of the time-of-day bucket of a local hour."""
+    return sum(hour >= edge for edge in BUCKET_EDGES)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One candidate offered to the bandit at this tick."""
+
+    kind: str
+    prior: float  # acceptance probability before this arm's outcomes (model + personal head)
+    timing: float  # 0..1 multiplier: 1 at a natural break, lower mid-flow
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the bandit did: the shown kind (or None to hold) and the probabilities it had."""
+
+    kind: str | None
+    propensity: float  # probability of the action taken (show `kind`, or hold)
+    show_probabilities: dict[str, float]
+    posterior_means: dict[str, float]
+
+
+class ThompsonPolicy:
+    """Thompson sampling over (kind, time-of-day bucket) arms with a "hold" action.
+
+    Each arm's acceptance at this moment is sigmoid(logit(p) + delta): p is the moment's prior
+    (the model's acceptance score, or the kind's stated prior, adjusted by the personal head)
+    and delta the arm's correction, with a Gaussian posterior (Laplace approximation) fitted
+    on the user's stored outcomes of that kind in that bucket, each against the prior it was
+    shown with: prior N(0, 4 / prior_strength); accepted = 1, dismissed and ignored = 0, a
+    snooze counts as half an acceptance. So the moment's context keeps its say (a Beta
+    posterior per arm would pool good and bad moments of an arm into one rate) and the user's
+    reactions move each arm up or down. One draw of delta per arm, times the arm's timing
+    factor (1 at a natural break); the best arm is shown when it beats `break_threshold` (the
+    value of not interrupting), else the policy holds.
+
+    The policy has no closed form for the probability of its action, so it is estimated by
+    Monte Carlo (`draws` joint draws), and the action itself is then drawn from that estimate:
+    the logged propensity is exactly the probability with which the logged action was taken.
+    Kinds whose estimated probability is below `floor` are never shown (evaluated every
+    minute, a 1% chance still adds up to stray suggestions). Offline learning
+    (training.dataset.examples_from_feedback) weights each logged outcome by 1 / propensity:
+    the inverse-propensity (IPW) estimator, unbiased because every logged propensity is > 0
+    and is the true probability of the logged action; not doubly robust (no outcome model is
+    subtracted), which is simpler and fine at its weight cap (10).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        rng: np.random.Generator,
+        *,
+        draws: int = 4000,
+        floor: float = 0.05,
+    ) -> None:
+        self.config = config
+        self.rng = rng
+        self.draws = draws
+        self.floor = floor
+
+    @property
+    def prior_sd(self) -> float:
+        return 2.0 / math.sqrt(max(self.config.prior_strength, 1e-3))
+
+    def posteriors(
+        self, outcomes: Iterable[tuple[str, float, float, str]], utc_offset_s: float
+    ) -> dict[tuple[str, int], tuple[float, float]]:
+        """Return (mean, sd) of each arm's log-odds correction from (kind, at, prior, outcome)."""
+        by_arm: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        for kind, at, prior, outcome in outcomes:
+            label = {"accepted": 1.0, "snoozed": 0.5}.get(outcome, 0.0)
+            key = (kind, time_bucket(local_hour(at, utc_offset_s)))
+            by_arm.setdefault(key, []).append((float(_logit(prior)), label))
+        result = {}
+        precision0 = 1.0 / self.prior_sd**2
+        for key, rows in by_arm.items():
+            logits = np.array([r[0] for r in rows])
+            labels = np.array([r[1] for r in rows])
+            delta = 0.0
+            hess = precision0
+            for _ in range(20):
+                p = _sigmoid(logits + delta)
+                grad = float(np.sum(labels - p)) - precision0 * delta
+                hess = float(np.sum(p * (1 - p))) + precision0
+                step = grad / hess
+                delta += step
+                if abs(step) < 1e-6:
+                    break
+            result[key] = (delta, 1.0 / math.sqrt(hess))
+        return result
+
+    def probabilities(
+        self,
+        arms: Sequence[Arm],
+        bucket: int,
+        posteriors: dict[tuple[str, int], tuple[float, float]],
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """Return the Monte Carlo probability of showing each arm (after the floor) and means."""
+        if not arms:
+            return {}, {}
+        params = [
+            posteriors.get((arm.kind, bucket), (0.0, self.prior_sd))
+            if self.config.learning
+            else (0.0, self.prior_sd)
+            for arm in arms
+        ]
+        mean = np.array([p[0] for p in params])
+        sd = np.array([p[1] for p in params])
+        base = np.array([_logit(min(0.98, max(0.02, arm.prior))) for arm in arms])
+        timing = np.array([arm.timing for arm in arms])
+        delta = mean + sd * self.rng.standard_normal((self.draws, len(arms)))
+        theta = _sigmoid(base + delta) * timing
+        best = np.argmax(theta, axis=1)
+        show = theta[np.arange(self.draws), best] >= self.config.break_threshold
+        probs = {}
+        for i, arm in enumerate(arms):
+            p = float(np.mean(show & (best == i)))
+            probs[arm.kind] = p if p >= self.floor else 0.0
+        means = {
+            arm.kind: float(_sigmoid(b + m)) for arm, b, m in zip(arms, base, mean, strict=True)
+        }
+        return probs, means
+
+    def choose(
+        self,
+        arms: Sequence[Arm],
+        hour: float,
+        posteriors: dict[tuple[str, int], tuple[float, float]],
+    ) -> Choice:
+        """Draw the action for this tick: show one arm's kind, or hold."""
+        probs, means = self.probabilities(arms, time_bucket(hour), posteriors)
+        u = float(self.rng.random())
+        acc = 0.0
+        for kind, p in probs.items():
+            acc += p
+            if p > 0 and u < acc:
+                return Choice(kind, p, probs, means)
+        return Choice(None, max(0.0, 1.0 - acc), probs, means)

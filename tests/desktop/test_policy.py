@@ -1,0 +1,167 @@
+"""The hard rules, the bandit and the personal head, on plain values with an injected clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from desktop import policy
+from desktop.config import Config
+
+MONDAY_9AM = 1_794_301_200.0  # 2026-11-09 09:00 UTC, a Monday
+
+
+@dataclass(frozen=True)
+class Rec:
+    id: int
+    created_at: float
+    kind: str = "break"
+    outcome: str | None = None
+    outcome_at: float | None = None
+
+
+def answered(i: int, at: float, outcome: str, kind: str = "break") -> Rec:
+    return Rec(i, at, kind, outcome, at + 30.0)
+
+
+@pytest.fixture
+def rules() -> policy.HardRules:
+    return policy.HardRules(Config())
+
+
+def test_quiet_hours_in_local_time(rules):
+    assert policy.parse_quiet_hours("22:00-08:00") == (22.0, 8.0)
+    assert policy.parse_quiet_hours("") is None
+    with pytest.raises(ValueError, match="HH:MM"):
+        policy.parse_quiet_hours("late")
+    night = MONDAY_9AM + 14 * 3600  # 23:00 UTC
+    assert "quiet hours" in rules.moment_block(policy.Moment(night))
+    # Two hours west of UTC it is 21:00 there: not quiet; at 07:00 UTC it is 05:00: quiet.
+    assert rules.moment_block(policy.Moment(night, utc_offset_s=-2 * 3600)) is None
+    assert "quiet" in rules.moment_block(policy.Moment(MONDAY_9AM - 7200, utc_offset_s=-7200))
+    assert rules.moment_block(policy.Moment(MONDAY_9AM)) is None
+
+
+def test_meetings_full_screen_and_calls_block(rules):
+    assert rules.moment_block(policy.Moment(MONDAY_9AM, in_meeting=True)) == (
+        "in a calendar meeting"
+    )
+    assert "full-screen" in rules.moment_block(policy.Moment(MONDAY_9AM, fullscreen=True))
+    for app in ("Zoom.exe", "ms-teams.exe", "skypeforlinux", "obs64.exe"):
+        assert "call or screen share" in rules.moment_block(
+            policy.Moment(MONDAY_9AM, foreground_app=app)
+        )
+    meet = policy.Moment(MONDAY_9AM, foreground_app="firefox", foreground_category="meetings")
+    assert "call" in rules.moment_block(meet)
+    assert rules.moment_block(policy.Moment(MONDAY_9AM, foreground_app="obsidian")) is None
+    relaxed = policy.HardRules(Config(respect_fullscreen=False, quiet_hours=""))
+    assert relaxed.moment_block(policy.Moment(MONDAY_9AM, fullscreen=True)) is None
+
+
+def test_on_screen_back_to_back_and_daily_cap(rules):
+    now = MONDAY_9AM + 8 * 3600
+    assert "on screen" in rules.history_block(now, [Rec(1, now - 30)], 0.0)
+    # Answered five minutes ago: never back to back, whatever the kind.
+    recent = [Rec(1, now - 400, "break", "accepted", now - 300)]
+    assert "back to back" in rules.history_block(now, recent, 0.0)
+    assert rules.history_block(now + 600, recent, 0.0) is None
+    # The cap counts the local day: six yesterday do not count today.
+    yesterday = [answered(i, now - 86400 + i * 60, "accepted") for i in range(6)]
+    assert rules.history_block(now, yesterday, 0.0) is None
+    today = [answered(i, now - 7 * 3600 + i * 3600, "accepted") for i in range(6)]
+    assert "daily cap of 6" in rules.history_block(now, today, 0.0)
+
+
+def test_minimum_gap_and_back_off_with_reset(rules):
+    now = MONDAY_9AM + 6 * 3600
+    gap = 60.0 * Config().min_gap_min
+    one = [answered(1, now - gap + 60, "dismissed")]
+    assert "min ago" in rules.kind_block("break", now, one)
+    assert rules.kind_block("break", now + 60, one) is None
+    assert rules.backoff_factor("break", one) == 1.0
+    two = [answered(1, now - 3 * gap, "dismissed"), answered(2, now - gap - 60, "ignored")]
+    assert rules.backoff_factor("break", two) == 2.0
+    assert "backed off x2" in rules.kind_block("break", now, two)
+    assert rules.kind_block("break", now + gap, two) is None
+    # Another kind is not backed off, a snooze neither counts nor resets, an acceptance resets.
+    assert rules.backoff_factor("focus", two) == 1.0
+    assert rules.backoff_factor("break", [*two, answered(3, now, "snoozed")]) == 2.0
+    many = [answered(i, now - 20 * gap + i, "dismissed") for i in range(20)]
+    assert rules.backoff_factor("break", many) == Config().backoff_max_factor
+    assert rules.backoff_factor("break", [*many, answered(99, now, "accepted")]) == 1.0
+    # Time-bound kinds need only the spacing, not the full gap after another suggestion.
+    assert rules.kind_block("meeting_prep", now + 60, one) is None
+
+
+def test_a_snooze_is_due_exactly_at_its_end(rules):
+    snoozed = [Rec(7, MONDAY_9AM, "focus", "snoozed", MONDAY_9AM + 20)]
+    state = rules.pending_snooze(snoozed, {7: 15.0})
+    assert state == policy.SnoozeState(7, "focus", MONDAY_9AM + 20 + 900)
+    assert rules.pending_snooze(snoozed, {}).due_at == MONDAY_9AM + 20 + 600  # the default
+    later = [*snoozed, Rec(8, MONDAY_9AM + 920, "focus")]
+    assert rules.pending_snooze(later, {7: 15.0}) is None  # shown again: no longer owed
+
+
+def arms(prior: float, timing: float = 1.0) -> list[policy.Arm]:
+    return [policy.Arm("break", prior, timing), policy.Arm("focus", 0.55, 1.0)]
+
+
+def test_logged_propensities_match_the_sampler():
+    bandit = policy.ThompsonPolicy(Config(), np.random.default_rng(0))
+    choices = [bandit.choose(arms(0.6), 10.0, {}) for _ in range(3000)]
+    for choice in choices:
+        assert 0.0 < choice.propensity <= 1.0
+        if choice.kind is not None:
+            assert choice.propensity == choice.show_probabilities[choice.kind]
+    assert sum(choices[0].show_probabilities.values()) <= 1.0
+    for kind in ("break", "focus"):
+        expected = np.mean([c.show_probabilities[kind] for c in choices])
+        observed = np.mean([c.kind == kind for c in choices])
+        assert abs(observed - expected) < 0.03, (kind, observed, expected)
+
+
+def test_a_low_prior_is_floored_to_never_and_timing_matters():
+    bandit = policy.ThompsonPolicy(Config(), np.random.default_rng(0))
+    low, _ = bandit.probabilities([policy.Arm("break", 0.2, 1.0)], 1, {})
+    assert low == {"break": 0.0}
+    flow, _ = bandit.probabilities([policy.Arm("break", 0.65, 0.6)], 1, {})
+    pause, _ = bandit.probabilities([policy.Arm("break", 0.65, 1.0)], 1, {})
+    assert flow["break"] < pause["break"]
+
+
+def test_posteriors_learn_from_outcomes_per_arm():
+    bandit = policy.ThompsonPolicy(Config(), np.random.default_rng(0))
+    at = MONDAY_9AM + 3600  # 10:00, the morning bucket
+    refused = bandit.posteriors([("focus", at, 0.55, "dismissed")] * 12, 0.0)
+    mean, sd = refused[("focus", 0)]
+    assert mean < -1.0 and sd < bandit.prior_sd
+    probs, _ = bandit.probabilities([policy.Arm("focus", 0.55, 1.0)], 0, refused)
+    assert probs["focus"] == 0.0
+    # The afternoon arm of the same kind has learned nothing.
+    probs, _ = bandit.probabilities([policy.Arm("focus", 0.55, 1.0)], 2, refused)
+    assert probs["focus"] > 0.3
+    welcome = bandit.posteriors([("break", at, 0.4, "accepted")] * 12, 0.0)
+    assert welcome[("break", 0)][0] > 1.0
+
+
+def test_personal_head_fits_saves_and_loads(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for _ in range(60):
+        context = rng.normal(size=11)
+        label = float(context[5] > 0)  # this user accepts when "minutes active" is high
+        rows.append(("break", 0.5, context, label, 0.5))
+    rows += [("focus", 0.55, rng.normal(size=11), 0.0, 1.0) for _ in range(3)]
+    head = policy.PersonalHead.fit(rows, now=MONDAY_9AM)
+    assert set(head.weights) == {"break"}  # too few focus outcomes: identity for focus
+    high, low = np.zeros(11), np.zeros(11)
+    high[5], low[5] = 2.0, -2.0
+    assert head.adjust("break", 0.5, high) > 0.6 > 0.4 > head.adjust("break", 0.5, low)
+    assert head.adjust("focus", 0.55, high) == 0.55
+    head.save(tmp_path)
+    loaded = policy.PersonalHead.load(tmp_path)
+    assert loaded is not None and loaded.weights == head.weights
+    (tmp_path / policy.HEAD_NAME).write_text("{broken")
+    assert policy.PersonalHead.load(tmp_path) is None

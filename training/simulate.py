@@ -1,0 +1,502 @@
+"""`sculptor-train simulate`: simulated people answer the real engine for weeks, in seconds.
+
+Each simulated person is a persona of training.synthetic with its generated routine. The
+same person, on the same routine, is run once per policy, each in its own data directory:
+
+- `learned`: the app as it ships (desktop.service.AppService: the real store, TFLite model,
+  engine, hard rules, Thompson-sampling bandit and the nightly personal head);
+- `pretrained`: the same service with `learning = false` (the model without personalization);
+- `fixed_timer`: a Workrave/Stretchly-like timer, a break after every 50 minutes of activity.
+
+Time is a FakeClock; the person's spans enter the store as they begin (as an import would), the
+service ticks every `tick_s` simulated seconds while the person is at the computer, and each
+shown suggestion gets a reaction at once. Reactions to breaks come from
+training.synthetic.simulate_reaction; the other kinds extend it (`acceptance_probability`).
+An accepted break is taken: the person is away for it and their routine resumes after it.
+Not modelled: full-screen apps (no window states in the synthetic routines).
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime
+import json
+import math
+import multiprocessing
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop.clock import FakeClock
+from desktop.config import Config
+from desktop.service import AppService
+from desktop.store import Event
+from edge_model import features
+from training import synthetic
+
+POLICIES = ("learned", "fixed_timer", "pretrained")
+WEEK_S = 7 * 86400.0
+TIMER_MIN = 50.0  # the fixed timer: a break every 50 minutes of activity
+TIMER_SNOOZE_MIN = 10.0
+SNOOZE_MIN = 10.0
+OUTCOME_KEYS = ("accepted", "dismissed", "ignored", "snoozed")
+
+
+# --- the simulated person --------------------------------------------------------------------
+
+
+def acceptance_probability(
+    persona: synthetic.Persona,
+    kind: str,
+    *,
+    minutes_active: float,
+    hour: float,
+    weekday: int,
+    in_flow: bool,
+    minutes_since_last_suggestion: float,
+    in_meeting: bool,
+) -> float:
+    """Return the chance that `persona` accepts a suggestion of `kind` at this moment.
+
+    Breaks: training.synthetic.break_acceptance_probability. The other kinds share its fatigue
+    and flow terms and add what makes each welcome: focus in the person's focus hours, a
+    distraction nudge in work hours (more welcome the less distractible the person), a wrap-up
+    near the usual end of work, meeting preparation for people with meetings to prepare.
+    """
+    moment = {
+        "minutes_active": minutes_active,
+        "hour": hour,
+        "weekday": weekday,
+        "in_flow": in_flow,
+        "minutes_since_last_suggestion": minutes_since_last_suggestion,
+        "in_meeting": in_meeting,
+    }
+    if kind == "break":
+        return synthetic.break_acceptance_probability(persona, **moment)  # type: ignore[arg-type]
+    if in_meeting:
+        return 0.01
+    work_time = persona.work_start_hour <= hour < persona.work_end_hour and (
+        weekday < 5 or persona.works_weekends
+    )
+    lo, hi = persona.focus_hours
+    if kind == "focus":
+        p = 0.7 if lo - 0.5 <= hour < hi and work_time else 0.15
+    elif kind == "distraction":
+        p = (0.2 + 0.5 * (1.0 - persona.distraction_propensity)) if work_time else 0.05
+    elif kind == "wrap_up":
+        p = 0.65 if abs(hour - persona.work_end_hour) <= 0.75 else 0.12
+    else:  # meeting_prep
+        p = 0.35 + 0.4 * min(1.0, persona.meeting_load / 3.0)
+    if in_flow and kind != "meeting_prep":
+        p *= 1.0 - 0.8 * (1.0 - persona.interruption_tolerance)
+    p *= 1.0 - 0.8 * math.exp(-max(0.0, minutes_since_last_suggestion) / 20.0)
+    return float(min(0.9, max(0.02, p)))
+
+
+def draw_reaction(
+    persona: synthetic.Persona,
+    kind: str,
+    rng: np.random.Generator,
+    moment: dict[str, Any],
+    dislikes: frozenset[str] = frozenset(),
+) -> str:
+    """Draw a reaction to a suggestion of `kind` (a disliked kind is always dismissed)."""
+    if kind in dislikes:
+        return "dismissed"
+    if kind == "break":
+        return synthetic.simulate_reaction(persona, rng, **moment)
+    p = acceptance_probability(persona, kind, **moment)
+    u = float(rng.random())
+    if u < p:
+        return "accepted"
+    if moment["in_flow"]:
+        weights = (0.55 - 0.3 * persona.interruption_tolerance, 0.2, 0.25)
+    else:
+        weights = (0.4, 0.15, 0.45)
+    v = (u - p) / (1.0 - p) * sum(weights)
+    if v < weights[0]:
+        return "dismissed"
+    if v < weights[0] + weights[1]:
+        return "snoozed"
+    return "ignored"
+
+
+class Person:
+    """A persona's routine as mutable spans: an accepted break changes what happens next."""
+
+    def __init__(
+        self, persona: synthetic.Persona, spans: Sequence[synthetic.Span], seed: int
+    ) -> None:
+        self.persona = persona
+        self.steps = [s for s in spans if s.source != synthetic.CALENDAR]
+        self.calendar = [s for s in spans if s.source == synthetic.CALENDAR]
+        self.starts = [s.start for s in self.steps]
+        self.rng = np.random.default_rng(seed)
+
+    def current(self, now: float) -> synthetic.Span | None:
+        """Return the span in progress at `now`, if any."""
+        i = bisect.bisect_right(self.starts, now) - 1
+        if i >= 0 and self.steps[i].start + self.steps[i].duration > now:
+            return self.steps[i]
+        return None
+
+    def next_window_start(self, now: float) -> float | None:
+        """Return the start of the first window span after `now`, or None at the end."""
+        i = bisect.bisect_right(self.starts, now)
+        for span in self.steps[i:]:
+            if span.source == synthetic.WINDOW:
+                return span.start
+        return None
+
+    def started(self, after: float, upto: float) -> list[synthetic.Span]:
+        """Return the spans that start in (after, upto]."""
+        lo, hi = bisect.bisect_right(self.starts, after), bisect.bisect_right(self.starts, upto)
+        return self.steps[lo:hi]
+
+    def take_break(self, now: float, minutes: float) -> synthetic.Span:
+        """Be away for `minutes` from `now`: the routine in between is skipped; return the span."""
+        end = now + 60.0 * minutes
+        i = bisect.bisect_right(self.starts, now) - 1
+        head = self.steps[: max(i, 0)]
+        if i >= 0:
+            current = self.steps[i]
+            head.append(
+                replace(current, duration=max(0.0, min(current.duration, now - current.start)))
+            )
+        tail = []
+        for span in self.steps[max(i + 1, 0) :]:
+            span_end = span.start + span.duration
+            if span_end <= end:
+                continue
+            if span.start < end:
+                span = replace(span, start=end, duration=span_end - end)
+            tail.append(span)
+        away = synthetic.Span(now, end - now, "", "away", synthetic.AFK)
+        self.steps = head + [away] + tail
+        self.starts = [s.start for s in self.steps]
+        return away
+
+    def moment(self, now: float, minutes_since_last: float) -> dict[str, Any]:
+        """Return the reaction model's view of `now` (training.synthetic.acceptance_context)."""
+        i = bisect.bisect_right(self.starts, now)
+        recent = self.steps[max(0, i - 600) : i + 1]
+        meetings = [c for c in self.calendar if c.start <= now < c.start + c.duration]
+        return synthetic.acceptance_context(
+            self.persona, recent + meetings, now, minutes_since_last_suggestion=minutes_since_last
+        )
+
+
+# --- one policy on one person ------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Counts of one policy in one week."""
+
+    shown: int = 0
+    accepted: int = 0
+    dismissed: int = 0
+    ignored: int = 0
+    snoozed: int = 0
+    in_flow: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, outcome: str, in_flow: bool) -> None:
+        self.shown += 1
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.in_flow += int(in_flow)
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    def merge(self, other: Tally) -> None:
+        for key in ("shown", "accepted", "dismissed", "ignored", "snoozed", "in_flow"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+        for kind, n in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "shown": self.shown,
+            "accepted": self.accepted,
+            "dismissed": self.dismissed,
+            "ignored": self.ignored,
+            "snoozed": self.snoozed,
+            "acceptance_rate": round(self.accepted / self.shown, 4) if self.shown else 0.0,
+            "in_flow": self.in_flow,
+            "kinds": dict(sorted(self.kinds.items())),
+        }
+
+
+def _break_minutes(kind: str, minutes_active: float) -> float:
+    return 10.0 if minutes_active >= 90.0 else 5.0
+
+
+def run_person(
+    persona: synthetic.Persona,
+    spans: Sequence[synthetic.Span],
+    policy_name: str,
+    weeks: int,
+    seed: int,
+    *,
+    tick_s: float = 60.0,
+    dislikes: frozenset[str] = frozenset(),
+    data_dir: Path | None = None,
+) -> list[Tally]:
+    """Run one policy over one person's routine; return a tally per week."""
+    person = Person(persona, spans, seed)
+    start = min(s.start for s in spans)
+    start -= start % 86400.0
+    end = start + weeks * WEEK_S
+    tallies = [Tally() for _ in range(weeks)]
+    rng = np.random.default_rng(seed + 1)
+    # The stores are throw-away: keep them in memory-backed /dev/shm where there is one (a
+    # commit per suggestion costs an fsync on disk, which dominated the run time).
+    shm = Path("/dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as tmp:
+        directory = Path(data_dir or tmp)
+        if policy_name == "fixed_timer":
+            _run_timer(person, start, end, tick_s, tallies, rng, dislikes)
+            return tallies
+        config = Config(learning=policy_name == "learned")
+        clock = FakeClock(start)
+        service = AppService(
+            directory, config, clock, rng=np.random.default_rng(seed + 2), utc_offset_s=0.0
+        )
+        try:
+            service.refresh_model()
+            service.store.insert_events(
+                Event(
+                    start=c.start,
+                    duration=c.duration,
+                    source="calendar",
+                    app=c.app,
+                    category="meetings",
+                )
+                for c in person.calendar
+            )
+            _run_service(service, person, clock, start, end, tick_s, tallies, rng, dislikes)
+        finally:
+            service.close()
+    return tallies
+
+
+def _event(span: synthetic.Span) -> Event:
+    return Event(
+        start=span.start,
+        duration=span.duration,
+        source=span.source,
+        app=span.app,
+        category=span.category,
+    )
+
+
+def _run_service(
+    service: AppService,
+    person: Person,
+    clock: FakeClock,
+    start: float,
+    end: float,
+    tick_s: float,
+    tallies: list[Tally],
+    rng: np.random.Generator,
+    dislikes: frozenset[str],
+) -> None:
+    fed = start - 1.0  # spans that started up to here are in the store
+    last_shown = -math.inf
+    day = -1
+    t = start
+    while t < end:
+        span = person.current(t)
+        if span is None or span.source != synthetic.WINDOW:
+            nxt = person.next_window_start(t)
+            if nxt is None:
+                break
+            t = max(t + tick_s, start + math.ceil((nxt - start) / tick_s) * tick_s)
+            continue
+        clock.set(t)
+        new = person.started(fed, t)
+        if new:
+            service.store.insert_events(_event(s) for s in new)
+            fed = t
+        if int(t // 86400.0) != day:
+            day = int(t // 86400.0)
+            service.maybe_personalize()
+        decision = service.tick()
+        if decision is not None and decision.suggestion is not None:
+            suggestion = decision.suggestion
+            moment = person.moment(t, (t - last_shown) / 60.0 if last_shown > 0 else 24 * 60.0)
+            outcome = draw_reaction(person.persona, suggestion.kind, rng, moment, dislikes)
+            tallies[int((t - start) // WEEK_S)].add(suggestion.kind, outcome, moment["in_flow"])
+            last_shown = t
+            service.react(
+                suggestion.id, outcome, snooze_minutes=SNOOZE_MIN if outcome == "snoozed" else None
+            )
+            if outcome == "accepted" and suggestion.kind == "break":
+                away = person.take_break(t, _break_minutes("break", moment["minutes_active"]))
+                service.store.insert_events([_event(away)])
+                fed = max(fed, away.start)
+        t += tick_s
+
+
+def _run_timer(
+    person: Person,
+    start: float,
+    end: float,
+    tick_s: float,
+    tallies: list[Tally],
+    rng: np.random.Generator,
+    dislikes: frozenset[str],
+) -> None:
+    """A break every TIMER_MIN minutes of activity (its count resets on any 5-minute break)."""
+    last_shown = -math.inf
+    due_after_snooze: float | None = None
+    t = start
+    while t < end:
+        span = person.current(t)
+        if span is None or span.source != synthetic.WINDOW:
+            nxt = person.next_window_start(t)
+            if nxt is None:
+                break
+            t = max(t + tick_s, start + math.ceil((nxt - start) / tick_s) * tick_s)
+            continue
+        i = bisect.bisect_right(person.starts, t)
+        timeline = features.Timeline.from_spans(person.steps[max(0, i - 400) : i])
+        active = features.minutes_active_without_break(timeline, t)
+        since = (t - last_shown) / 60.0
+        due = (
+            t >= due_after_snooze
+            if due_after_snooze is not None
+            else active >= TIMER_MIN and since >= TIMER_MIN
+        )
+        if due:
+            due_after_snooze = None
+            moment = person.moment(t, since if last_shown > 0 else 24 * 60.0)
+            outcome = draw_reaction(person.persona, "break", rng, moment, dislikes)
+            tallies[int((t - start) // WEEK_S)].add("break", outcome, moment["in_flow"])
+            last_shown = t
+            if outcome == "snoozed":
+                due_after_snooze = t + 60.0 * TIMER_SNOOZE_MIN
+            elif outcome == "accepted":
+                person.take_break(t, _break_minutes("break", active))
+        t += tick_s
+
+
+# --- many people, many policies ----------------------------------------------------------------
+
+
+def _job(args: tuple[Any, ...]) -> dict[str, list[Tally]]:
+    persona, spans, policies, weeks, seed, tick_s, dislikes = args
+    return {
+        name: run_person(persona, spans, name, weeks, seed, tick_s=tick_s, dislikes=dislikes)
+        for name in policies
+    }
+
+
+def simulate(
+    users: int,
+    weeks: int,
+    seed: int = 0,
+    *,
+    policies: Iterable[str] = POLICIES,
+    tick_s: float = 60.0,
+    jobs: int = 1,
+    dislikes: frozenset[str] = frozenset(),
+    personas: Sequence[synthetic.Persona] | None = None,
+) -> dict[str, Any]:
+    """Return per-week figures of each policy over `users` simulated people."""
+    policies = tuple(policies)
+    people = list(personas) if personas is not None else synthetic.make_personas(users, seed)
+    work = []
+    for i, persona in enumerate(people):
+        first = synthetic.CORPUS_START + datetime.timedelta(weeks=i % 52)
+        spans = synthetic.generate_timeline(persona, first, weeks * 7, seed * 1_000_003 + i)
+        work.append((persona, spans, policies, weeks, seed * 7919 + i, tick_s, dislikes))
+    if jobs > 1 and len(work) > 1:
+        with multiprocessing.get_context("spawn").Pool(min(jobs, len(work))) as pool:
+            results = pool.map(_job, work)
+    else:
+        results = [_job(w) for w in work]
+    out_weeks = []
+    for week in range(weeks):
+        figures = {}
+        for name in policies:
+            total = Tally()
+            for result in results:
+                total.merge(result[name][week])
+            figures[name] = total.as_dict()
+        out_weeks.append({"week": week + 1, "policies": figures})
+    return {
+        "users": len(people),
+        "weeks": out_weeks,
+        "seed": seed,
+        "tick_s": tick_s,
+        "personas": [p.name for p in people],
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """Return the per-week figures as a Markdown table."""
+    lines = [
+        "| week | policy | shown | accepted | dismissed | ignored | snoozed | acceptance"
+        " | in flow |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for week in result["weeks"]:
+        for name, p in week["policies"].items():
+            lines.append(
+                f"| {week['week']} | {name} | {p['shown']} | {p['accepted']} | {p['dismissed']} "
+                f"| {p['ignored']} | {p['snoozed']} | {p['acceptance_rate']:.3f} | {p['in_flow']} |"
+            )
+    return "\n".join(lines)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    result = simulate(
+        args.users,
+        args.weeks,
+        args.seed,
+        tick_s=args.tick,
+        jobs=args.jobs,
+        policies=args.policy or POLICIES,
+    )
+    print(table(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the `simulate` subcommand to `sculptor-train`'s subparsers; return its parser."""
+    sim = subparsers.add_parser(
+        "simulate", help="simulated people answer the real engine for weeks (learned vs baselines)"
+    )
+    sim.add_argument("--users", type=int, default=6)
+    sim.add_argument("--weeks", type=int, default=3)
+    sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--json", help="write the figures here")
+    sim.add_argument("--tick", type=float, default=60.0, help="simulated seconds between ticks")
+    sim.add_argument(
+        "--jobs", type=int, default=min(2, multiprocessing.cpu_count()), help="processes"
+    )
+    sim.add_argument(
+        "--policy", action="append", choices=POLICIES, help="run only these (default: all)"
+    )
+    sim.set_defaults(func=cmd_simulate)
+    return sim
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sculptor-train")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main(["simulate", *sys.argv[1:]]))
