@@ -31,6 +31,7 @@ class ModelManager:
         self.on_change = on_change
         self.current: ModelRuntime | None = None
         self.refused: dict[str, str] = {}
+        self._unloadable: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -39,21 +40,32 @@ class ModelManager:
         return runtime.version if runtime else None
 
     def refresh(self) -> bool:
-        """Switch to a newer valid model if one appeared; return True if the model changed."""
+        """Switch to the newest model that verifies and loads; return True if the model changed.
+
+        Versions are tried newest first, so one the interpreter refuses falls back to the one
+        before it. Every refusal is logged once: interpreter refusals are remembered per file
+        content (a repaired file is tried again), registry refusals per reason.
+        """
         with self._lock:
             refused: dict[str, str] = {}
-            candidate = self.registry.best(refused)
+            runtime: ModelRuntime | None = None
+            for candidate in self.registry.candidates(refused):
+                if candidate.manifest.version == self.version:
+                    break  # nothing newer loads: keep serving the current model
+                key = (str(candidate.path), candidate.manifest.sha256)
+                if key in self._unloadable:
+                    refused[key[0]] = self._unloadable[key]
+                    continue
+                try:
+                    runtime = ModelRuntime(candidate.path)
+                    break
+                except ModelRefused as exc:
+                    self._unloadable[key] = refused[key[0]] = str(exc)
             for path, reason in refused.items():
                 if self.refused.get(path) != reason:
                     log.warning("model refused: %s", reason)
             self.refused = refused
-            if candidate is None or candidate.manifest.version == self.version:
-                return False
-            try:
-                runtime = ModelRuntime(candidate.path)
-            except ModelRefused as exc:
-                self.refused[str(candidate.path)] = str(exc)
-                log.warning("model refused: %s", exc)
+            if runtime is None:
                 return False
             previous = self.version
             self.current = runtime  # one reference swap: jobs in flight finish on the old model

@@ -154,7 +154,7 @@ class HardRules:
         cfg = self.config
         if records:
             last = records[-1]
-            if last.outcome is None and now - last.created_at < cfg.expire_after_s:
+            if last.outcome is None and 0 <= now - last.created_at < cfg.expire_after_s:
                 return "the previous suggestion is still on screen"
             answered = last.outcome_at if last.outcome_at is not None else last.created_at
             if now - answered < 60.0 * cfg.min_spacing_min:

@@ -246,7 +246,9 @@ class AppService:
         """Record suggestions left unanswered past the expiry as ignored; return how many."""
         expired = 0
         for record in self.store.suggestions(since=now - 24 * 3600.0):
-            if record.outcome is None and now - record.created_at >= self.config.expire_after_s:
+            age = now - record.created_at
+            # A suggestion "from the future" means the clock was set back: it is not on screen.
+            if record.outcome is None and (age >= self.config.expire_after_s or age < 0):
                 expired += self.store.record_feedback(record.id, "ignored", now)
         return expired
 

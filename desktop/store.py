@@ -161,7 +161,15 @@ def _v2(db: sqlite_utils.Database) -> None:
     db.table("events").create_index(["import_key"], unique=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # `events(start, end)` asks for spans overlapping a range: `start < end AND start +
+    # duration > start`. The start index alone scans every span since the first one (140 ms
+    # for a day at a year of history); with the longest duration known from this index in
+    # O(log n), the scan starts at `start - longest` instead (issue 8, benchmarks/scale.py).
+    db.table("events").create_index(["duration"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -176,6 +184,26 @@ def _event_from_row(row: dict[str, Any]) -> Event:
         data=json.loads(row["data"] or "{}"),
         id=row["id"],
         title_hashed=bool(row["title_hashed"]) and bool(row["title"]),
+    )
+
+
+# Read as plain tuples in this order: building a dict per row (sqlite-utils' query) and parsing
+# an empty JSON object per row were half of the dashboard's time at a year of history.
+_EVENT_COLUMNS = "start, duration, source, app, title, category, data, id, title_hashed"
+
+
+def _event_from_tuple(row: tuple[Any, ...]) -> Event:
+    start, duration, source, app, title, category, data, row_id, hashed = row
+    return Event(
+        start=start,
+        duration=duration,
+        source=source,
+        app=app,
+        title=title,
+        category=category,
+        data=json.loads(data) if data and data != "{}" else {},
+        id=row_id,
+        title_hashed=bool(hashed) and bool(title),
     )
 
 
@@ -586,15 +614,21 @@ class Store:
 
     def events(self, start: float, end: float, sources: Iterable[str] | None = None) -> list[Event]:
         """Return spans overlapping [start, end), oldest first."""
-        sql = "SELECT * FROM events WHERE start < ? AND start + duration > ?"
-        params: list[Any] = [end, start]
+        with self._locked():
+            longest = self.db.execute("SELECT max(duration) FROM events").fetchone()[0]
+        # `start >= ?` only bounds the index scan: no span starting earlier can reach `start`.
+        sql = (
+            f"SELECT {_EVENT_COLUMNS} FROM events"
+            " WHERE start < ? AND start >= ? AND start + duration > ?"
+        )
+        params: list[Any] = [end, start - float(longest or 0.0), start]
         if sources is not None:
             names = list(sources)
             sql += f" AND source IN ({','.join('?' * len(names))})"
             params += names
         with self._locked():
-            rows = self.db.query(sql + " ORDER BY start, id", params)
-            return [_event_from_row(r) for r in rows]
+            rows = self.db.execute(sql + " ORDER BY start, id", params).fetchall()
+        return [_event_from_tuple(r) for r in rows]
 
     def recent_events(self, limit: int, before: float) -> list[Event]:
         """Return the last `limit` window/afk spans that started before `before`, oldest first."""

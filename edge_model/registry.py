@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,17 +47,23 @@ class Registry:
         dirs = [p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")]
         return sorted(dirs, key=lambda p: p.name, reverse=True)
 
-    def best(self, refused: dict[str, str] | None = None) -> Candidate | None:
-        """Return the newest model that verifies; refused ones are reported into `refused`."""
+    def candidates(self, refused: dict[str, str] | None = None) -> Iterator[Candidate]:
+        """Yield every model that verifies, newest first, the shipped one last.
+
+        Refusals are reported into `refused` as they are met.
+        """
         for path in [*self.directories(), *([self.shipped] if self.shipped else [])]:
             if not path.is_dir():
                 continue
             try:
-                return Candidate(path, verify(path, SPEC_VERSION))
+                yield Candidate(path, verify(path, SPEC_VERSION))
             except ModelRefused as exc:
                 if refused is not None:
                     refused[str(path)] = str(exc)
-        return None
+
+    def best(self, refused: dict[str, str] | None = None) -> Candidate | None:
+        """Return the newest model that verifies; refused ones are reported into `refused`."""
+        return next(self.candidates(refused), None)
 
     def install(self, source_dir: Path) -> Path:
         """Copy a model directory into the registry atomically; return the installed path."""

@@ -139,3 +139,73 @@ def test_read_back_hashed_titles_are_never_hashed_twice(tmp_path):
     assert stored.title_hashed
     store.insert_events([stored])
     assert {s.title for s in store.all_events()} == {stored.title}
+
+
+def test_events_finds_spans_that_began_long_before_the_range(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    store.insert_events(
+        [
+            Event(start=0, duration=10 * 86_400, source="calendar", app="trip"),  # ten days
+            window(86_400 * 5 - 10, "code", 20),  # across the range's start
+            window(86_400 * 5 - 30, "vim", 20),  # ends before it
+            window(86_400 * 5 - 100, "zero", 0),  # zero length, before: overlaps nothing
+            window(86_400 * 5 + 100, "poll", 0),  # zero length, inside: a single poll
+        ]
+    )
+    found = store.events(86_400 * 5, 86_400 * 6)
+    assert [e.app for e in found] == ["trip", "code", "poll"]
+    assert [e.app for e in store.events(86_400 * 5, 86_400 * 6, sources=["calendar"])] == ["trip"]
+
+
+def test_schema_3_indexes_duration_for_the_range_query(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    assert store.schema_version == SCHEMA_VERSION >= 3
+    plan = store.db.execute("EXPLAIN QUERY PLAN SELECT max(duration) FROM events").fetchall()
+    assert "idx_events_duration" in str(plan)
+
+
+def _read_only(store: Store, on: bool) -> None:
+    store.db.execute(f"PRAGMA query_only = {'ON' if on else 'OFF'}")
+
+
+def test_polls_that_cannot_be_written_are_kept_coalesced_and_written_in_order(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    store.heartbeat(window(0, "code"), pulsetime=2.0)
+    _read_only(store, True)
+    for t in range(1, 50):
+        with pytest.raises(StoreError, match="read-only"):
+            store.heartbeat(window(t, "code" if t < 30 else "firefox"), pulsetime=2.0)
+    assert store.pending_polls == 2  # 49 polls, two activities: two entries
+    _read_only(store, False)
+    store.heartbeat(window(50, "firefox"), pulsetime=2.0)
+    assert store.pending_polls == 0
+    assert [(s.app, s.start, s.duration) for s in store.all_events()] == [
+        ("code", 0, 30),
+        ("firefox", 30, 20),
+    ]
+
+
+def test_a_gap_during_an_outage_still_separates_the_spans(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    _read_only(store, True)
+    for t in (0, 1, 2):
+        with pytest.raises(StoreError):
+            store.heartbeat(window(t, "code"), pulsetime=2.0)
+    store.end_span("window")  # the service saw a suspend here
+    with pytest.raises(StoreError):
+        store.heartbeat(window(3, "code"), pulsetime=2.0)
+    _read_only(store, False)
+    store.heartbeat(window(4, "code"), pulsetime=2.0)
+    assert [(s.start, s.duration) for s in store.all_events()] == [(0, 2), (3, 1)]
+
+
+def test_deleting_a_range_also_drops_the_polls_kept_for_it(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+    _read_only(store, True)
+    for t in range(0, 10):
+        with pytest.raises(StoreError):
+            store.heartbeat(window(t, "code" if t < 5 else "firefox"), pulsetime=2.0)
+    _read_only(store, False)
+    store.delete_range(0, 5)
+    store.heartbeat(window(10, "firefox"), pulsetime=2.0)
+    assert [(s.app, s.start) for s in store.all_events()] == [("firefox", 5)]

@@ -1,0 +1,148 @@
+"""Fuzzed iCalendar files: imported whole or refused in one line naming the file, never half.
+
+tests/desktop/test_importers.py fuzzes CSV and ActivityWatch exports; this adds the third
+format, ICS, from fragments real calendars contain (time zones, all-day and floating times,
+repeats, exceptions, cancelled events, folded lines) mixed with garbage and truncation.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desktop import importers
+from desktop.config import Config
+from desktop.store import DB_NAME, Store
+
+hypothesis = pytest.importorskip("hypothesis")
+strategies = hypothesis.strategies
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2024, 4, 10, 12, 0, tzinfo=UTC).timestamp()
+
+_EVENT_LINES = strategies.sampled_from(
+    [
+        "UID:a@test", "UID:b@test", "SUMMARY:Team sync", "SUMMARY:Réunion ☕", "SUMMARY:",
+        "DTSTART:20240401T090000Z", "DTSTART;TZID=Europe/Berlin:20240401T090000",
+        "DTSTART;TZID=Mars/Olympus:20240401T090000", "DTSTART;VALUE=DATE:20240402",
+        "DTSTART:20240401T090000", "DTSTART:2024-04-01", "DTSTART:", "DTSTART:99999999T999999Z",
+        "DTEND:20240401T100000Z", "DTEND:20240401T080000Z", "DTEND;VALUE=DATE:20240403",
+        "DURATION:PT45M", "DURATION:-PT1H", "DURATION:P1D", "DURATION:banana",
+        "RRULE:FREQ=DAILY;COUNT=3", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "RRULE:FREQ=HOURLY;COUNT=5",
+        "RRULE:FREQ=HOURLY;UNTIL=20240402T000000Z", "RRULE:FREQ=FORTNIGHTLY", "RRULE:COUNT=2",
+        "EXDATE:20240402T090000Z", "RECURRENCE-ID:20240403T090000Z", "STATUS:CANCELLED",
+        "STATUS:CONFIRMED", "TRANSP:TRANSPARENT", " folded continuation", "X-UNKNOWN:1",
+        "garbage without colon", "\x00", "BEGIN:VALARM", "END:VALARM",
+    ]
+)  # fmt: skip
+
+
+def _one_dtstart(lines: list[str]) -> bool:
+    # Two DTSTARTs in one VEVENT crash the importer: a known bug, its own xfail test below.
+    return sum(line.startswith("DTSTART") for line in lines) <= 1
+
+
+# Mostly well-formed events with a few odd lines added, so that both paths get exercised:
+# real imports with spans as well as refusals.
+_CORES = strategies.sampled_from(
+    [
+        ["UID:c1@test", "DTSTART:20240401T090000Z", "DTEND:20240401T093000Z"],
+        ["UID:c2@test", "DTSTART;TZID=Europe/Berlin:20240331T013000", "DURATION:PT2H"],
+        ["UID:c3@test", "DTSTART:20240402T090000", "DTEND:20240402T100000"],
+        ["UID:c4@test", "DTSTART;VALUE=DATE:20240405"],
+        [],
+    ]
+)
+
+
+@strategies.composite
+def calendars(draw) -> bytes:
+    events = draw(
+        strategies.lists(
+            strategies.tuples(_CORES, strategies.lists(_EVENT_LINES, min_size=0, max_size=3))
+            .map(lambda pair: pair[0] + pair[1])
+            .filter(_one_dtstart),
+            max_size=4,
+        )
+    )
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
+    for event in events:
+        lines += ["BEGIN:VEVENT", *event, "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    text = draw(strategies.sampled_from(["\n", "\r\n"])).join(lines) + "\n"
+    cut = draw(strategies.none() | strategies.integers(min_value=0, max_value=len(text)))
+    if cut is not None:  # a truncated download
+        text = text[:cut]
+    return text.encode("utf-8")
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@hypothesis.given(data=calendars())
+def test_fuzzed_ics_is_imported_whole_or_refused_in_one_line(tmp_path_factory, data):
+    _whole_or_nothing(tmp_path_factory.mktemp("fuzz"), data)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="bug in desktop/importers.py parse_ics: a VEVENT with two DTSTART lines makes "
+    "icalendar return a list, and `component['DTSTART'].dt` raises AttributeError (a "
+    "traceback instead of one line naming file and line)",
+)
+def test_two_dtstarts_in_one_event_are_refused_in_one_line(tmp_path):
+    calendar = (
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nDTSTART:20240401T090000Z\n"
+        "DTSTART:20240401T090000Z\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    _whole_or_nothing(tmp_path, calendar.encode())
+
+
+ENDLESS_MINUTELY_ALL_DAY = (
+    "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:m@test\n"
+    "DTSTART;VALUE=DATE:20240405\nRRULE:FREQ=MINUTELY\nEND:VEVENT\nEND:VCALENDAR\n"
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=subprocess.TimeoutExpired,
+    reason="bug in desktop/importers.py parse_ics: an endless FREQ=MINUTELY repeat of an "
+    "all-day event hangs the import (recurring_ical_events' after() expands the whole window "
+    "inside dateutil before yielding, so MAX_OCCURRENCES never gets a say); endless MINUTELY "
+    "repeats are therefore left out of the fuzzing above",
+)
+def test_an_endless_minutely_all_day_repeat_is_refused_quickly(tmp_path):
+    path = tmp_path / "minutely.ics"
+    path.write_text(ENDLESS_MINUTELY_ALL_DAY)
+    code = (
+        "import sys; from datetime import UTC; from pathlib import Path; "
+        "from desktop import importers; from desktop.config import Config\n"
+        "try:\n importers.parse_file(Path(sys.argv[1]), 'ics', Config(), now=1712750400.0, "
+        "local_tz=UTC)\nexcept importers.ImportFailed:\n pass"
+    )
+    subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, timeout=5, check=True)
+
+
+def _whole_or_nothing(directory: Path, data: bytes) -> None:
+    path = directory / "input.ics"
+    path.write_bytes(data)
+    store = Store(directory / DB_NAME)
+    try:
+        try:
+            parsed = importers.parse_file(path, "ics", Config(), now=NOW, local_tz=UTC)
+        except importers.ImportFailed as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(f"{path}: "), str(exc)
+            assert store.event_count() == 0
+            hypothesis.event("refused")
+            return
+        summary = importers.store_parsed(store, path, "ics", parsed, Config())
+        hypothesis.event("imported, some spans" if summary.added else "imported, no spans")
+        assert store.event_count() == summary.added == len(parsed.events) - summary.duplicates
+        for span in store.all_events():
+            assert span.source == "calendar" and span.duration >= 0
+    finally:
+        store.close()
