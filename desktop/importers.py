@@ -521,6 +521,9 @@ def parse_ics(
 
         if "DTSTART" not in component:
             raise fail("BEGIN", "VEVENT without DTSTART")
+        for single in ("DTSTART", "DTEND", "DURATION", "RRULE", "RECURRENCE-ID"):
+            if isinstance(component.get(single), list):
+                raise fail(single, f"{single} appears more than once in one VEVENT")
         for prop in ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID"):
             try:
                 _ics_check(component, prop)

@@ -86,19 +86,16 @@ def test_fuzzed_ics_is_imported_whole_or_refused_in_one_line(tmp_path_factory, d
     _whole_or_nothing(tmp_path_factory.mktemp("fuzz"), data)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="bug in desktop/importers.py parse_ics: a VEVENT with two DTSTART lines makes "
-    "icalendar return a list, and `component['DTSTART'].dt` raises AttributeError (a "
-    "traceback instead of one line naming file and line)",
-)
 def test_two_dtstarts_in_one_event_are_refused_in_one_line(tmp_path):
     calendar = (
         "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nDTSTART:20240401T090000Z\n"
         "DTSTART:20240401T090000Z\nEND:VEVENT\nEND:VCALENDAR\n"
     )
-    _whole_or_nothing(tmp_path, calendar.encode())
+    path = tmp_path / "twice.ics"
+    path.write_text(calendar)
+    with pytest.raises(importers.ImportFailed) as refused:
+        importers.parse_file(path, "ics", Config(), now=NOW, local_tz=UTC)
+    assert str(refused.value) == f"{path}: line 5: DTSTART appears more than once in one VEVENT"
 
 
 ENDLESS_MINUTELY_ALL_DAY = (
