@@ -295,6 +295,14 @@ def _event(span: synthetic.Span) -> Event:
     )
 
 
+def _next_active_tick(person: Any, t: float, start: float, tick_s: float) -> float | None:
+    """Return the first tick (on the `start` grid) after `t` at which the person is at a window."""
+    nxt = person.next_window_start(t)
+    if nxt is None:
+        return None
+    return max(t + tick_s, start + math.ceil((nxt - start) / tick_s) * tick_s)
+
+
 def _run_service(
     service: AppService,
     person: Person,
@@ -313,10 +321,10 @@ def _run_service(
     while t < end:
         span = person.current(t)
         if span is None or span.source != synthetic.WINDOW:
-            nxt = person.next_window_start(t)
-            if nxt is None:
+            skip_to = _next_active_tick(person, t, start, tick_s)
+            if skip_to is None:
                 break
-            t = max(t + tick_s, start + math.ceil((nxt - start) / tick_s) * tick_s)
+            t = skip_to
             continue
         clock.set(t)
         new = person.started(fed, t)
@@ -359,10 +367,10 @@ def _run_timer(
     while t < end:
         span = person.current(t)
         if span is None or span.source != synthetic.WINDOW:
-            nxt = person.next_window_start(t)
-            if nxt is None:
+            skip_to = _next_active_tick(person, t, start, tick_s)
+            if skip_to is None:
                 break
-            t = max(t + tick_s, start + math.ceil((nxt - start) / tick_s) * tick_s)
+            t = skip_to
             continue
         i = bisect.bisect_right(person.starts, t)
         timeline = features.Timeline.from_spans(person.steps[max(0, i - 400) : i])

@@ -9,6 +9,7 @@ from desktop.engine import SuggestionEngine
 from desktop.models import ModelManager
 from desktop.store import Event, Store
 from edge_model.registry import Registry
+from tests.helpers import log_suggestion
 
 MONDAY_9AM = 1_794_301_200.0  # 2026-11-09 09:00 UTC, a Monday
 
@@ -97,16 +98,7 @@ def test_never_during_a_meeting_and_snooze_is_honoured(setup):
     end = work(store, clock.now(), 220)  # the user keeps working through the snooze
     clock.set(end - 40 * 60)
     assert engine.consider(clock.now(), in_meeting=True).reason == "in a calendar meeting"
-    sid = store.add_suggestion(
-        created_at=clock.now(),
-        kind="break",
-        text="t",
-        explanation="e",
-        model_version="m",
-        features={},
-        score=0.9,
-        propensity=1.0,
-    )
+    sid = log_suggestion(store, clock.now())
     store.record_feedback(sid, "snoozed", clock.now(), snooze_minutes=15)
     clock.advance(14 * 60)
     assert "snoozed" in engine.consider(clock.now()).reason
@@ -118,29 +110,11 @@ def test_min_gap_and_daily_cap(setup):
     clock, store, engine = setup
     end = work(store, clock.now(), 420)
     clock.set(end - 240 * 60)
-    sid = store.add_suggestion(
-        created_at=clock.now() - 60,
-        kind="break",
-        text="t",
-        explanation="e",
-        model_version="m",
-        features={},
-        score=0.9,
-        propensity=1.0,
-    )
+    sid = log_suggestion(store, clock.now() - 60)
     store.record_feedback(sid, "dismissed", clock.now())
     assert "min ago" in engine.consider(clock.now()).reason
     for i in range(6):
-        store.add_suggestion(
-            created_at=clock.now() - 3600 * (i + 2),
-            kind="break",
-            text="t",
-            explanation="e",
-            model_version="m",
-            features={},
-            score=0.9,
-            propensity=1.0,
-        )
+        log_suggestion(store, clock.now() - 3600 * (i + 2))
     assert "daily cap" in engine.consider(clock.now() + 3 * 3600).reason
 
 
@@ -156,16 +130,7 @@ def test_a_low_score_is_never_shown_however_often_it_is_asked(setup):
 
 
 def snoozed_suggestion(store, at, minutes):
-    sid = store.add_suggestion(
-        created_at=at,
-        kind="break",
-        text="t",
-        explanation="e",
-        model_version="m",
-        features={},
-        score=0.9,
-        propensity=1.0,
-    )
+    sid = log_suggestion(store, at)
     store.record_feedback(sid, "snoozed", at + 5, snooze_minutes=minutes)
     return at + 5 + 60 * minutes
 

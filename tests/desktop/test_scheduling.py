@@ -11,6 +11,7 @@ from desktop.clock import AcceleratedClock, FakeClock
 from desktop.config import Config
 from desktop.service import AppService
 from desktop.store import Event
+from tests.helpers import log_suggestion
 
 MONDAY_9AM = 1_794_301_200.0
 
@@ -55,16 +56,7 @@ def test_a_snooze_survives_a_restart_and_is_shown_once(tmp_path):
     clock = FakeClock(MONDAY_9AM)
     service = open_service(tmp_path, clock)
     work(service.store, MONDAY_9AM - 3 * 3600, 180)
-    sid = service.store.add_suggestion(
-        created_at=clock.now(),
-        kind="break",
-        text="t",
-        explanation="e",
-        model_version="m",
-        features={},
-        score=0.8,
-        propensity=0.7,
-    )
+    sid = log_suggestion(service.store, clock.now(), score=0.8, propensity=0.7)
     scheduler, _ = jobs_of(service, clock)
     assert service.react(sid, "snoozed", snooze_minutes=20)
     due = MONDAY_9AM + 20 * 60

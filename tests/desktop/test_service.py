@@ -11,6 +11,7 @@ from desktop.collect.base import WindowInfo
 from desktop.collect.system import SystemState
 from desktop.config import Config
 from desktop.service import AppService
+from tests.helpers import log_suggestion
 
 START = 1_794_301_200.0
 
@@ -96,16 +97,7 @@ def test_the_battery_reaches_the_model_and_a_reason_is_stored(parts):
     assert service.refresh_model()
     decision = service.tick()
     assert decision is not None and service._on_battery
-    sid = service.store.add_suggestion(
-        created_at=clock.now(),
-        kind="break",
-        text="t",
-        explanation="e",
-        model_version="m",
-        features={},
-        score=0.5,
-        propensity=1.0,
-    )
+    sid = log_suggestion(service.store, clock.now(), score=0.5)
     assert service.react(sid, "dismissed", reason="too_frequent")
     context = service.store.db.execute("SELECT context FROM feedback").fetchone()[0]
     assert '"reason": "too_frequent"' in context
@@ -131,15 +123,12 @@ def test_the_nightly_personalization_fits_saves_and_runs_once_a_day(parts, tmp_p
     rng = np.random.default_rng(0)
     for i in range(20):
         context = rng.normal(size=11).tolist()
-        sid = service.store.add_suggestion(
-            created_at=START - 3600 * i,
-            kind="break",
-            text="t",
-            explanation="e",
-            model_version="m",
-            features={"context": context},
+        sid = log_suggestion(
+            service.store,
+            START - 3600 * i,
             score=0.6,
             propensity=0.5,
+            features={"context": context},
         )
         outcome = "accepted" if context[5] > 0 else "dismissed"
         service.store.record_feedback(sid, outcome, START - 3600 * i + 30)
