@@ -57,8 +57,10 @@ _BROWSERS = (
 # WM_CLASS values; first matching rule wins. Title rules come first so that a browser tab can
 # be more specific than "browsing" (they only fire where the title is known: at collection and
 # import, never on stored hashes). Users put their own rules in front of these (categories.toml).
-# Apps deliberately left out (`unknown`): ambiguous hosts such as javaw.exe or Qt5QWindowIcon,
-# and the utilities training.synthetic keeps in its "unknown" pool (KeePass, SnippingTool, ...).
+# Apps deliberately left out (`unknown`): ambiguous hosts such as javaw.exe, electron or
+# Qt5QWindowIcon, and apps whose use does not say what the time was for (camera, photo
+# viewers); training.synthetic's "unknown" pool draws from these. Utilities (screenshots,
+# password managers, VPN clients, calculators, volume mixer, sign-in brokers) are "system".
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "entertainment",
@@ -129,7 +131,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         r"steam|lutris|heroic|epicgameslauncher|minecraft|league|riot|rclient|valorant"
         r"|battle\.net|blizzard|overwatch|hearthstone|origin|eadesktop|ealaunch|ubisoft|uplay"
         r"|gog|xbox|gamebar|-win64-shipping|fortnite|roblox|genshin|factorio|dota|csgo|cs2"
-        r"|rocketleague|ts4_x64|sims ?4|terraria|stardew|osu!",
+        r"|rocketleague|ts4_x64|sims ?4|terraria|stardew|osu!"
+        # Well-known titles whose executables carry no launcher or engine hint.
+        r"|yakuza|just ?cause|outer ?wilds|clustertruck|donut ?county|dbfighterz|dragon ?ball"
+        r"|peggle|night in the woods|elden ?ring|witcher|cyberpunk2077|gta5|gtav|rdr2"
+        r"|hollow.?knight|celeste|hades|baldur|bg3|skyrim|fallout|starfield|r5apex|tslgame|pubg"
+        r"|destiny2|warframe|eurotrucks2|cities ?skylines|civilization|stellaris|rimworld|hoi4"
+        r"|valheim|among ?us|fifa|forza",
     ),
     Rule(
         "entertainment",
@@ -154,6 +162,13 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         r"|powertoys|onedrive|dropbox|icloud|7zfm|winrar|peazip|securityhealth|mcuicnt|mcafee"
         r"|bescli|nvidia|amdbugreport|radeon|razer|logitech|lghub|lenovo|supportassist|gup\.exe"
         r"|uihost|update"
+        # Utilities: screenshots, volume, sign-in broker, VPN clients, password managers,
+        # calculators and character maps (Windows, macOS and Linux names).
+        r"|snippingtool|screenclippinghost|screensketch|sharex|greenshot|lightshot|flameshot"
+        r"|spectacle|gnome-screenshot|sndvol|aad\.brokerplugin|vpnui|vpndownloader|anyconnect"
+        r"|openvpn|wireguard|globalprotect|pangpa|forticlient|nordvpn|protonvpn|keepass"
+        r"|1password|bitwarden|lastpass|dashlane|enpass|calculator|calc\.exe|kcalc|galculator"
+        r"|qalculate|charmap|org\.gnome\.characters|gucharmap"
         # macOS and Linux desktops: file managers, settings, panels, launchers, monitors.
         r"|finder|loginwindow|dock|systemuiserver|system ?preferences|systempreferences"
         r"|activity ?monitor|spotlight|alfred|raycast|nautilus|dolphin|thunar|pcmanfm|nemo"

@@ -98,10 +98,10 @@ _POOLS: dict[str, dict[str, tuple[str, ...]]] = {
             "Figma.exe", "Photoshop.exe", "Illustrator.exe", "krita.exe", "blender.exe",
             "obs64.exe", "Audacity.exe", "inkscape.exe", "gimp-2.10.exe",
         ),
+        # Names the rule table cannot place: generic hosts, camera and photo viewers.
         "unknown": (
-            "ScreenClippingHost.exe", "Microsoft.AAD.BrokerPlugin.exe", "vpnui.exe",
-            "SndVol.exe", "WindowsCamera.exe", "KeePass.exe", "CalculatorApp.exe",
-            "SnippingTool.exe", "Microsoft.Photos.exe",
+            "javaw.exe", "java.exe", "Qt5QWindowIcon", "electron.exe", "wscript.exe",
+            "WindowsCamera.exe", "webcam.exe", "Microsoft.Photos.exe", "PhotosApp.exe",
         ),
     },
     "linux": {
@@ -126,7 +126,7 @@ _POOLS: dict[str, dict[str, tuple[str, ...]]] = {
             "gimp", "inkscape", "krita", "blender", "figma-linux", "darktable", "kdenlive",
             "obs", "audacity",
         ),
-        "unknown": ("keepassxc", "flameshot", "gnome-calculator", "eog", "org.gnome.Characters"),
+        "unknown": ("java-lang-Thread", "sun-awt-X11-XFramePeer", "electron", "eog", "lximage-qt"),
     },
 }
 

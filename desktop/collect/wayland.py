@@ -8,11 +8,13 @@ Wayland deliberately hides other clients' windows, so there is no one protocol t
 * KDE Plasma: a small KWin script, loaded through org.kde.KWin /Scripting, reports every
   activation (and title change) back to a D-Bus object this process exports; idle from
   org.freedesktop.ScreenSaver.GetSessionIdleTime (KDE's screen locker implements it).
-* Sway and Hyprland: their own IPC through their own CLIs (``swaymsg -t get_tree``,
-  ``hyprctl activewindow -j``). A pure-Python client of wlr-foreign-toplevel-management would
-  need a Wayland protocol stack (pywayland and its generated bindings) for the same answer.
-  These compositors have no idle *query* (ext-idle-notify-v1 only sends notifications to a
-  Wayland client); idle reads 0 there unless something answers org.freedesktop.ScreenSaver.
+* Sway, Hyprland and other wlroots-style compositors (river, labwc, Wayfire, niri): the
+  Wayland protocol itself, through a connection of this process's own (`wlproto`): the
+  focused window from wlr-foreign-toplevel-management (the toplevel whose state holds
+  "activated"), idle from ext-idle-notify-v1 notifications. Where a compositor does not offer
+  the toplevel list, Sway's and Hyprland's own IPC CLIs (``swaymsg -t get_tree``,
+  ``hyprctl activewindow -j``) are the fallback. KWin offers ext-idle-notify-v1 too, and it is
+  preferred there to org.freedesktop.ScreenSaver, which Plasma on Wayland may refuse.
 
 Run alone to see what it sees: ``python -m desktop.collect.wayland --count 5``.
 """
@@ -25,16 +27,18 @@ import json
 import logging
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop.collect import show
+from desktop.collect import show, wlproto
 from desktop.collect.base import CollectorUnavailable, WindowInfo, one_line
 from desktop.collect.sessionbus import BusError, SessionBus
 
@@ -107,12 +111,14 @@ class WaylandWatcher:
         idle: IdleSource | None,
         idle_missing: str = "",
         bus: SessionBus | None = None,
+        session: WaylandSession | None = None,
     ) -> None:
         self.desktop = desktop
         self._focus = focus
         self._idle = idle
         self._idle_missing = idle_missing
         self._bus = bus
+        self._session = session
 
     def active_window(self) -> WindowInfo | None:
         """Return the focused window, or None when none is focused."""
@@ -133,8 +139,11 @@ class WaylandWatcher:
         return WaylandCapabilities(self.desktop, self._focus.label, idle)
 
     def close(self) -> None:
-        """Release the focus source and the bus connection (idempotent)."""
+        """Release the focus source, the Wayland and the bus connections (idempotent)."""
         self._focus.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
         if self._bus is not None:
             self._bus.close()
             self._bus = None
@@ -553,6 +562,250 @@ class HyprlandFocus(_CommandFocus):
         return hyprland_window(self._json(text))
 
 
+# -- the Wayland protocol itself (wlroots-style compositors, KWin) ------------------------------
+
+IDLE_NOTIFIER = "ext_idle_notifier_v1"
+TOPLEVEL_MANAGER = "zwlr_foreign_toplevel_manager_v1"
+# One notification a second after the last input: idle is then known to within the timer's
+# latency (last input = idled time - timeout), fine enough for the activity meter's 1 Hz
+# deltas and for the AFK threshold alike. Several timeouts may be given; the longest idle
+# they imply wins.
+IDLE_TIMEOUTS_MS: tuple[int, ...] = (1_000,)
+TOPLEVEL_ACTIVATED = 2  # zwlr_foreign_toplevel_handle_v1.state
+TOPLEVEL_FULLSCREEN = 3
+WAYLAND_TIMEOUT_S = 2.0
+TOPLEVEL_PROTOCOL = "wlr-foreign-toplevel-management"
+IDLE_PROTOCOL = "ext-idle-notify-v1"
+
+
+@dataclass
+class _Toplevel:
+    title: str = ""
+    app_id: str = ""
+    states: frozenset[int] = frozenset()
+    activated_seq: int = 0  # when it last became activated (to pick one among several seats)
+    pending: dict[str, Any] | None = None
+
+
+class WaylandSession:
+    """A Wayland connection of the collector's own, kept current by one reader thread.
+
+    It binds what the compositor offers of ext_idle_notifier_v1 (idle notifications) and
+    zwlr_foreign_toplevel_manager_v1 (the list of toplevels and which one is activated).
+    Polls only read the state under a lock: they never wait on the compositor.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        timeout_s: float = WAYLAND_TIMEOUT_S,
+        idle_timeouts_ms: tuple[int, ...] = IDLE_TIMEOUTS_MS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._error: str | None = None
+        self._toplevel_error: str | None = None
+        self._stopping = False
+        self._idle_timeout_s: dict[int, float] = {}
+        self._idled_at: dict[int, float] = {}
+        self._toplevels: dict[int, _Toplevel] = {}
+        self._activations = 0
+        self.idle_version = 0  # 0: no idle notifications
+        self.has_toplevels = False
+        self._conn = wlproto.Connection(wlproto.socket_path(environ), timeout_s)
+        try:
+            self._setup(idle_timeouts_ms)
+        except BaseException:
+            self._conn.close()
+            raise
+        self._thread = threading.Thread(target=self._read, name="wayland-events", daemon=True)
+        self._thread.start()
+
+    def _setup(self, idle_timeouts_ms: tuple[int, ...]) -> None:
+        conn = self._conn
+        conn.get_registry()
+        seat = conn.find_global("wl_seat")
+        notifier = conn.find_global(IDLE_NOTIFIER)
+        if notifier is not None and seat is not None:
+            seat_id = conn.bind(seat, 1)
+            notifier_id = conn.bind(notifier, 2)
+            self.idle_version = min(2, notifier.version)
+            # Version 2's input-only notification ignores idle inhibitors (a video player's):
+            # idle here means "no input"; the service decides what media playback means.
+            request = (
+                "get_input_idle_notification" if self.idle_version >= 2 else "get_idle_notification"
+            )
+            for timeout_ms in idle_timeouts_ms:
+                notification = conn.new_object("ext_idle_notification_v1")
+                conn.set_handler(notification, self._idle_handler(notification))
+                self._idle_timeout_s[notification] = timeout_ms / 1000.0
+                conn.request(notifier_id, request, notification, timeout_ms, seat_id)
+        manager = conn.find_global(TOPLEVEL_MANAGER)
+        if manager is not None:
+            conn.bind(manager, 3, self._manager_event)
+            self.has_toplevels = True
+        # The compositor sends the toplevels that already exist right after the bind.
+        conn.roundtrip()
+
+    # events (reader thread) -------------------------------------------------------------------
+    def _read(self) -> None:
+        while not self._stopping:
+            try:
+                self._conn.dispatch(None)
+            except Exception as exc:  # a bug in a handler must surface too, not end silently
+                if not self._stopping:
+                    text = one_line(exc)
+                    if not isinstance(exc, wlproto.WaylandError):
+                        text = f"{type(exc).__name__}: {text}"
+                    with self._lock:
+                        self._error = text
+                return
+
+    def _idle_handler(self, notification: int) -> wlproto.EventHandler:
+        def handle(name: str, args: list[Any]) -> None:
+            with self._lock:
+                if name == "idled":
+                    self._idled_at[notification] = self._clock()
+                else:  # resumed
+                    self._idled_at.pop(notification, None)
+
+        return handle
+
+    def _manager_event(self, name: str, args: list[Any]) -> None:
+        if name == "toplevel":
+            handle = int(args[0])
+            with self._lock:
+                self._toplevels[handle] = _Toplevel()
+            self._conn.set_handler(
+                handle, lambda event, values: self._toplevel(handle, event, values)
+            )
+        else:  # finished: the compositor will send no more toplevels
+            with self._lock:
+                self._toplevel_error = f"the compositor ended the {TOPLEVEL_PROTOCOL} list"
+
+    def _toplevel(self, handle: int, name: str, args: list[Any]) -> None:
+        destroy = False
+        with self._lock:
+            toplevel = self._toplevels.get(handle)
+            if toplevel is None:
+                return
+            pending = toplevel.pending if toplevel.pending is not None else {}
+            toplevel.pending = pending
+            if name in ("title", "app_id"):
+                pending[name] = str(args[0] or "")
+            elif name == "state":
+                raw = bytes(args[0])
+                count = len(raw) // 4
+                pending["states"] = frozenset(struct.unpack(f"={count}I", raw[: 4 * count]))
+            elif name == "done":
+                was_active = TOPLEVEL_ACTIVATED in toplevel.states
+                toplevel.title = pending.get("title", toplevel.title)
+                toplevel.app_id = pending.get("app_id", toplevel.app_id)
+                toplevel.states = pending.get("states", toplevel.states)
+                toplevel.pending = None
+                if TOPLEVEL_ACTIVATED in toplevel.states and not was_active:
+                    self._activations += 1
+                    toplevel.activated_seq = self._activations
+            elif name == "closed":
+                del self._toplevels[handle]
+                destroy = True
+        if destroy:
+            self._conn.destroy(handle)
+
+    # polls ------------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Raise WaylandError if the connection has failed."""
+        with self._lock:
+            error = self._error
+        if error is not None:
+            raise wlproto.WaylandError(error)
+
+    def idle_seconds(self) -> float:
+        """Return seconds since the last input as the idle notifications imply; 0.0 if active."""
+        self.check()
+        with self._lock:
+            if not self._idled_at:
+                return 0.0
+            now = self._clock()
+            return max(
+                0.0,
+                max(now - at + self._idle_timeout_s[n] for n, at in self._idled_at.items()),
+            )
+
+    def active_window(self) -> WindowInfo | None:
+        """Return the activated toplevel (the latest activated, if several seats have one)."""
+        self.check()
+        with self._lock:
+            if self._toplevel_error is not None:
+                raise wlproto.WaylandError(self._toplevel_error)
+            active = [t for t in self._toplevels.values() if TOPLEVEL_ACTIVATED in t.states]
+            if not active:
+                return None
+            top = max(active, key=lambda toplevel: toplevel.activated_seq)
+            return WindowInfo(
+                app=top.app_id,
+                title=top.title,
+                fullscreen=TOPLEVEL_FULLSCREEN in top.states,
+            )
+
+    def close(self) -> None:
+        """Stop the reader thread and close the connection (idempotent)."""
+        self._stopping = True
+        self._conn.shutdown()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(2.0)
+        self._conn.close()
+
+
+class ToplevelFocus:
+    """The focused window from wlr-foreign-toplevel-management, over the session's connection."""
+
+    label = f"{TOPLEVEL_PROTOCOL} (Wayland protocol)"
+
+    def __init__(self, session: WaylandSession, desktop: str) -> None:
+        self._session = session
+        self._desktop = desktop
+
+    def active_window(self) -> WindowInfo | None:
+        try:
+            return self._session.active_window()
+        except wlproto.WaylandError as exc:
+            raise CollectorUnavailable(f"{self._desktop} on Wayland: {exc}") from None
+
+    def close(self) -> None:
+        return None  # the watcher closes the session
+
+
+class IdleNotifyIdle:
+    """Idle time from ext-idle-notify-v1 notifications, over the session's connection."""
+
+    def __init__(self, session: WaylandSession, desktop: str) -> None:
+        self._session = session
+        self._desktop = desktop
+        self.label = (
+            f"{IDLE_PROTOCOL} (input only)"
+            if session.idle_version >= 2
+            else f"{IDLE_PROTOCOL} (version 1: idle inhibitors such as video players hold it)"
+        )
+
+    def idle_seconds(self) -> float:
+        try:
+            return self._session.idle_seconds()
+        except wlproto.WaylandError as exc:
+            raise CollectorUnavailable(f"{self._desktop} on Wayland: {exc}") from None
+
+
+def open_wayland_session(
+    environ: Mapping[str, str], timeout_s: float = WAYLAND_TIMEOUT_S
+) -> tuple[WaylandSession | None, str]:
+    """Return (session, "") or (None, why there is none) for this Wayland display."""
+    try:
+        return WaylandSession(environ, timeout_s), ""
+    except wlproto.WaylandError as exc:
+        return None, str(exc)
+
+
 # -- choosing ---------------------------------------------------------------------------------
 
 
@@ -574,27 +827,55 @@ def detect_desktop(environ: Mapping[str, str]) -> str:
     return ""
 
 
-def _idle_source(bus: SessionBus | None, desktop: str) -> tuple[IdleSource | None, str]:
-    candidates: list[Callable[[SessionBus], IdleSource]] = [ScreenSaverIdle]
-    if desktop in ("gnome", ""):
-        candidates.insert(0, MutterIdle)
+DESKTOP_LABELS = {"sway": "Sway", "hyprland": "Hyprland", "gnome": "GNOME", "kde": "KDE Plasma"}
+
+
+def _idle_source(
+    bus: SessionBus | None,
+    desktop: str,
+    label: str,
+    session: WaylandSession | None,
+    no_session: str,
+) -> tuple[IdleSource | None, str]:
+    candidates: list[Callable[[], IdleSource]] = []
+    if bus is not None and desktop in ("gnome", ""):
+        candidates.append(lambda: MutterIdle(bus))
+    if session is not None and session.idle_version:
+        candidates.append(lambda: IdleNotifyIdle(session, label))
+    if bus is not None:
+        candidates.append(lambda: ScreenSaverIdle(bus))
     for make in candidates:
-        if bus is None:
-            break
         try:
-            return make(bus), ""
+            return make(), ""
         except (BusError, CollectorUnavailable):
             continue
-    if desktop in ("sway", "hyprland"):
-        # These compositors only offer ext-idle-notify-v1, a Wayland protocol (not a query).
-        return None, "ext-idle-notify-v1 is not implemented here"
+    if desktop == "gnome":
+        return None, "Mutter's IdleMonitor does not answer on the session D-Bus"
+    if session is None:
+        why = f"no Wayland connection for {IDLE_PROTOCOL}: {no_session}"
+    else:
+        why = (
+            f"the compositor does not offer {IDLE_PROTOCOL}: update it (Sway 1.8+, a current "
+            "Hyprland, KDE Plasma 6 have it)"
+        )
     if bus is None:
-        return None, "no session D-Bus"
-    return None, "neither Mutter's IdleMonitor nor org.freedesktop.ScreenSaver answers"
+        return None, f"{why}; and no session D-Bus"
+    return None, f"{why}; and org.freedesktop.ScreenSaver does not answer"
+
+
+def _command_focus(
+    make: Callable[[Runner], FocusSource], run: Runner, label: str, no_toplevels: str
+) -> FocusSource:
+    try:
+        return make(run)
+    except CollectorUnavailable as exc:
+        raise CollectorUnavailable(f"{exc}; and no {TOPLEVEL_PROTOCOL}: {no_toplevels}") from None
 
 
 def open_wayland_watcher(
-    environ: Mapping[str, str] | None = None, run: Runner = _run
+    environ: Mapping[str, str] | None = None,
+    run: Runner = _run,
+    timeout_s: float = WAYLAND_TIMEOUT_S,
 ) -> WaylandWatcher:
     """Return a watcher for this Wayland session; raises CollectorUnavailable (one line)."""
     env = os.environ if environ is None else environ
@@ -603,12 +884,12 @@ def open_wayland_watcher(
         raise CollectorUnavailable("not a Wayland session: WAYLAND_DISPLAY is not set")
     desktop = detect_desktop(env)
     bus: SessionBus | None = None
+    session: WaylandSession | None = None
     try:
         bus = SessionBus(env.get("DBUS_SESSION_BUS_ADDRESS") or None)
     except BusError as exc:
         if desktop in ("gnome", "kde"):
-            name = "GNOME" if desktop == "gnome" else "KDE Plasma"
-            raise CollectorUnavailable(f"{name} on Wayland: {exc}") from None
+            raise CollectorUnavailable(f"{DESKTOP_LABELS[desktop]} on Wayland: {exc}") from None
     try:
         if not desktop and bus is not None:
             # No hint in the environment (a bare `ssh -X` or a custom session): ask the bus.
@@ -617,31 +898,44 @@ def open_wayland_watcher(
                     desktop = "gnome"
                 elif bus.has_owner(KWIN):
                     desktop = "kde"
+        no_session = ""
+        if desktop != "gnome":  # Mutter offers neither protocol to ordinary clients
+            session, no_session = open_wayland_session(env, timeout_s)
+        no_toplevels = no_session or "the compositor does not offer it"
+        seen = env.get("XDG_CURRENT_DESKTOP", "")
+        label = DESKTOP_LABELS.get(desktop) or seen.split(":")[0] or "Wayland compositor"
         focus: FocusSource
-        if desktop == "sway":
-            label, focus = "Sway", SwayFocus(run)
+        if desktop in ("sway", "hyprland", "") and session is not None and session.has_toplevels:
+            focus = ToplevelFocus(session, label)
+        elif desktop == "sway":
+            focus = _command_focus(SwayFocus, run, label, no_toplevels)
         elif desktop == "hyprland":
-            label, focus = "Hyprland", HyprlandFocus(run)
+            focus = _command_focus(HyprlandFocus, run, label, no_toplevels)
         elif desktop == "gnome" and bus is not None:
-            label, focus = "GNOME", GnomeFocus(bus)
+            focus = GnomeFocus(bus)
         elif desktop == "kde" and bus is not None:
-            label = "KDE Plasma"
             if not _has_owner(bus, KWIN):
                 raise CollectorUnavailable("KDE Plasma on Wayland: KWin is not on the session bus")
             focus = KWinFocus(bus)
         else:
-            seen = env.get("XDG_CURRENT_DESKTOP", "") or "unknown"
             raise CollectorUnavailable(
-                f"Wayland session ({display}, desktop {seen!r}): no way to see the focused "
-                "window here; supported are GNOME (with the 'Focused Window D-Bus' extension), "
-                "KDE Plasma, Sway and Hyprland"
+                f"Wayland session ({display}, desktop {seen or 'unknown'!r}): no way to see the "
+                "focused window here; supported are GNOME (with the 'Focused Window D-Bus' "
+                f"extension), KDE Plasma, Sway, Hyprland and compositors offering "
+                f"{TOPLEVEL_PROTOCOL} (river, labwc, Wayfire, niri; here: {no_toplevels})"
             )
-        idle, missing = _idle_source(bus, desktop)
+        idle, missing = _idle_source(bus, desktop, label, session, no_session)
+        uses_session = isinstance(focus, ToplevelFocus) or isinstance(idle, IdleNotifyIdle)
+        if session is not None and not uses_session:
+            session.close()
+            session = None
     except BaseException:
+        if session is not None:
+            session.close()
         if bus is not None:
             bus.close()
         raise
-    return WaylandWatcher(label, focus, idle, missing, bus)
+    return WaylandWatcher(label, focus, idle, missing, bus, session)
 
 
 def _has_owner(bus: SessionBus, name: str) -> bool:

@@ -1,5 +1,6 @@
-"""The Wayland backend against a real private D-Bus (fake GNOME Shell, Mutter, KWin services) and
-fake `swaymsg`/`hyprctl` executables that print recorded JSON."""
+"""The Wayland backend against a real private D-Bus (fake GNOME Shell, Mutter, KWin services), a
+fake compositor speaking the Wayland wire protocol on a real socket (fakewayland.py), and fake
+`swaymsg`/`hyprctl` executables that print recorded JSON."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from desktop import cli
 from desktop.collect import CollectorUnavailable, WindowInfo, backend_report, open_watcher
 from desktop.collect import wayland as wl
 from desktop.collect.sessionbus import SessionBus
@@ -21,6 +24,14 @@ from tests.desktop.collect.fakebus import (
     FakeService,
     fake_executable,
     path_with,
+)
+from tests.desktop.collect.fakewayland import (
+    ACTIVATED,
+    DEFAULT_GLOBALS,
+    FakeCompositor,
+    Toplevel,
+    wait_until,
+    word,
 )
 
 REPO = Path(__file__).resolve().parents[3]
@@ -48,7 +59,31 @@ FIREFOX = {**CALCULATOR, "title": "Mozilla Firefox — naïve café", "wm_class"
 
 
 @pytest.fixture
-def wayland_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+def runtime_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Yield an empty XDG_RUNTIME_DIR (short: a socket path must fit in 108 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="ts-wl-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def compositor(runtime_dir: Path) -> Iterator[Callable[..., FakeCompositor]]:
+    """Yield make(**options) -> a fake compositor listening at $XDG_RUNTIME_DIR/wayland-test."""
+    made: list[FakeCompositor] = []
+
+    def make(**options: object) -> FakeCompositor:
+        fake = FakeCompositor(runtime_dir, **options)  # type: ignore[arg-type]
+        made.append(fake)
+        return fake
+
+    yield make
+    for fake in made:
+        fake.close()
+
+
+@pytest.fixture
+def wayland_env(monkeypatch: pytest.MonkeyPatch, runtime_dir: Path) -> Callable[[str], None]:
     """Return set_desktop(XDG_CURRENT_DESKTOP) for a Wayland session without XWayland."""
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-test")
     for name in ("DISPLAY", "SWAYSOCK", "HYPRLAND_INSTANCE_SIGNATURE", "XDG_CURRENT_DESKTOP"):
@@ -310,11 +345,13 @@ def test_sway_via_swaymsg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         assert watcher.idle_seconds() == 0.0
         detail = watcher.capabilities().describe()
         assert detail.startswith("Sway on Wayland; focus via swaymsg -t get_tree")
-        assert "idle unavailable (ext-idle-notify-v1 is not implemented here" in detail
+        missing = "idle unavailable (no Wayland connection for ext-idle-notify-v1: cannot connect"
+        assert missing in detail
 
 
 def test_sway_ipc_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      wayland_env: Callable[[str], None]):  # fmt: skip
+                                      wayland_env: Callable[[str], None],
+                                      runtime_dir: Path):  # fmt: skip
     wayland_env("sway")
     monkeypatch.setenv("SWAYSOCK", "/nonexistent.sock")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
@@ -327,7 +364,8 @@ def test_sway_ipc_failure_is_one_line(tmp_path: Path, monkeypatch: pytest.Monkey
         open_watcher()
     assert str(caught.value) == (
         "Sway on Wayland: swaymsg -t get_tree -r failed (exit 1): "
-        "Unable to connect to /nonexistent.sock"
+        "Unable to connect to /nonexistent.sock; and no wlr-foreign-toplevel-management: cannot "
+        f"connect to the Wayland socket {runtime_dir}/wayland-test: No such file or directory"
     )
 
 
@@ -366,3 +404,182 @@ def test_unknown_wayland_desktop_is_one_line(session_bus: str, wayland_env: Call
     assert "\n" not in message
     assert message.startswith("Wayland session (wayland-test, desktop 'Wayfire')")
     assert "GNOME" in message and "KDE Plasma" in message and "Sway" in message
+
+
+# -- Sway, Hyprland and others over the Wayland protocol ------------------------------------------
+
+FOOT = Toplevel("foot", "~/src — foot", (ACTIVATED,))
+Compositor = Callable[..., FakeCompositor]
+
+
+def _no_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH without swaymsg/hyprctl, and no session D-Bus: only the Wayland socket answers."""
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+
+
+def test_sway_over_the_wayland_protocol(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        wayland_env: Callable[[str], None],
+                                        compositor: Compositor,
+                                        capsys: pytest.CaptureFixture[str]):  # fmt: skip
+    wayland_env("sway")
+    monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.1000.1.sock")
+    _no_commands(tmp_path, monkeypatch)
+    fake = compositor(toplevels=[FOOT, Toplevel("firefox", "Mozilla Firefox")])
+    watcher = open_watcher()
+    try:
+        assert watcher.active_window() == WindowInfo("foot", "~/src — foot")
+        fake.update(fake.handle_of("foot"), states=[])
+        fake.update(fake.handle_of("firefox"), states=[ACTIVATED])
+        wait_until(lambda: watcher.active_window() == WindowInfo("firefox", "Mozilla Firefox"),
+                   "the focus change")  # fmt: skip
+        assert watcher.idle_seconds() == 0.0
+        fake.idled()
+        wait_until(lambda: watcher.idle_seconds() >= 1.0, "idle to grow after idled")
+        fake.resumed()
+        wait_until(lambda: watcher.idle_seconds() == 0.0, "idle to drop after resumed")
+        assert watcher.capabilities().describe() == (  # type: ignore[attr-defined]
+            "Sway on Wayland; focus via wlr-foreign-toplevel-management (Wayland protocol); "
+            "idle via ext-idle-notify-v1 (input only)"
+        )
+    finally:
+        watcher.close()
+    wait_until(fake.client.closed.is_set, "the watcher to hang up")
+    rows = {name: (usable, detail) for name, usable, detail in backend_report()}
+    assert rows["wayland"] == (True, (
+        "Sway on Wayland; focus via wlr-foreign-toplevel-management (Wayland protocol); "
+        "idle via ext-idle-notify-v1 (input only)"))  # fmt: skip
+    capsys.readouterr()
+    cli.main(["--data-dir", str(tmp_path / "data"), "doctor"])
+    assert (
+        "collector    : wayland  ok   Sway on Wayland; focus via wlr-foreign-toplevel-management"
+        in capsys.readouterr().out
+    )
+
+
+def test_sway_run_alone_prints_what_the_protocol_says(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      wayland_env: Callable[[str], None],
+                                                      compositor: Compositor):  # fmt: skip
+    wayland_env("sway")
+    monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.1000.1.sock")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(toplevels=[FOOT])
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop.collect.wayland", "--count", "2", "--interval", "0.1"],
+        cwd=REPO, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3 and "focus via wlr-foreign-toplevel-management" in lines[0]
+    assert all("app='foot'" in line and "title='~/src — foot'" in line for line in lines[1:])
+
+
+def test_compositor_without_idle_notify_says_what_to_do(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       wayland_env: Callable[[str], None],
+                                                       compositor: Compositor):  # fmt: skip
+    wayland_env("Hyprland")
+    monkeypatch.setenv("HYPRLAND_INSTANCE_SIGNATURE", "v0.41_1718000000_abc")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(
+        globals_=[g for g in DEFAULT_GLOBALS if g[0] != "ext_idle_notifier_v1"], toplevels=[FOOT]
+    )
+    with wl.open_wayland_watcher() as watcher:
+        assert watcher.active_window() == WindowInfo("foot", "~/src — foot")
+        assert watcher.idle_seconds() == 0.0
+        assert watcher.capabilities().describe() == (
+            "Hyprland on Wayland; focus via wlr-foreign-toplevel-management (Wayland protocol); "
+            "idle unavailable (the compositor does not offer ext-idle-notify-v1: update it "
+            "(Sway 1.8+, a current Hyprland, KDE Plasma 6 have it); and no session D-Bus; idle "
+            "reads 0, away time is not seen)"
+        )
+
+
+def test_compositor_with_neither_protocol_falls_back_to_swaymsg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wayland_env: Callable[[str], None],
+    compositor: Compositor,
+):  # fmt: skip
+    wayland_env("sway")
+    monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.1000.1.sock")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    fake = compositor(globals_=[("wl_compositor", 6), ("wl_seat", 9)])
+    answer = tmp_path / "tree.json"
+    answer.write_text(json.dumps(_sway_tree("foot")))
+    fake_executable(tmp_path, "swaymsg", answer)
+    monkeypatch.setenv("PATH", path_with(tmp_path))
+    with wl.open_wayland_watcher() as watcher:
+        assert watcher.active_window() == WindowInfo("foot", "~/src — foot", 901, "")
+        detail = watcher.capabilities().describe()
+        assert detail.startswith("Sway on Wayland; focus via swaymsg -t get_tree")
+        assert "idle unavailable (the compositor does not offer ext-idle-notify-v1" in detail
+    # The unused Wayland connection is not kept open.
+    wait_until(lambda: all(client.closed.is_set() for client in fake.clients), "hang-up")
+
+
+def test_neither_protocol_nor_cli_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              wayland_env: Callable[[str], None],
+                                              compositor: Compositor):  # fmt: skip
+    wayland_env("Hyprland")
+    monkeypatch.setenv("HYPRLAND_INSTANCE_SIGNATURE", "v0.41_1718000000_abc")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(globals_=[("wl_compositor", 6), ("wl_seat", 9)])
+    with pytest.raises(CollectorUnavailable) as caught:
+        open_watcher()
+    assert str(caught.value) == (
+        "Hyprland on Wayland: hyprctl is not on PATH (it comes with Hyprland; is this a Hyprland "
+        "session?); and no wlr-foreign-toplevel-management: the compositor does not offer it"
+    )
+
+
+def test_garbage_from_the_compositor_while_opening_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wayland_env: Callable[[str], None],
+    compositor: Compositor,
+):  # fmt: skip
+    wayland_env("sway")
+    monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.1000.1.sock")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(on_get_registry=word(2) + word(4 << 16))
+    with pytest.raises(CollectorUnavailable) as caught:
+        wl.open_wayland_watcher(timeout_s=1.0)
+    assert str(caught.value) == (
+        "Sway on Wayland: swaymsg is not on PATH (it comes with Sway; is this a Sway session?); "
+        "and no wlr-foreign-toplevel-management: malformed message header (size 4, object 2)"
+    )
+
+
+def test_other_wlroots_compositor_by_its_protocol(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  wayland_env: Callable[[str], None],
+                                                  compositor: Compositor):  # fmt: skip
+    wayland_env("Wayfire")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(toplevels=[FOOT])
+    with wl.open_wayland_watcher() as watcher:
+        assert watcher.active_window() == WindowInfo("foot", "~/src — foot")
+        assert (
+            watcher.capabilities()
+            .describe()
+            .startswith("Wayfire on Wayland; focus via wlr-foreign-toplevel-management")
+        )
+
+
+def test_kde_prefers_idle_notify_to_the_screensaver(
+    services: Start, wayland_env: Callable[[str], None], session_bus: str,
+    compositor: Compositor,
+):  # fmt: skip
+    wayland_env("KDE")
+    kwin = KWin(services, session_bus)
+    kwin.idle_ms = 12_000  # what the ScreenSaver would say; the Wayland protocol wins
+    fake = compositor(globals_=[("wl_seat", 9), ("ext_idle_notifier_v1", 2)])
+    with wl.open_wayland_watcher() as watcher:
+        assert watcher.active_window() == WindowInfo(
+            "org.kde.konsole", "~ : bash — Konsole", 4242, "konsole"
+        )
+        assert watcher.idle_seconds() == 0.0
+        fake.idled()
+        wait_until(lambda: watcher.idle_seconds() >= 1.0, "idled")
+        detail = watcher.capabilities().describe()
+        assert detail.endswith("idle via ext-idle-notify-v1 (input only)")
