@@ -7,6 +7,9 @@
   completed and whether the gentle learning mode is on.
 - Start at login is a copy of packaging/linux/time-sculptor-autostart.desktop in the XDG
   autostart directory (injectable, so tests never touch the real one).
+- The nightly full fine-tune is packaging/systemd's user timer, installed into the user's
+  systemd directory and enabled or disabled with `systemctl --user` (the command runner is
+  injectable: tests fake the process boundary).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
+import subprocess
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,11 @@ Terminal=false
 X-GNOME-Autostart-enabled=true
 NoDisplay=true
 """
+
+FINETUNE_TIMER = "time-sculptor-finetune.timer"
+FINETUNE_UNITS = ("time-sculptor-finetune.service", FINETUNE_TIMER)
+SYSTEMD_SOURCE = Path(__file__).resolve().parent.parent / "packaging" / "systemd"
+Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
 # Bounds the dialog enforces; the engine itself accepts any value.
 DAILY_CAP_RANGE = (0, 48)  # 0 turns suggestions off
@@ -149,12 +160,100 @@ class Autostart:
         self.path.write_text(text, encoding="utf-8")
 
 
+def run_command(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """Run a short command and return its result (output captured, 15 s at most)."""
+    return subprocess.run(list(args), capture_output=True, text=True, timeout=15, check=False)
+
+
+class NightlyFinetune:
+    """The nightly full fine-tune as a systemd user timer, switched with `systemctl --user`."""
+
+    def __init__(
+        self,
+        unit_dir: Path | None = None,
+        source_dir: Path = SYSTEMD_SOURCE,
+        runner: Runner = run_command,
+        which: Callable[[str], str | None] = shutil.which,
+    ) -> None:
+        if unit_dir is None:
+            base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+            unit_dir = Path(base) / "systemd" / "user"
+        self.unit_dir = Path(unit_dir)
+        self.source_dir = Path(source_dir)
+        self.runner = runner
+        self.which = which
+
+    def unavailable(self) -> str | None:
+        """Return why the timer cannot be switched here (one line), or None."""
+        if self.which("systemctl") is None:
+            return (
+                "systemctl not found: the nightly fine-tune needs systemd"
+                " (run `sculptor-train finetune` yourself)"
+            )
+        return None
+
+    def _systemctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        try:
+            return self.runner(["systemctl", "--user", *args])
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise SettingsError(
+                {"nightly_finetune": f"systemctl --user {args[0]}: {exc}"}
+            ) from None
+
+    def is_enabled(self) -> bool:
+        """Return True when the timer is enabled for this user (False when unknowable)."""
+        if self.unavailable() is not None:
+            return False
+        try:
+            return self._systemctl("is-enabled", "--quiet", FINETUNE_TIMER).returncode == 0
+        except SettingsError:
+            return False
+
+    def _install_units(self) -> None:
+        missing = [name for name in FINETUNE_UNITS if not (self.source_dir / name).is_file()]
+        if missing:
+            where = f"{self.source_dir}: {', '.join(missing)}"
+            raise SettingsError({"nightly_finetune": f"the unit files are not in {where}"})
+        self.unit_dir.mkdir(parents=True, exist_ok=True)
+        for name in FINETUNE_UNITS:
+            shutil.copyfile(self.source_dir / name, self.unit_dir / name)
+
+    def set_enabled(self, enabled: bool) -> str:
+        """Enable (installing the units) or disable the timer; return what was done in one line.
+
+        Raises SettingsError with a one-line reason when systemd is missing or refuses.
+        """
+        reason = self.unavailable()
+        if reason is not None:
+            raise SettingsError({"nightly_finetune": reason})
+        if enabled:
+            self._install_units()
+            steps = [("daemon-reload",), ("enable", "--now", FINETUNE_TIMER)]
+        else:
+            steps = [("disable", "--now", FINETUNE_TIMER)]
+        for step in steps:
+            result = self._systemctl(*step)
+            if result.returncode != 0:
+                detail = " ".join((result.stderr or result.stdout or "").split())[:200]
+                command = f"systemctl --user {' '.join(step)}"
+                reason = f"{command} failed: {detail or f'exit status {result.returncode}'}"
+                raise SettingsError({"nightly_finetune": reason})
+        return f"nightly fine-tune {'enabled' if enabled else 'disabled'} ({FINETUNE_TIMER})"
+
+
 class Settings:
     """Reads, validates and saves the user's settings in the data directory."""
 
-    def __init__(self, data_dir: Path, autostart: Autostart | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        autostart: Autostart | None = None,
+        finetune: NightlyFinetune | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.autostart = autostart or Autostart()
+        # None: the nightly fine-tune switch is not offered (tests, installs without systemd).
+        self.finetune = finetune
 
     @property
     def config_path(self) -> Path:

@@ -125,7 +125,7 @@ def shoot(out: Path, dark: bool) -> list[Path]:
     import time
 
     time.tzset()
-    from desktop.settings import Autostart, Settings
+    from desktop.settings import Autostart, NightlyFinetune, Settings
     from desktop.ui import app as ui_app
     from desktop.ui.dashboard import DashboardWindow
     from desktop.ui.first_run import FirstRunDialog
@@ -231,9 +231,26 @@ def shoot(out: Path, dark: bool) -> list[Path]:
         dashboard.close()
 
         settings.save(Config().with_overrides({"excluded_apps": ["keepassxc", "signal"]}))
-        dialog = SettingsDialog(settings, export_data=lambda path: None, delete_data=lambda: None)
+        # systemd answers "enabled" without being asked for real: the shot never touches it.
+        settings.finetune = NightlyFinetune(
+            unit_dir=Path(tmp) / "units",
+            runner=lambda args: subprocess.CompletedProcess(list(args), 0, "", ""),
+            which=lambda name: "/usr/bin/systemctl",
+        )
+        dialog = SettingsDialog(
+            settings,
+            export_data=lambda path: None,
+            delete_data=lambda: None,
+            delete_range=lambda start, end: None,
+            now=lambda: now,
+        )
         dialog.show()
         dialog.adjustSize()
+        for _ in range(200):  # the systemd check runs off the GUI thread
+            if dialog.finetune.isEnabled():
+                break
+            QApplication.processEvents()
+            time.sleep(0.01)
         save(dialog, "settings")
         dialog.close()
 

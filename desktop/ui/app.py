@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
 
-from desktop import reports
+from desktop import exporters, importers, policy, reports
 from desktop.clock import Clock
 from desktop.config import Config
+from desktop.notify.base import platform_backend
 from desktop.scheduling import add_jobs
 from desktop.service import AppService
-from desktop.settings import Settings
+from desktop.settings import NightlyFinetune, Settings
+from desktop.store import DeleteResult
 from desktop.ui import text
 from desktop.ui.dashboard import DashboardWindow
 from desktop.ui.first_run import FirstRunDialog
+from desktop.ui.notifications import NotificationCenter
 from desktop.ui.qt import QWidget
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.tray import Bridge, TrayController, ensure_app
@@ -42,6 +47,13 @@ def status_line(service: AppService, learning: bool = False) -> str:
     )
 
 
+def _counts(result: DeleteResult) -> dict[str, str]:
+    return {
+        "spans": text.tr("%n span(s)", "", result.spans_deleted),
+        "suggestions": text.tr("%n suggestion(s)", "", result.suggestions_deleted),
+    }
+
+
 class Shell:
     """Owns the windows the tray opens (one of each, re-used) and what they read."""
 
@@ -49,6 +61,63 @@ class Shell:
         self.service = service
         self.settings = settings
         self.windows: dict[str, QWidget] = {}
+        self.tray: TrayController | None = None  # set by run_tray: expiry follows the Config
+
+    # what the settings and first-run dialogs call --------------------------------------------
+    def apply_config(self, config: Config) -> None:
+        """Make a saved Config govern the running app now, not only at the next start.
+
+        AppService has no public method for this yet, so the new Config goes to each holder
+        the service and engine expose (the engine's hard rules parse quiet hours once).
+        """
+        service = self.service
+        service.config = config
+        service.store.store_titles = config.store_titles
+        engine = service.engine
+        engine.config = config
+        engine.rules = policy.HardRules(config)
+        engine.bandit.config = config
+        engine.invalidate()
+        if self.tray is not None:
+            self.tray.expire_after_ms = int(config.expire_after_s * 1000)
+            if self.tray.notifications is not None:
+                self.tray.notifications.expire_after_ms = max(1, self.tray.expire_after_ms)
+
+    def export_data(self, path: str) -> str:
+        """Write every span (JSON: and suggestion) to `path` (mode 0600); return a summary."""
+        fmt = "csv" if path.lower().endswith(".csv") else "json"
+        document = exporters.export_text(self.service.store, fmt)
+        # The export holds the user's activity: readable by the user alone, like the database.
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(document)
+        spans = self.service.store.event_count()
+        return text.tr("Exported %n span(s) as {fmt} to {path}", "", spans).format(
+            fmt=fmt.upper(), path=path
+        )
+
+    def delete_range(self, start: float, end: float) -> str:
+        """Delete spans and suggestions between two moments; return a summary."""
+        result = self.service.store.delete_range(start, end)
+        self.service.engine.invalidate()
+        return text.tr("Deleted {spans} and {suggestions}.").format(**_counts(result))
+
+    def delete_all(self) -> str:
+        """Delete everything recorded; return a summary."""
+        result = self.service.store.delete_all()
+        self.service.engine.invalidate()
+        return text.tr("All data deleted: {spans}, {suggestions}.").format(**_counts(result))
+
+    def import_activitywatch(self, path: str) -> int:
+        """Import an ActivityWatch export all-or-nothing; return how many spans were added."""
+        service = self.service
+        file = Path(path)
+        parsed = importers.parse_file(file, "activitywatch", service.config, now=self.now())
+        summary = importers.store_parsed(
+            service.store, file, "activitywatch", parsed, service.config, service.categories.rules()
+        )
+        service.engine.invalidate()
+        return summary.added
 
     def now(self) -> float:
         return self.service.clock.now()
@@ -94,15 +163,22 @@ class Shell:
     def open_settings(self) -> SettingsDialog:
         window = self.windows.get("settings")
         if not isinstance(window, SettingsDialog) or not window.isVisible():
-            # Export/delete and applying a saved Config while running are wired by the
-            # service later (issue #7 notes); until then changes apply at the next start.
-            window = SettingsDialog(self.settings, now=time.time)
+            window = SettingsDialog(
+                self.settings,
+                export_data=self.export_data,
+                delete_data=self.delete_all,
+                delete_range=self.delete_range,
+                on_saved=self.apply_config,
+                now=time.time,
+            )
             self.windows["settings"] = window
         self._raise(window)
         return window
 
     def open_first_run(self) -> FirstRunDialog:
-        window = FirstRunDialog(self.settings, now=time.time)
+        window = FirstRunDialog(
+            self.settings, import_activitywatch=self.import_activitywatch, now=time.time
+        )
         self.windows["first_run"] = window
         self._raise(window)
         return window
@@ -112,8 +188,14 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     """Run the tray app until the user quits; return the exit code."""
     app = ensure_app()
     bridge = Bridge()
-    settings = Settings(service.data_dir)
+    settings = Settings(service.data_dir, finetune=NightlyFinetune())
     shell = Shell(service, settings)
+    backend = platform_backend()
+    notifications = (
+        NotificationCenter(backend, int(config.expire_after_s * 1000))
+        if backend is not None
+        else None
+    )
     tray = TrayController(
         react=service.react,
         pause=service.pause,
@@ -126,7 +208,11 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
         minutes_until_tomorrow=shell.minutes_until_tomorrow,
         open_dashboard=shell.open_dashboard,
         open_settings=shell.open_settings,
+        notifications=notifications,
     )
+    shell.tray = tray
+    if notifications is not None:
+        notifications.start()  # connects off the GUI thread; the popup stands in meanwhile
     bridge.suggestion.connect(tray.show_suggestion)
     bridge.error.connect(tray.show_error)
     service.on_suggestion = bridge.suggestion.emit  # called on a job thread; delivered queued
@@ -143,4 +229,6 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
         return app.exec()
     finally:
         scheduler.shutdown(wait=True)
+        if notifications is not None:
+            notifications.close()
         service.close()

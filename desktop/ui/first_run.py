@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from desktop.settings import Settings, SettingsError
 from desktop.ui import text
+from desktop.ui.background import run_in_background
 from desktop.ui.qt import (
     QCheckBox,
     QDialog,
@@ -34,8 +36,9 @@ def choose_activitywatch_export(parent: QWidget) -> str | None:
 class FirstRunDialog(QDialog):
     """Shown once; "Start" remembers the choices, "Later" leaves everything as it was.
 
-    `import_activitywatch(path)` (injected) returns how many spans it imported; without it the
-    import button is disabled and says why.
+    `import_activitywatch(path)` (injected) imports a file all-or-nothing and returns how many
+    spans it added; it runs off the GUI thread. Without it the import button is disabled and
+    says why.
     """
 
     def __init__(
@@ -109,18 +112,25 @@ class FirstRunDialog(QDialog):
         self.setMinimumWidth(540)
 
     def import_history(self) -> None:
-        if self.import_activitywatch is None:
+        """Ask for an ActivityWatch export and import it in the background."""
+        importer = self.import_activitywatch
+        if importer is None:
             return
         path = self.choose_file(self)
         if not path:
             return
-        try:
-            count = int(self.import_activitywatch(path))
-        except (OSError, ValueError, KeyError) as exc:
-            self.import_result.setText(self.tr("Import failed: {reason}").format(reason=exc))
+        self.import_button.setEnabled(False)
+        self.import_result.setText(self.tr("Importing…"))
+        run_in_background(lambda: int(importer(path)), self._imported)
+
+    def _imported(self, count: Any, error: BaseException | None) -> None:
+        self.import_button.setEnabled(True)
+        if error is not None:
+            reason = " ".join(str(error).split())
+            self.import_result.setText(self.tr("Import failed: {reason}").format(reason=reason))
             return
-        self.imported += count
-        self.import_result.setText(text.tr("Imported %n span(s).", "", count))
+        self.imported += int(count)
+        self.import_result.setText(text.tr("Imported %n span(s).", "", int(count)))
 
     def start(self) -> None:
         """Save the titles choice and the learning mode, and never show this dialog again."""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-from desktop.config import Config
+from desktop.config import Config, parse_quiet_hours
 from desktop.settings import DAILY_CAP_RANGE, MIN_GAP_RANGE_MIN, Settings, SettingsError
+from desktop.ui.background import run_in_background
 from desktop.ui.qt import (
     QCheckBox,
+    QDateTime,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -45,17 +49,31 @@ def ask_yes_no(parent: QWidget, title: str, question: str) -> bool:
 
 def choose_export_path(parent: QWidget) -> str | None:
     path, _ = QFileDialog.getSaveFileName(
-        parent, parent.tr("Export your data"), "time-sculptor-export.json", "JSON (*.json)"
+        parent,
+        parent.tr("Export your data"),
+        "time-sculptor-export.json",
+        "JSON (*.json);;CSV (*.csv)",
     )
     return path or None
 
 
-class SettingsDialog(QDialog):
-    """Suggestion pacing, privacy, excluded apps, start at login, data export and deletion.
+def one_line(value: object) -> str:
+    return " ".join(str(value).split())
 
-    `export_data(path)` and `delete_data()` are injected (the CLI-equivalent service
-    functions); without them the buttons are disabled. `on_saved(config)` lets the running
-    app apply the new Config; without it the dialog says changes apply at the next start.
+
+def hhmm(hour: float) -> QTime:
+    minutes = int(round(hour * 60)) % (24 * 60)
+    return QTime(minutes // 60, minutes % 60)
+
+
+class SettingsDialog(QDialog):
+    """Suggestion pacing, quiet hours, privacy, excluded apps, start at login, the nightly
+    fine-tune, data export and deletion.
+
+    `export_data(path)`, `delete_range(start, end)` and `delete_data()` are injected (the
+    CLI-equivalent functions; they may return a one-line summary to show); without them the
+    buttons are disabled. Deleting asks first. `on_saved(config)` lets the running app apply
+    the new Config at once; without it the dialog says changes apply at the next start.
     """
 
     def __init__(
@@ -64,6 +82,7 @@ class SettingsDialog(QDialog):
         *,
         export_data: Callable[[str], object] | None = None,
         delete_data: Callable[[], object] | None = None,
+        delete_range: Callable[[float, float], object] | None = None,
         on_saved: Callable[[Config], object] | None = None,
         confirm: Confirm = ask_yes_no,
         choose_path: ChoosePath = choose_export_path,
@@ -75,6 +94,7 @@ class SettingsDialog(QDialog):
         self.settings = settings
         self.export_data = export_data
         self.delete_data = delete_data
+        self.delete_range_data = delete_range
         self.on_saved = on_saved
         self.confirm = confirm
         self.choose_path = choose_path
@@ -92,19 +112,30 @@ class SettingsDialog(QDialog):
         self.min_gap.setRange(int(MIN_GAP_RANGE_MIN[0]), int(MIN_GAP_RANGE_MIN[1]))
         self.min_gap.setSuffix(self.tr(" min"))
         self.min_gap.setValue(int(round(config.min_gap_min)))
-        self.quiet_start = QTimeEdit(QTime(22, 0))
-        self.quiet_end = QTimeEdit(QTime(8, 0))
+        try:
+            quiet_hours = parse_quiet_hours(config.quiet_hours)
+        except ValueError:
+            quiet_hours = None
+        self.quiet_enabled = QCheckBox(self.tr("fr&om"))
+        self.quiet_enabled.setChecked(quiet_hours is not None)
+        start_hour, end_hour = quiet_hours if quiet_hours is not None else (22.0, 8.0)
+        self.quiet_start = QTimeEdit(hhmm(start_hour))
+        self.quiet_end = QTimeEdit(hhmm(end_hour))
+        self.quiet_start.setAccessibleName(self.tr("Quiet from"))
+        self.quiet_end.setAccessibleName(self.tr("Quiet until"))
+        for edit in (self.quiet_start, self.quiet_end):
+            edit.setDisplayFormat("HH:mm")
+            edit.setEnabled(quiet_hours is not None)
+            self.quiet_enabled.toggled.connect(edit.setEnabled)
         quiet = QWidget()
         quiet_row = QHBoxLayout(quiet)
         quiet_row.setContentsMargins(0, 0, 0, 0)
+        quiet_row.addWidget(self.quiet_enabled)
         quiet_row.addWidget(self.quiet_start)
         quiet_row.addWidget(QLabel(self.tr("to")))
         quiet_row.addWidget(self.quiet_end)
-        quiet_row.addWidget(QLabel(self.tr("(coming soon)")))
-        # Config has no quiet hours yet and rejects unknown keys; a setting nothing obeys
-        # would mislead, so it is shown, disabled, until the scheduling policy brings it.
-        quiet.setEnabled(False)
-        quiet.setToolTip(self.tr("Coming with the scheduling policy"))
+        quiet_row.addStretch(1)
+        quiet.setToolTip(self.tr("No suggestion at all between these local times"))
         self.quiet_hours = quiet
         pacing = QGroupBox(self.tr("Suggestions"))
         pacing_form = QFormLayout(pacing)
@@ -153,6 +184,14 @@ class SettingsDialog(QDialog):
         self.data_location = QLineEdit(str(settings.data_dir))
         self.data_location.setReadOnly(True)
         self.data_location.setAccessibleName(self.tr("Data location"))
+        self.finetune = QCheckBox(self.tr("Nightly full &fine-tune (systemd user timer)"))
+        self.finetune.setEnabled(False)
+        if settings.finetune is None:
+            self.finetune.setToolTip(self.tr("Not offered in this installation"))
+        else:
+            self.finetune.setToolTip(self.tr("Checking systemd…"))
+            self._check_finetune()
+        self.finetune.clicked.connect(self.switch_finetune)
         self.export_button = QPushButton(self.tr("E&xport…"))
         self.delete_button = QPushButton(self.tr("&Delete all data…"))
         self.export_button.setEnabled(export_data is not None)
@@ -163,12 +202,30 @@ class SettingsDialog(QDialog):
         data_buttons.addWidget(self.export_button)
         data_buttons.addWidget(self.delete_button)
         data_buttons.addStretch(1)
+        now_local = QDateTime.fromSecsSinceEpoch(int(now()))
+        self.range_from = QDateTimeEdit(now_local.addSecs(-3600))
+        self.range_to = QDateTimeEdit(now_local)
+        self.range_from.setAccessibleName(self.tr("Delete from"))
+        self.range_to.setAccessibleName(self.tr("Delete until"))
+        for range_edit in (self.range_from, self.range_to):
+            range_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+            range_edit.setCalendarPopup(True)
+        self.delete_range_button = QPushButton(self.tr("Delete &range…"))
+        self.delete_range_button.setEnabled(delete_range is not None)
+        self.delete_range_button.clicked.connect(self.delete_range)
+        range_row = QHBoxLayout()
+        range_row.addWidget(self.range_from)
+        range_row.addWidget(QLabel(self.tr("to")))
+        range_row.addWidget(self.range_to)
+        range_row.addWidget(self.delete_range_button)
         system = QGroupBox(self.tr("System and data"))
         system_form = QFormLayout(system)
         system_form.addRow(self.autostart)
         system_form.addRow(self.learning)
+        system_form.addRow(self.finetune)
         system_form.addRow(self.tr("Data location:"), self.data_location)
         system_form.addRow(data_buttons)
+        system_form.addRow(range_row)
 
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -199,12 +256,20 @@ class SettingsDialog(QDialog):
 
     # actions ----------------------------------------------------------------------------------
     def changes(self) -> dict[str, object]:
+        quiet = ""
+        if self.quiet_enabled.isChecked():
+            start, end = (t.time().toString("HH:mm") for t in (self.quiet_start, self.quiet_end))
+            quiet = f"{start}-{end}"
         return {
             "daily_cap": self.daily_cap.value(),
             "min_gap_min": float(self.min_gap.value()),
+            "quiet_hours": quiet,
             "store_titles": self.store_titles.isChecked(),
             "excluded_apps": self.apps(),
         }
+
+    def say(self, message: str) -> None:
+        self.message.setText(one_line(message))
 
     def save(self) -> None:
         """Validate and save; stay open with the reason if something is invalid."""
@@ -220,7 +285,11 @@ class SettingsDialog(QDialog):
             self.settings.set_learning_mode(self.learning.isChecked(), now=self.now())
         self.saved = config
         if self.on_saved is not None:
-            self.on_saved(config)
+            try:
+                self.on_saved(config)
+            except (OSError, ValueError, RuntimeError) as exc:
+                self.say(self.tr("Saved; applies at the next start ({reason})").format(reason=exc))
+                return
         self.accept()
 
     def export(self) -> None:
@@ -230,11 +299,13 @@ class SettingsDialog(QDialog):
         if not path:
             return
         try:
-            self.export_data(path)
-        except (OSError, ValueError) as exc:
-            self.message.setText(self.tr("Export failed: {reason}").format(reason=exc))
+            result = self.export_data(path)
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.say(self.tr("Export failed: {reason}").format(reason=exc))
             return
-        self.message.setText(self.tr("Exported to {path}").format(path=path))
+        self.say(
+            result if isinstance(result, str) else self.tr("Exported to {path}").format(path=path)
+        )
 
     def delete(self) -> None:
         if self.delete_data is None:
@@ -246,8 +317,79 @@ class SettingsDialog(QDialog):
         ):
             return
         try:
-            self.delete_data()
-        except (OSError, ValueError) as exc:
-            self.message.setText(self.tr("Delete failed: {reason}").format(reason=exc))
+            result = self.delete_data()
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.say(self.tr("Delete failed: {reason}").format(reason=exc))
             return
-        self.message.setText(self.tr("All data deleted."))
+        self.say(result if isinstance(result, str) else self.tr("All data deleted."))
+
+    def delete_range(self) -> None:
+        """Delete what was recorded between the two times, after asking."""
+        if self.delete_range_data is None:
+            return
+        start = float(self.range_from.dateTime().toSecsSinceEpoch())
+        end = float(self.range_to.dateTime().toSecsSinceEpoch())
+        if end <= start:
+            self.say(self.tr("Not deleted: the end must come after the start."))
+            return
+        shown = [
+            e.dateTime().toString("yyyy-MM-dd HH:mm") for e in (self.range_from, self.range_to)
+        ]
+        if not self.confirm(
+            self,
+            self.tr("Delete a range"),
+            self.tr(
+                "Delete everything recorded from {start} to {end}, with the suggestions and "
+                "answers of that time? This cannot be undone."
+            ).format(start=shown[0], end=shown[1]),
+        ):
+            return
+        try:
+            result = self.delete_range_data(start, end)
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.say(self.tr("Delete failed: {reason}").format(reason=exc))
+            return
+        self.say(
+            result
+            if isinstance(result, str)
+            else self.tr("Deleted {start} to {end}.").format(start=shown[0], end=shown[1])
+        )
+
+    # the nightly fine-tune (systemctl runs off the GUI thread) ---------------------------------
+    def _check_finetune(self) -> None:
+        finetune = self.settings.finetune
+        assert finetune is not None
+
+        def check() -> tuple[str | None, bool]:
+            reason = finetune.unavailable()
+            return reason, (reason is None and finetune.is_enabled())
+
+        run_in_background(check, self._finetune_checked)
+
+    def _finetune_checked(self, result: Any, error: BaseException | None) -> None:
+        reason, enabled = result if error is None else (one_line(error), False)
+        self.finetune.setChecked(bool(enabled))
+        self.finetune.setEnabled(reason is None)
+        self.finetune.setToolTip(
+            reason or self.tr("Fine-tune the model on your data every night (systemd timer)")
+        )
+
+    def switch_finetune(self, enabled: bool) -> None:
+        """Enable or disable the timer now; the result (or why not) shows in one line."""
+        finetune = self.settings.finetune
+        if finetune is None:
+            return
+        self.finetune.setEnabled(False)
+        self.say(self.tr("Asking systemd…"))
+        run_in_background(
+            lambda: finetune.set_enabled(enabled),
+            lambda result, error: self._finetune_switched(enabled, result, error),
+        )
+
+    def _finetune_switched(self, enabled: bool, result: Any, error: BaseException | None) -> None:
+        self.finetune.setEnabled(True)
+        if error is not None:
+            self.finetune.setChecked(not enabled)  # nothing changed
+            self.say(self.tr("Nightly fine-tune unchanged: {reason}").format(reason=error))
+            return
+        self.say(str(result))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from desktop.engine import Suggestion
 from desktop.ui import text
+from desktop.ui.notifications import NotificationCenter
 from desktop.ui.qt import (
     QAction,
     QApplication,
@@ -177,6 +178,8 @@ class TrayController(QObject):
     `state` returns "collecting" | "learning" | "paused" (icon colour and tooltip),
     `glance_text` the "Today at a glance" line, `minutes_until_tomorrow` enables
     "Pause until tomorrow", and `open_dashboard` / `open_settings` add those entries.
+    With `notifications`, suggestions go to the platform's notification service and the
+    popup is used only when it cannot show them (or for "Why now?" / the reasons).
     """
 
     def __init__(
@@ -193,9 +196,16 @@ class TrayController(QObject):
         minutes_until_tomorrow: Callable[[], float] | None = None,
         open_dashboard: Callable[[], object] | None = None,
         open_settings: Callable[[], object] | None = None,
+        notifications: NotificationCenter | None = None,
     ) -> None:
         super().__init__()
         self.react = react
+        self.notifications = notifications
+        if notifications is not None:
+            notifications.answered.connect(self._answered)
+            notifications.not_like_this.connect(self._not_like_this)
+            notifications.popup_wanted.connect(lambda s: self.show_popup(s, why=True))
+            notifications.fallback.connect(self.show_popup)
         self.expire_after_ms = int(expire_after_s * 1000)
         self.status_text = status_text
         self.state_of = state
@@ -275,13 +285,25 @@ class TrayController(QObject):
         """Return the icon for the current state (what the tray shows)."""
         return app_icon(STATE_COLORS.get(self.state, STATE_COLORS["collecting"]))
 
-    def show_suggestion(self, suggestion: Suggestion) -> SuggestionPopup:
-        """Show a suggestion as a tray message and a popup with the actions."""
+    def show_suggestion(self, suggestion: Suggestion) -> SuggestionPopup | None:
+        """Show a suggestion as a platform notification, else as a tray message and popup.
+
+        Returns the popup when one was opened (None: the notification service has it).
+        """
+        if self.notifications is not None and self.notifications.show(suggestion):
+            return None
+        return self.show_popup(suggestion, message=True)
+
+    def show_popup(
+        self, suggestion: Suggestion, why: bool = False, message: bool = False
+    ) -> SuggestionPopup:
+        """Open the Qt popup with the actions (and the "why now" text shown if `why`)."""
         popup = SuggestionPopup(suggestion, self.expire_after_ms)
         popup.answered.connect(self._answered)
         popup.not_like_this.connect(self._not_like_this)
+        popup.why_button.setChecked(why)
         self.popups[suggestion.id] = popup
-        if self.tray is not None:
+        if message and self.tray is not None:
             self.tray.showMessage("Time Sculptor", suggestion.text, app_icon(), 10_000)
         popup.place_near_tray(self.tray)
         popup.show()

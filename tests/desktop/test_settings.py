@@ -100,3 +100,66 @@ def test_autostart_without_the_packaging_folder_uses_the_same_entry(tmp_path):
 def test_autostart_defaults_to_xdg_config_home(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     assert Autostart().path == tmp_path / "xdg" / "autostart" / "time-sculptor.desktop"
+
+
+class Systemctl:
+    """The process boundary: records `systemctl --user` calls and answers like systemd."""
+
+    def __init__(self, returncode: int = 0, stderr: str = "") -> None:
+        self.returncode, self.stderr = returncode, stderr
+        self.commands: list[list[str]] = []
+
+    def __call__(self, args):
+        import subprocess
+
+        self.commands.append(list(args))
+        return subprocess.CompletedProcess(list(args), self.returncode, "", self.stderr)
+
+
+def test_nightly_finetune_installs_the_shipped_units_and_enables_the_timer(tmp_path):
+    from desktop.settings import FINETUNE_TIMER, SYSTEMD_SOURCE, NightlyFinetune
+
+    runner = Systemctl()
+    finetune = NightlyFinetune(unit_dir=tmp_path / "user", runner=runner, which=lambda n: "/bin/x")
+    assert finetune.unavailable() is None
+    assert finetune.set_enabled(True) == f"nightly fine-tune enabled ({FINETUNE_TIMER})"
+    assert runner.commands == [
+        ["systemctl", "--user", "daemon-reload"],
+        ["systemctl", "--user", "enable", "--now", FINETUNE_TIMER],
+    ]
+    shipped = (SYSTEMD_SOURCE / FINETUNE_TIMER).read_text()
+    assert (tmp_path / "user" / FINETUNE_TIMER).read_text() == shipped
+    assert finetune.is_enabled()
+    assert runner.commands[-1] == ["systemctl", "--user", "is-enabled", "--quiet", FINETUNE_TIMER]
+    finetune.set_enabled(False)
+    assert runner.commands[-1] == ["systemctl", "--user", "disable", "--now", FINETUNE_TIMER]
+
+
+def test_nightly_finetune_problems_are_one_line(tmp_path):
+    from desktop.settings import NightlyFinetune
+
+    runner = Systemctl()
+    missing = NightlyFinetune(unit_dir=tmp_path / "u", runner=runner, which=lambda name: None)
+    assert missing.unavailable().startswith("systemctl not found")
+    assert not missing.is_enabled()
+    with pytest.raises(SettingsError, match="systemctl not found"):
+        missing.set_enabled(True)
+    assert runner.commands == []
+    no_units = NightlyFinetune(
+        unit_dir=tmp_path / "u", source_dir=tmp_path, runner=runner, which=lambda n: "/bin/x"
+    )
+    with pytest.raises(SettingsError, match="unit files are not in"):
+        no_units.set_enabled(True)
+    assert runner.commands == []  # nothing half-done
+    refusing = NightlyFinetune(
+        unit_dir=tmp_path / "u",
+        runner=Systemctl(1, "Failed to connect to bus: No medium found\n"),
+        which=lambda n: "/bin/x",
+    )
+    with pytest.raises(SettingsError) as excinfo:
+        refusing.set_enabled(False)
+    message = str(excinfo.value)
+    assert "\n" not in message and message.endswith(
+        "failed: Failed to connect to bus: No medium found"
+    )
+    assert not refusing.is_enabled()

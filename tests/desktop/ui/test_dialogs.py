@@ -9,7 +9,7 @@ pytest.importorskip("PySide6")
 from desktop.config import load_config  # noqa: E402
 from desktop.settings import Autostart, Settings  # noqa: E402
 from desktop.ui.first_run import FirstRunDialog  # noqa: E402
-from desktop.ui.qt import QDialog, Qt  # noqa: E402
+from desktop.ui.qt import QDialog, Qt, QTime  # noqa: E402
 from desktop.ui.settings_dialog import SettingsDialog  # noqa: E402
 
 
@@ -104,14 +104,35 @@ def test_export_and_delete_call_the_injected_functions(qtbot, dialog):
     assert dialog.message.text() == "All data deleted."
 
 
-def test_without_callables_data_buttons_are_disabled_and_quiet_hours_wait(qtbot, settings):
+def test_without_callables_data_buttons_are_disabled(qtbot, settings):
     window = SettingsDialog(settings)
     qtbot.addWidget(window)
     assert not window.export_button.isEnabled() and not window.delete_button.isEnabled()
-    assert not window.quiet_hours.isEnabled()
-    assert window.quiet_hours.toolTip() == "Coming with the scheduling policy"
+    assert not window.delete_range_button.isEnabled()
+    assert not window.finetune.isEnabled()  # no NightlyFinetune given: not offered
     assert window.data_location.isReadOnly()
     assert window.data_location.text() == str(settings.data_dir)
+
+
+def test_quiet_hours_are_shown_edited_saved_and_switched_off(qtbot, dialog, settings):
+    assert dialog.quiet_enabled.isChecked() and dialog.quiet_start.isEnabled()
+    assert dialog.quiet_start.time().toString("HH:mm") == "22:00"  # the default
+    assert dialog.quiet_end.time().toString("HH:mm") == "08:00"
+    dialog.quiet_start.setTime(QTime(21, 30))
+    dialog.quiet_end.setTime(QTime(7, 15))
+    dialog.save()
+    assert load_config(settings.data_dir).quiet_hours == "21:30-07:15"
+    again = SettingsDialog(settings)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.quiet_start.time() == QTime(21, 30)
+    qtbot.mouseClick(again.quiet_enabled, Qt.MouseButton.LeftButton)
+    assert not again.quiet_start.isEnabled()
+    again.save()
+    assert load_config(settings.data_dir).quiet_hours == ""
+    off = SettingsDialog(settings)
+    qtbot.addWidget(off)
+    assert not off.quiet_enabled.isChecked() and not off.quiet_end.isEnabled()
 
 
 def test_first_run_start_saves_choices_and_import_reports_count(qtbot, settings):
@@ -127,8 +148,8 @@ def test_first_run_start_saves_choices_and_import_reports_count(qtbot, settings)
     assert str(settings.data_dir) in dialog.findChildren(type(dialog.import_result))[1].text()
     assert dialog.learning.isChecked()
     qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_result.text() == "Imported 1234 spans.", timeout=5000)
     assert imported == ["/tmp/aw-export.json"]
-    assert dialog.import_result.text() == "Imported 1234 spans."
     qtbot.keyClick(dialog.store_titles, Qt.Key.Key_Space)
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     state = settings.ui_state()
