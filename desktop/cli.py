@@ -55,13 +55,12 @@ def _service(args: argparse.Namespace, clock: Clock):
     import numpy as np
 
     from desktop.scheduling import poll_step
-    from desktop.service import AppService
+    from desktop.service import AppService, system_utc_offset
 
     directory = config_module.data_dir(args.data_dir)
     cfg = config_module.load_config(directory)  # a broken config stops us before anything opens
     watcher = _open_watcher(args)
     rng = np.random.default_rng(args.seed)
-    offset = datetime.now(UTC).astimezone().utcoffset()
     return AppService(
         directory,
         cfg,
@@ -69,7 +68,8 @@ def _service(args: argparse.Namespace, clock: Clock):
         watcher=watcher,
         rng=rng,
         poll_step_s=poll_step(cfg, clock),
-        utc_offset_s=offset.total_seconds() if offset else 0.0,
+        # The zone as the system has it at each tick: DST and travel count without a restart.
+        utc_offset=system_utc_offset,
         system=_system_monitor() if watcher is not None else None,
     ), cfg
 
@@ -210,6 +210,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _input_activity(store, now: float) -> dict[str, object] | None:
+    """Return the last hour's input intensity (active seconds per minute), or None if none."""
+    from desktop.collect.activity import rate
+
+    minutes = store.activity(now - 3600.0, now)
+    if not minutes:
+        return None
+    last, last_active, last_covered = minutes[-1]
+    return {
+        "last_minute": _stamp(last),
+        "last_minute_active_seconds_per_minute": round(rate(last_active, last_covered), 1),
+        "last_hour_active_seconds_per_minute": round(
+            rate(sum(m[1] for m in minutes), sum(m[2] for m in minutes)), 1
+        ),
+        "minutes_in_last_hour": len(minutes),
+    }
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from desktop.store import DB_NAME, Store
     from edge_model.registry import Registry
@@ -238,6 +256,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         },
         "refused_models": refused,
         "paused_until": None if paused is None or paused <= SystemClock().now() else _stamp(paused),
+        "input_activity": _input_activity(store, SystemClock().now()),
     }
     store.close()
     if args.json:

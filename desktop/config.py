@@ -93,6 +93,13 @@ class Config:
         default=365.0,
         metadata={"help": "days after today up to which an imported calendar repeats"},
     )
+    calendar_ics_path: str = field(
+        default="",
+        metadata={
+            "help": "an .ics file exported from your calendar, re-imported when it changes "
+            "('' for none)"
+        },
+    )
     quiet_hours: str = field(
         default="22:00-08:00",
         metadata={"help": "local hours without any suggestion, HH:MM-HH:MM ('' for none)"},

@@ -1,4 +1,5 @@
-"""Writing the user's data out: every span as CSV (re-importable) or JSON (with suggestions).
+"""Writing the user's data out: every span as CSV (re-importable) or JSON (with suggestions
+and input activity per minute).
 
 Titles are written as stored: salted hashes unless the user opted in to clear titles. The CSV
 marks hashed titles (`title_hashed`), so importing it keeps them as they are, and its columns
@@ -10,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
+from desktop.collect import activity
 from desktop.store import Event, Store, SuggestionRecord
 
 FORMATS = ("json", "csv")
@@ -69,8 +72,18 @@ def _suggestion_json(record: SuggestionRecord) -> dict[str, Any]:
     return row
 
 
+def _activity_json(minute: float, active_s: float, covered_s: float) -> dict[str, Any]:
+    return {
+        "minute": _iso(minute),
+        "minute_epoch": minute,
+        "active_seconds_per_minute": round(activity.rate(active_s, covered_s), 3),
+        "active_s": active_s,
+        "covered_s": covered_s,
+    }
+
+
 def export_text(store: Store, fmt: str) -> str:
-    """Return every span (and, in JSON, every suggestion with its outcome) in `fmt`."""
+    """Return every span in `fmt`; JSON adds suggestions with outcomes and input per minute."""
     if fmt == "csv":
         return events_csv(store.all_events())
     if fmt == "json":
@@ -79,6 +92,8 @@ def export_text(store: Store, fmt: str) -> str:
             "exported_at": _iso(datetime.now(UTC).timestamp()),
             "events": [_event_json(event) for event in store.all_events()],
             "suggestions": [_suggestion_json(record) for record in store.suggestions()],
+            # Input intensity per minute, from idle-time deltas only (issue 3).
+            "activity": [_activity_json(*minute) for minute in store.activity(-math.inf, math.inf)],
         }
         return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")

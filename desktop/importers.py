@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,9 @@ SOURCES = ("window", "afk", "calendar", "system", "import")
 AW_PULSETIME_S = 5.0
 # More calendar entries than this in one import means a runaway repeat (FREQ=MINUTELY...).
 MAX_OCCURRENCES = 50_000
+# One series repeating more often than this in the import window (every minute, every hour of
+# a year: 11k) is left out of the import and named in its summary; the rest is imported.
+MAX_REPEATS = 20_000
 # Pieces shorter than this, left where an away span cuts a window span, carry no real time.
 MIN_SPAN_S = 0.001
 
@@ -486,6 +490,48 @@ def _as_datetime(value: date | datetime, local_tz: tzinfo | None) -> datetime:
     return value
 
 
+def _bound_repeats(component: Any, window_end: datetime, local_tz: tzinfo | None) -> None:
+    """Make a VEVENT's RRULE stop at the import window's end (an UNTIL, or an earlier one).
+
+    Without it dateutil searches for the next match until the year 9999 when there is none
+    (FREQ=MINUTELY;BYMONTH=2;BYMONTHDAY=30) and expands endless repeats far past the window.
+    """
+    rule = component["RRULE"]
+    start = component["DTSTART"].dt
+    if isinstance(start, datetime) and start.tzinfo is not None:
+        bound: date | datetime = window_end.astimezone(UTC)  # RFC 5545: UNTIL in UTC
+    else:  # floating (or a date): UNTIL in the same local terms
+        bound = window_end.astimezone(local_tz).replace(tzinfo=None)
+        if not isinstance(start, datetime):
+            bound = bound.date()
+    until = rule.get("UNTIL")
+    if until and _as_datetime(until[0], local_tz) <= _as_datetime(bound, local_tz):
+        return
+    rule["UNTIL"] = [bound]
+
+
+def _repeats_in_window(component: Any, window_end: datetime, local_tz: tzinfo | None) -> int:
+    """Return how often a VEVENT's RRULE repeats up to the window's end (MAX_REPEATS + 1 at most).
+
+    Counted with dateutil alone, which is cheap: recurring_ical_events builds a component per
+    occurrence. DTSTART is inside the window (it begins `past_days` before the earliest one).
+    """
+    from dateutil import rrule
+
+    start = component["DTSTART"].dt
+    if not isinstance(start, datetime):
+        start = datetime(start.year, start.month, start.day)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # COUNT and our UNTIL together
+        rule = rrule.rrulestr(component["RRULE"].to_ical().decode(), dtstart=start)
+    count = 0
+    for _ in rule:
+        count += 1
+        if count > MAX_REPEATS:
+            break
+    return count
+
+
 def parse_ics(
     data: bytes,
     name: str,
@@ -498,7 +544,10 @@ def parse_ics(
     """Return a calendar's timed events as "meetings" spans, repeats expanded over a window.
 
     The window runs from `past_days` before the earliest event to `future_days` after `now`;
-    times carry their TZID or UTC, and floating times are local.
+    times carry their TZID or UTC, and floating times are local. All-day entries are skipped
+    (one count per entry, however often it repeats); a series repeating more than MAX_REPEATS
+    times in the window is left out and counted in `skipped`; more than MAX_OCCURRENCES
+    meetings in all is refused.
     """
     import icalendar  # imported here: only this command needs it
     import recurring_ical_events
@@ -532,25 +581,48 @@ def parse_ics(
         earliest = min(earliest, _as_datetime(component["DTSTART"].dt, local_tz))
     window_start = earliest - timedelta(days=past_days)
     window_end = datetime.fromtimestamp(now, UTC) + timedelta(days=future_days)
-    occurrences: list[Any] = []
+    parsed = Parsed(events=[])
+
+    # Before anything is expanded: all-day entries are set aside whole (they never become
+    # spans, so an endless FREQ=MINUTELY holiday costs nothing), every repeat stops at the
+    # window's end, and a series repeating more than MAX_REPEATS times in the window is left
+    # out (named in the summary) instead of being expanded into hundreds of thousands of
+    # meetings or hanging the import.
+    def series(index: int, component: Any) -> str:
+        return str(component.get("UID", f"\x00{index}"))  # no UID: a series of its own
+
+    dropped: set[str] = set()
+    for index, component in enumerate(components):
+        uid = series(index, component)
+        if not isinstance(component["DTSTART"].dt, datetime) and "RECURRENCE-ID" not in component:
+            parsed.skipped["all-day events"] += 1
+            dropped.add(uid)
+        elif "RRULE" in component:
+            _bound_repeats(component, window_end, local_tz)
+            if _repeats_in_window(component, window_end, local_tz) > MAX_REPEATS:
+                parsed.skipped[f"events repeating over {MAX_REPEATS} times (left out)"] += 1
+                dropped.add(uid)
+    if dropped:
+        gone = {id(c) for index, c in enumerate(components) if series(index, c) in dropped}
+        calendar.subcomponents = [c for c in calendar.subcomponents if id(c) not in gone]
     try:
-        # In start order, so that the window's end and the size cap can stop an endless repeat.
-        for occurrence in recurring_ical_events.of(calendar).after(window_start):
-            if _as_datetime(occurrence["DTSTART"].dt, local_tz) > window_end:
-                break
-            occurrences.append(occurrence)
-            if len(occurrences) > MAX_OCCURRENCES:
-                raise ImportFailed(
-                    name,
-                    "",
-                    f"repeats to more than {MAX_OCCURRENCES} events in the import window;"
-                    " lower calendar_past_days / calendar_future_days",
-                )
-    except ImportFailed:
-        raise
+        with warnings.catch_warnings():
+            # A COUNT with the window's UNTIL added: dateutil stops at whichever comes first
+            # and warns that RFC 5545 does not allow both (the file had only the COUNT).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            occurrences: list[Any] = recurring_ical_events.of(calendar).between(
+                window_start, window_end
+            )
     except Exception as exc:  # the library's errors name no line; the reason still helps
         raise ImportFailed(name, "", f"cannot expand the repeats: {exc}") from None
-    parsed = Parsed(events=[])
+    if len(occurrences) > MAX_OCCURRENCES:
+        raise ImportFailed(
+            name,
+            "",
+            f"repeats to more than {MAX_OCCURRENCES} events in the import window;"
+            " lower calendar_past_days / calendar_future_days",
+        )
+    occurrences.sort(key=lambda occurrence: _as_datetime(occurrence["DTSTART"].dt, local_tz))
     for occurrence in occurrences:
         event: Any = occurrence
         begin = event["DTSTART"].dt

@@ -1,8 +1,10 @@
-"""Summaries of the store for the dashboard and the tray, computed in plain Python (no Qt).
+"""Summaries of the store for the dashboard and the tray (no Qt).
 
 Everything here reads the store through its public methods only (`events`, `suggestions`,
-`model_history`) and returns frozen dataclasses the UI draws as they are. Times are Unix
-seconds; "local" days and hours use an explicit `utc_offset_s`, so tests need no time zone.
+`model_history`, and the SQL sums `hourly_totals` and `clipped_spans` that keep the dashboard's
+week fast at a year of history) and returns frozen dataclasses the UI draws as they are. Times
+are Unix seconds; "local" days and hours use an explicit `utc_offset_s`, so tests need no time
+zone.
 """
 
 from __future__ import annotations
@@ -69,6 +71,17 @@ class StoreLike(Protocol):
     ) -> Sequence[EventLike]: ...
     def suggestions(self, since: float = 0.0) -> Sequence[SuggestionLike]: ...
     def model_history(self) -> list[dict[str, Any]]: ...
+    def hourly_totals(
+        self, start: float, hours: int, sources: Iterable[str] | None = None
+    ) -> list[tuple[int, str, str, float]]: ...
+    def clipped_spans(
+        self,
+        start: float,
+        end: float,
+        sources: Iterable[str] | None = None,
+        *,
+        exclude_category: str | None = None,
+    ) -> list[tuple[float, float, str]]: ...
 
 
 # time -----------------------------------------------------------------------------------------
@@ -146,6 +159,10 @@ def category_totals(
         seconds = _overlap(e.start, e.start + e.duration, start, end)
         if seconds > 0:
             totals[e.category] = totals.get(e.category, 0.0) + seconds
+    return _largest_first(totals)
+
+
+def _largest_first(totals: dict[str, float]) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
@@ -174,8 +191,12 @@ def week_heatmap(events: Iterable[EventLike], first_day: float, days: int = 7) -
             piece = min(hi, slot_end) - lo
             grid[slot // 24][slot % 24] += piece / 60.0
             lo += piece
+    return _heatmap(first_day, grid)
+
+
+def _heatmap(first_day: float, grid: Sequence[Sequence[float]]) -> Heatmap:
     return Heatmap(
-        tuple(first_day + d * DAY_S for d in range(days)),
+        tuple(first_day + d * DAY_S for d in range(len(grid))),
         tuple(tuple(min(60.0, m) for m in row) for row in grid),
     )
 
@@ -215,6 +236,17 @@ def balance(
         ),
         key=lambda row: row[0],
     )
+    return _balance(active, away_s, start, end, suggestions)
+
+
+def _balance(
+    active: Iterable[tuple[float, float, str]],
+    away_s: float,
+    start: float,
+    end: float,
+    suggestions: Iterable[SuggestionLike],
+) -> Balance:
+    """Return the balance of active pieces already cut to [start, end) and in start order."""
     active_s = 0.0
     breaks = 0
     longest_stretch = 0.0
@@ -471,6 +503,45 @@ def app_state(now: float, paused_until: float | None, learning: bool) -> AppStat
     return "learning" if learning else "collecting"
 
 
+# the same figures summed by the store in SQL (what the dashboard uses) -----------------------
+HourTotals = Sequence[tuple[int, str, str, float]]  # (hour, source, category, seconds)
+
+
+def stored_hours(store: StoreLike, first_day: float, days: int = 7) -> HourTotals:
+    """Return the store's per-hour totals of active and away time for `days` from `first_day`."""
+    return store.hourly_totals(first_day, days * 24, (*ACTIVE_SOURCES, "afk"))
+
+
+def hours_totals(
+    hours: HourTotals, first: int = 0, last: int | None = None
+) -> tuple[list[tuple[str, float]], float]:
+    """Return `category_totals` and the away seconds `balance` counts, over hours [first, last)."""
+    totals: dict[str, float] = {}
+    away_s = 0.0
+    for hour, source, category, seconds in hours:
+        if hour < first or (last is not None and hour >= last):
+            continue
+        if source == "afk" or category == AWAY:
+            away_s += seconds
+        elif seconds > 0:
+            totals[category] = totals.get(category, 0.0) + seconds
+    return _largest_first(totals), away_s
+
+
+def hours_heatmap(hours: HourTotals, first_day: float, days: int = 7) -> Heatmap:
+    """Return `week_heatmap` from per-hour totals."""
+    grid = [[0.0] * 24 for _ in range(days)]
+    for hour, source, category, seconds in hours:
+        if source in ACTIVE_SOURCES and category != AWAY and hour < days * 24:
+            grid[hour // 24][hour % 24] += seconds / 60.0
+    return _heatmap(first_day, grid)
+
+
+def stored_pieces(store: StoreLike, start: float, end: float) -> list[tuple[float, float, str]]:
+    """Return the active spans of [start, end), cut to it, in start order (as `balance` cuts)."""
+    return store.clipped_spans(start, end, ACTIVE_SOURCES, exclude_category=AWAY)
+
+
 # everything the dashboard draws ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Dashboard:
@@ -498,25 +569,35 @@ def dashboard(
 ) -> Dashboard:
     """Return every number the dashboard shows for the local day containing `day`.
 
-    One events query covers the week ending with that day; the day is a slice of it.
+    Only the day's timeline needs its spans one by one; the day's and the week's totals and
+    the heatmap are summed by the store in SQL, and the focus/break walk gets bare (start, end,
+    category) rows: the same figures as `category_totals`, `balance` and `week_heatmap` give
+    for the spans (tests/desktop/test_reports.py compares them).
     """
     start = day_start(day, utc_offset_s)
     end = start + DAY_S
     week_start = start - 6 * DAY_S
-    events = list(store.events(week_start, end, sources=TIMELINE_SOURCES))
+    events = list(store.events(start, end, sources=TIMELINE_SOURCES))
     all_suggestions = list(store.suggestions(since=0.0))
     week_suggestions = [s for s in all_suggestions if week_start <= s.created_at < end]
     rows = suggestion_rows(week_suggestions, week_start, end)
+    # One query sums the week by hour (the day is its last 24 hours); one gives its active
+    # pieces for the focus/break walk, which the day's walk reuses, cut at the day's start.
+    hours = stored_hours(store, week_start)
+    day_categories, day_away_s = hours_totals(hours, first=6 * 24)
+    week_categories, week_away_s = hours_totals(hours)
+    week_pieces = stored_pieces(store, week_start, end)
+    day_pieces = [(max(lo, start), hi, category) for lo, hi, category in week_pieces if hi > start]
     return Dashboard(
         day_start=start,
         now=now,
         utc_offset_s=utc_offset_s,
         timeline=day_timeline(events, start, end),
-        day_categories=tuple(category_totals(events, start, end)),
-        day_balance=balance(events, start, end, week_suggestions),
-        week_categories=tuple(category_totals(events, week_start, end)),
-        week_balance=balance(events, week_start, end, week_suggestions),
-        heatmap=week_heatmap(events, week_start),
+        day_categories=tuple(day_categories),
+        day_balance=_balance(day_pieces, day_away_s, start, end, week_suggestions),
+        week_categories=tuple(week_categories),
+        week_balance=_balance(week_pieces, week_away_s, week_start, end, week_suggestions),
+        heatmap=hours_heatmap(hours, week_start),
         suggestions=tuple(rows),
         outcomes=outcome_counts(rows),
         model=model_summary(store.model_history(), all_suggestions, manifest, utc_offset_s),

@@ -1,4 +1,5 @@
-"""APScheduler jobs: collect, suggest, personalize and look for new models, in simulated time.
+"""APScheduler jobs: collect, suggest, personalize, look for new models and follow a watched
+calendar file, in simulated time (the file-watching jobs in real time).
 
 Every recurring job runs alone and coalesces late runs into one, with a misfire grace time, so
 a suspend or a stalled loop neither floods (one tick, not a tick per missed minute) nor skips
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -21,6 +23,8 @@ from desktop.service import AppService
 MIN_REAL_INTERVAL_S = 0.05
 PERSONALIZE_CHECK_S = 3600.0  # simulated seconds between looks at "is the nightly step due?"
 DUE_JOB_ID = "due"
+CALENDAR_JOB_ID = "calendar"
+CALENDAR_CHECK_S = 30.0  # real seconds between looks at the watched .ics file (a stat)
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,26 @@ def schedule_due(
     )
 
 
-def add_jobs(scheduler: BaseScheduler, service: AppService, config: Config, clock: Clock) -> None:
-    """Register the app's jobs; each runs alone and late runs collapse into one."""
+def watched_calendar(config: Config) -> Path | None:
+    """Return the .ics file the settings ask to watch (`calendar_ics_path`), or None."""
+    value = config.calendar_ics_path.strip()
+    return Path(value).expanduser() if value else None
+
+
+def add_jobs(
+    scheduler: BaseScheduler,
+    service: AppService,
+    config: Config,
+    clock: Clock,
+    *,
+    calendar_path: Path | None = None,
+    calendar_check_s: float = CALENDAR_CHECK_S,
+) -> None:
+    """Register the app's jobs; each runs alone and late runs collapse into one.
+
+    `calendar_path` (else the `calendar_ics_path` setting) is a watched .ics file: re-imported
+    whenever its modification time or size changes, first right away.
+    """
     common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
     scheduler.add_job(
         service.poll,
@@ -102,6 +124,20 @@ def add_jobs(scheduler: BaseScheduler, service: AppService, config: Config, cloc
         misfire_grace_time=3600,
         **common,
     )
+    # A watched calendar is about a real file changing, so it is looked at in real time.
+    calendar = calendar_path if calendar_path is not None else watched_calendar(config)
+    if calendar is not None:
+        scheduler.add_job(
+            service.sync_calendar,
+            "interval",
+            args=[calendar],
+            id=CALENDAR_JOB_ID,
+            name="re-import the watched calendar when it changes",
+            seconds=calendar_check_s,
+            next_run_time=datetime.now().astimezone(),
+            misfire_grace_time=300,
+            **common,
+        )
     service.on_due = lambda due_at: schedule_due(scheduler, service, clock, due_at)
     due = service.next_due_at()
     if due is not None:  # a snooze owed from before a restart

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from desktop import policy
+from desktop import importers, policy
 from desktop.clock import Clock
+from desktop.collect.activity import MinuteTally
 from desktop.collect.base import CollectorUnavailable, WindowWatcher
 from desktop.collect.system import SystemMonitor, SystemState
 from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
-from desktop.store import DB_NAME, Event, Store, StoreError
+from desktop.store import DB_NAME, Event, ReplaceResult, Store, StoreError
 from edge_model import features
 from edge_model.registry import Registry
 
@@ -30,6 +33,18 @@ log = logging.getLogger(__name__)
 STREAM = "activity"  # window and afk polls share one heartbeat stream
 PERSONALIZED_KEY = "personalized_at"  # when the nightly personal head was last fitted
 PERSONALIZE_DAYS = 56  # outcomes the personal head is fitted on
+MAX_PENDING_MINUTES = 24 * 60  # input tallies kept in memory while the store cannot be written
+
+
+def system_utc_offset(at: float) -> float:
+    """Return the system time zone's UTC offset in seconds at `at`, as the zone is now.
+
+    `time.tzset()` re-reads TZ and /etc/localtime, so a zone the user changed (travel) counts
+    without a restart; the offset at `at` itself follows DST.
+    """
+    time.tzset()
+    offset = datetime.fromtimestamp(at, UTC).astimezone().utcoffset()
+    return offset.total_seconds() if offset is not None else 0.0
 
 
 @dataclass
@@ -61,7 +76,11 @@ class AppService:
         utc_offset_s: float = 0.0,
         poll_step_s: float | None = None,
         system: SystemMonitor | None = None,
+        utc_offset: Callable[[float], float] | None = None,
     ) -> None:
+        # `utc_offset(at)` gives the local offset at a moment (`system_utc_offset` in the app)
+        # and is asked again at every tick, so DST and travel move the model's local hour and
+        # day without a restart; without it the offset stays `utc_offset_s`.
         self.data_dir = Path(data_dir)
         self.system = system
         self.config = config
@@ -72,7 +91,8 @@ class AppService:
         self.categories = CategoryRules(self.data_dir)
         self.registry = registry or Registry(self.data_dir / "models")
         self.models = ModelManager(self.registry, self.store, clock, on_change=self._model_changed)
-        self.utc_offset_s = utc_offset_s
+        self.utc_offset = utc_offset
+        self.utc_offset_s = utc_offset(clock.now()) if utc_offset is not None else utc_offset_s
         self.engine = SuggestionEngine(
             self.store,
             self.models,
@@ -97,6 +117,10 @@ class AppService:
         self._on_battery = False
         self._fullscreen = False
         self._foreground: tuple[str, str] | None = None  # (app, category) of the last poll
+        self._calendar_stamp: tuple[str, int, int, int] | None = None  # the watched file, read
+        # Input intensity per minute from idle-time deltas (never keys): one write a minute.
+        self._input = MinuteTally(max_gap_s=max(3.0 * self.poll_step_s, 5.0))
+        self._input_pending: list[tuple[float, float, float]] = []
         self._lock = threading.Lock()
 
     # collection -----------------------------------------------------------------------------
@@ -132,6 +156,7 @@ class AppService:
         except CollectorUnavailable as exc:
             self._report(str(exc))
             return None
+        self._save_input(self._input.add(now, idle))
         if state is not None and state.media_playing:
             idle = 0.0  # watching or listening is not being away
         pulse = 1.5 * self.poll_step_s + 1.0
@@ -165,6 +190,19 @@ class AppService:
         except StoreError as exc:
             self._report(str(exc))
         return event
+
+    def _save_input(self, minutes: list[tuple[float, float, float]]) -> None:
+        """Store finished minutes of input intensity; kept in memory while the store cannot."""
+        if not minutes and not self._input_pending:
+            return
+        self._input_pending.extend(minutes)
+        del self._input_pending[:-MAX_PENDING_MINUTES]
+        try:
+            self.store.record_activity(self._input_pending)
+        except StoreError as exc:
+            self._report(str(exc))
+            return
+        self._input_pending.clear()
 
     def _system_state(self, now: float) -> SystemState | None:
         """Return the machine's context (power, lock, media, sleep), or None without a monitor."""
@@ -214,10 +252,83 @@ class AppService:
         if self.on_model_change:
             self.on_model_change(old, new)
 
+    # the watched calendar -----------------------------------------------------------------
+    def sync_calendar(self, path: Path) -> ReplaceResult | None:
+        """Bring the meetings of a watched .ics file up to date when the file changed.
+
+        The file is the truth for its meetings: one moved or cancelled there moves or goes
+        here too (`Store.replace_origin`). An unchanged file (same mtime and size, same day) is
+        not even read; a missing or broken one is said in one line and the meetings it gave
+        before stay.
+        Returns what changed, or None when nothing was done.
+        """
+        path = Path(path).expanduser()
+        # Read again once a day as well: endless repeats then keep reaching `future_days` ahead.
+        day = int(self.clock.now() // 86_400)
+        try:
+            stat = path.stat()
+            stamp = (str(path), stat.st_mtime_ns, stat.st_size, day)
+            missing = None
+        except OSError as exc:
+            stamp, missing = (str(path), -1, -1, day), exc.strerror or str(exc)
+        if stamp == self._calendar_stamp:
+            return None
+        # Each state of the file is read once: a broken or missing file is said once, and
+        # read again when it changes.
+        self._calendar_stamp = stamp
+        if missing is not None:
+            self._report(
+                f"{path}: cannot read the watched calendar ({missing});"
+                " keeping the meetings imported from it"
+            )
+            return None
+        try:
+            parsed = importers.parse_file(path, "ics", self.config, now=self.clock.now())
+            events = importers.prepare(parsed, self.config, self.categories.rules())
+            result = self.store.replace_origin(f"ics:{path.resolve()}", events)
+        except importers.ImportFailed as exc:
+            self._report(f"{exc}; keeping the meetings imported before")
+            return None
+        except StoreError as exc:
+            self._calendar_stamp = None  # nothing was written: try again at the next check
+            self._report(str(exc))
+            return None
+        log.info(
+            "%s: %d meetings added, %d removed, %d unchanged",
+            path,
+            result.added,
+            result.removed,
+            result.unchanged,
+        )
+        return result
+
+    # local time -----------------------------------------------------------------------------
+    def _follow_local_time(self, now: float) -> None:
+        """Take up the local UTC offset at `now` (a DST change, a new time zone) if it moved."""
+        if self.utc_offset is None:
+            return
+        try:
+            offset = float(self.utc_offset(now))
+        except (OSError, ValueError, OverflowError) as exc:
+            self._report(f"cannot read the local time zone ({exc}); keeping the last offset")
+            return
+        if offset == self.utc_offset_s:
+            return
+        log.info("local UTC offset changed from %+.0f s to %+.0f s", self.utc_offset_s, offset)
+        self.utc_offset_s = offset
+        engine = self.engine
+        engine.utc_offset_s = offset
+        # What the engine derived from local days and hours is stale: its per-day summaries,
+        # the profile of the last days and the bandit's posteriors by part of day.
+        engine._days.clear()
+        engine._profile_day = None
+        engine._posterior_key = None
+
     # suggestions ----------------------------------------------------------------------------
     def tick(self) -> Decision | None:
         """Expire unanswered suggestions, then ask the engine whether to suggest now."""
         now = self.clock.now()
+        self._follow_local_time(now)
         paused_until = self._read_pause()
         if paused_until is not None and now < paused_until:
             return None
@@ -337,6 +448,7 @@ class AppService:
     def maybe_personalize(self) -> bool:
         """Run the nightly personalization once per local day after `personalize_hour`."""
         now = self.clock.now()
+        self._follow_local_time(now)
         if policy.local_hour(now, self.utc_offset_s) < self.config.personalize_hour:
             return False
         try:
@@ -380,4 +492,6 @@ class AppService:
     def close(self) -> None:
         if self.watcher is not None:
             self.watcher.close()
+        with self._lock:
+            self._save_input(self._input.flush())  # the minute in progress
         self.store.close()

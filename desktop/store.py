@@ -65,6 +65,15 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
+class ReplaceResult:
+    """What bringing a watched file's spans up to date did."""
+
+    added: int
+    removed: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
 class DeleteResult:
     """What a delete removed: spans deleted and cut at the edges, suggestions with feedback."""
 
@@ -169,7 +178,18 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.table("events").create_index(["duration"])
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    # Input intensity (issue 3): per clock minute, the seconds in which there was input and
+    # the seconds that polling covered, both from idle-time deltas alone (never what was
+    # typed or where). Kept as two sums so that two processes or a restart add up correctly.
+    db.table("activity").create(
+        {"minute": float, "active_s": float, "covered_s": float},
+        pk="minute",
+        not_null={"active_s", "covered_s"},
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -480,19 +500,23 @@ class Store:
             self.db.table("events").insert_all(rows, batch_size=1000)
         return len(rows)
 
-    def import_key(self, event: Event) -> str:
-        """Return the key that makes re-importing a span a no-op (salted: it reveals no title)."""
-        content = json.dumps(
-            [
-                event.source,
-                round(event.start, 6),
-                round(event.duration, 6),
-                event.app,
-                event.title,
-                event.title_hashed,
-            ],
-            ensure_ascii=False,
-        )
+    def import_key(self, event: Event, origin: str | None = None) -> str:
+        """Return the key that makes re-importing a span a no-op (salted: it reveals no title).
+
+        Spans kept in step with a watched file (`replace_origin`) carry its name in the key, so
+        that a one-off import of the same file stays apart from them.
+        """
+        fields: list[Any] = [
+            event.source,
+            round(event.start, 6),
+            round(event.duration, 6),
+            event.app,
+            event.title,
+            event.title_hashed,
+        ]
+        if origin is not None:
+            fields.append(origin)
+        content = json.dumps(fields, ensure_ascii=False)
         return hmac.new(self._salt.encode(), content.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def import_events(self, events: Iterable[Event]) -> ImportResult:
@@ -513,6 +537,44 @@ class Store:
             cursor = self.db.conn.executemany(sql, [list(row.values()) for row in rows])
             added = max(cursor.rowcount, 0)
         return ImportResult(added=added, duplicates=len(rows) - added)
+
+    def replace_origin(
+        self, origin: str, events: Iterable[Event], source: str = "calendar"
+    ) -> ReplaceResult:
+        """Make the spans of a watched file exactly `events`, in one transaction.
+
+        Spans the file no longer holds (a cancelled or moved meeting) are deleted, new ones
+        added, unchanged ones left as they are (same id): calling it twice changes nothing.
+        Each span keeps its origin in `data["origin"]`; other imports are never touched.
+        """
+        rows: dict[str, dict[str, Any]] = {}
+        for event in events:
+            if event.source != source:
+                raise ValueError(f"a {event.source} span among the {source} spans of {origin}")
+            tagged = dataclasses.replace(event, data={**event.data, "origin": origin})
+            row = self._row(tagged)
+            row["import_key"] = self.import_key(tagged, origin)
+            rows[row["import_key"]] = row
+        with self._locked(), self.db.conn:
+            # `source = ?` first: the (source, start) index keeps this to that source's spans.
+            stored = self.db.execute(
+                "SELECT import_key, id FROM events"
+                " WHERE source = ? AND json_extract(data, '$.origin') = ?",
+                [source, origin],
+            ).fetchall()
+            present = {key for key, _ in stored}
+            # A piece left by `delete_range` has no key: it goes too (the file says what stays).
+            gone = [(row_id,) for key, row_id in stored if key is None or key not in rows]
+            self.db.conn.executemany("DELETE FROM events WHERE id = ?", gone)
+            new = [row for key, row in rows.items() if key not in present]
+            if new:
+                columns = list(new[0])
+                self.db.conn.executemany(
+                    f"INSERT OR IGNORE INTO events ({', '.join(columns)})"
+                    f" VALUES ({', '.join('?' * len(columns))})",
+                    [list(row.values()) for row in new],
+                )
+        return ReplaceResult(added=len(new), removed=len(gone), unchanged=len(rows) - len(new))
 
     def recategorize(self, categorize: Callable[[str, str | None], str | None]) -> tuple[int, int]:
         """Re-apply categories to collected and imported app spans; return (changed, checked).
@@ -589,6 +651,10 @@ class Store:
                 suggestions = self.db.execute(
                     f"DELETE FROM suggestions WHERE {condition}", [start, end]
                 ).rowcount
+                # Input tallies of every minute that touches the range go with it.
+                self.db.execute(
+                    "DELETE FROM activity WHERE minute < ? AND minute + 60 > ?", [end, start]
+                )
             self._after_delete()
             self._last.clear()
             # Polls still waiting in memory must not bring deleted activity back.
@@ -600,11 +666,12 @@ class Store:
         return DeleteResult(deleted, trimmed, suggestions)
 
     def delete_all(self) -> DeleteResult:
-        """Remove every span, suggestion and reaction (settings and model history stay)."""
+        """Remove every span, input tally, suggestion and reaction (settings and models stay)."""
         with self._locked():
             self._secure_delete()
             with self.db.conn:
                 spans = self.db.execute("DELETE FROM events").rowcount
+                self.db.execute("DELETE FROM activity")
                 self.db.execute("DELETE FROM feedback")
                 suggestions = self.db.execute("DELETE FROM suggestions").rowcount
             self._after_delete()
@@ -629,6 +696,117 @@ class Store:
         with self._locked():
             rows = self.db.execute(sql + " ORDER BY start, id", params).fetchall()
         return [_event_from_tuple(r) for r in rows]
+
+    # aggregates for reports -----------------------------------------------------------------
+    # The dashboard's week (about 20k spans at a year of history) summed in SQL instead of an
+    # Event built per span and walked in Python (issue 8; benchmarks/scale.py). Spans are cut to
+    # [start, end) exactly as desktop.reports cuts them: max(start, lo) .. min(end, hi).
+
+    def _overlap_where(
+        self,
+        start: float,
+        end: float,
+        sources: Iterable[str] | None,
+        exclude_category: str | None,
+        *,
+        in_start_order: bool = False,
+    ) -> tuple[str, list[Any]]:
+        """Return the WHERE clause (and its parameters) of spans overlapping [start, end).
+
+        `in_start_order` filters sources with `+source`, which keeps SQLite off the (source,
+        start) index: the start index then yields rows already in (start, id) order, unsorted.
+        """
+        longest = self.db.execute("SELECT max(duration) FROM events").fetchone()[0]
+        # `start >= ?` only bounds the index scan: no span starting earlier can reach `start`.
+        sql = "start < ? AND start >= ? AND start + duration > ?"
+        params: list[Any] = [end, start - float(longest or 0.0), start]
+        if sources is not None:
+            names = list(sources)
+            column = "+source" if in_start_order else "source"
+            sql += f" AND {column} IN ({','.join('?' * len(names))})"
+            params += names
+        if exclude_category is not None:
+            sql += " AND category IS NOT ?"
+            params.append(exclude_category)
+        return sql, params
+
+    def hourly_totals(
+        self, start: float, hours: int, sources: Iterable[str] | None = None
+    ) -> list[tuple[int, str, str, float]]:
+        """Return (hour, source, category, seconds) of spans inside each hour from `start`.
+
+        Hour h is [start + 3600 h, start + 3600 (h + 1)), h < `hours`; pairs without time are
+        left out. A span is cut at every hour boundary it crosses (the recursive part walks it
+        hour by hour), so one that runs past midnight counts in both days.
+        """
+        end = start + hours * 3600.0
+        with self._locked():
+            where, params = self._overlap_where(start, end, sources, None)
+            boundary = "(? + (CAST((lo - ?) / 3600.0 AS INTEGER) + 1) * 3600.0)"
+            rows = self.db.execute(
+                "WITH RECURSIVE pieces(lo, hi, source, category) AS ("
+                " SELECT max(start, ?), min(start + duration, ?), source, category"
+                f" FROM events WHERE {where}"
+                f" UNION ALL SELECT {boundary}, hi, source, category FROM pieces"
+                f" WHERE hi > {boundary}"
+                ") SELECT CAST((lo - ?) / 3600.0 AS INTEGER) AS hour, source, category,"
+                f" sum(min(hi, {boundary}) - lo) FROM pieces WHERE hi > lo"
+                " GROUP BY hour, source, category ORDER BY hour, source, category",
+                [start, end, *params, start, start, start, start, start, start, start],
+            ).fetchall()
+        return [
+            (int(hour), source, category, float(seconds))
+            for hour, source, category, seconds in rows
+            if 0 <= hour < hours
+        ]
+
+    def clipped_spans(
+        self,
+        start: float,
+        end: float,
+        sources: Iterable[str] | None = None,
+        *,
+        exclude_category: str | None = None,
+    ) -> list[tuple[float, float, str]]:
+        """Return (start, end, category) of spans cut to [start, end), non-empty, in start order."""
+        with self._locked():
+            where, params = self._overlap_where(
+                start, end, sources, exclude_category, in_start_order=True
+            )
+            # (start, id) order is (lo, start, id) order: lo = max(start, ?) never decreases.
+            rows = self.db.execute(
+                "SELECT max(start, ?) AS lo, min(start + duration, ?) AS hi, category"
+                f" FROM events WHERE {where} AND min(start + duration, ?) > max(start, ?)"
+                " ORDER BY start, id",
+                [start, end, *params, end, start],
+            ).fetchall()
+        return rows
+
+    # input activity ---------------------------------------------------------------------------
+    def record_activity(self, minutes: Iterable[tuple[float, float, float]]) -> None:
+        """Add (minute start, active seconds, covered seconds) to the per-minute tallies."""
+        rows = [(float(m), float(a), float(c)) for m, a, c in minutes]
+        if not rows:
+            return
+        with self._locked(), self.db.conn:
+            self.db.conn.executemany(
+                "INSERT INTO activity (minute, active_s, covered_s) VALUES (?, ?, ?)"
+                " ON CONFLICT(minute) DO UPDATE SET active_s = active_s + excluded.active_s,"
+                " covered_s = covered_s + excluded.covered_s",
+                rows,
+            )
+
+    def activity(self, start: float, end: float) -> list[tuple[float, float, float]]:
+        """Return (minute start, active seconds, covered seconds) of minutes in [start, end)."""
+        with self._locked():
+            return [
+                (float(m), float(a), float(c))
+                for m, a, c in self.db.execute(
+                    "SELECT minute, active_s, covered_s FROM activity"
+                    " WHERE minute >= ? AND minute < ? ORDER BY minute",
+                    [start, end],
+                ).fetchall()
+            ]
 
     def recent_events(self, limit: int, before: float) -> list[Event]:
         """Return the last `limit` window/afk spans that started before `before`, oldest first."""

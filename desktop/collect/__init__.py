@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from desktop.collect.activity import ActivityMeter, active_seconds_per_minute
+from desktop.collect.activity import ActivityMeter, MinuteTally, active_seconds_per_minute
 from desktop.collect.base import CollectorUnavailable, WindowInfo, WindowWatcher, one_line
 from desktop.collect.system import SystemMonitor, SystemState
 
@@ -21,6 +21,7 @@ __all__ = [
     "BACKENDS",
     "ActivityMeter",
     "CollectorUnavailable",
+    "MinuteTally",
     "SystemMonitor",
     "SystemState",
     "WindowInfo",

@@ -9,8 +9,25 @@ the *last* input), and a gap in polling (sleep, a stalled loop) counts neither w
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
+
+MINUTE_S = 60.0
+
+
+def _credit(previous: float, at: float, idle: float, max_gap_s: float) -> tuple[float, float]:
+    """Return (covered, active) seconds of the interval (previous, at] read from one poll."""
+    step = at - previous
+    if not 0.0 < step <= max_gap_s:
+        return 0.0, 0.0  # a gap in polling (sleep, a stalled loop) counts neither way
+    # Input after the previous poll: the last input is less than one step ago.
+    return step, (min(step, 1.0) if idle < step else 0.0)
+
+
+def rate(active_s: float, covered_s: float) -> float:
+    """Return active seconds per minute (0..60) from active and covered seconds."""
+    return min(60.0, MINUTE_S * active_s / covered_s) if covered_s > 0.0 else 0.0
 
 
 def active_seconds_per_minute(
@@ -21,15 +38,52 @@ def active_seconds_per_minute(
     previous: float | None = None
     for at, idle in polls:
         if previous is not None:
-            step = at - previous
-            if 0.0 < step <= max_gap_s:
-                covered += step
-                if idle < step:  # the last input came after the previous poll
-                    active += min(step, 1.0)
+            step_covered, step_active = _credit(previous, at, idle, max_gap_s)
+            covered += step_covered
+            active += step_active
         previous = at
-    if covered <= 0.0:
-        return 0.0
-    return min(60.0, 60.0 * active / covered)
+    return rate(active, covered)
+
+
+class MinuteTally:
+    """Adds up each clock minute's active and covered seconds from consecutive polls.
+
+    `add` returns the minutes that a poll finished, as (minute start, active s, covered s),
+    for the store to keep; `flush` hands over the minute in progress (at pause or exit).
+    An interval between two polls counts in the minute of the later poll.
+    """
+
+    def __init__(self, max_gap_s: float = 5.0) -> None:
+        self.max_gap_s = max_gap_s
+        self._previous: float | None = None
+        self._minute: float | None = None
+        self._active = self._covered = 0.0
+
+    def add(self, at: float, idle_s: float) -> list[tuple[float, float, float]]:
+        """Record one poll (its time and the idle seconds it read); return finished minutes."""
+        minute = math.floor(at / MINUTE_S) * MINUTE_S
+        finished = self.flush() if self._minute is not None and minute != self._minute else []
+        if self._previous is not None:
+            covered, active = _credit(self._previous, at, idle_s, self.max_gap_s)
+            self._covered += covered
+            self._active += active
+        self._previous, self._minute = at, minute
+        return finished
+
+    def flush(self) -> list[tuple[float, float, float]]:
+        """Return the minute in progress (if any time was covered) and start a new one."""
+        done = (
+            [(self._minute, self._active, self._covered)]
+            if self._minute is not None and self._covered > 0.0
+            else []
+        )
+        self._minute, self._active, self._covered = None, 0.0, 0.0
+        return done
+
+    def gap(self) -> list[tuple[float, float, float]]:
+        """Forget the last poll (a pause, a sleep): the next interval does not count."""
+        self._previous = None
+        return self.flush()
 
 
 class ActivityMeter:

@@ -85,3 +85,24 @@ def test_import_twice_then_a_broken_file(tmp_path):
     broken = run("--data-dir", str(tmp_path), "import", str(log))
     assert broken.returncode == 2 and broken.stdout == ""
     assert broken.stderr == f"time-sculptor: {log}: line 2: bad timestamp 'not a time'\n"
+
+
+def test_status_shows_the_last_hour_of_input_intensity(tmp_path):
+    import time
+
+    from desktop.store import DB_NAME, Store
+
+    assert (
+        json.loads(run("--data-dir", str(tmp_path), "status", "--json").stdout)["input_activity"]
+        is None
+    )  # nothing collected yet
+    minute = (time.time() // 60 - 3) * 60
+    store = Store(tmp_path / DB_NAME)
+    store.record_activity([(minute - 7200, 60.0, 60.0)])  # two hours ago: not shown
+    store.record_activity([(minute, 45.0, 60.0), (minute + 60, 15.0, 60.0)])
+    store.close()
+    status = json.loads(run("--data-dir", str(tmp_path), "status", "--json").stdout)
+    shown = status["input_activity"]
+    assert shown["last_minute_active_seconds_per_minute"] == 15.0
+    assert shown["last_hour_active_seconds_per_minute"] == 30.0
+    assert shown["minutes_in_last_hour"] == 2

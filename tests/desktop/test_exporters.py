@@ -79,6 +79,7 @@ def test_json_export_has_spans_and_suggestions_with_outcomes(tmp_path):
         model_version="v3", features={"context": [0.5]}, score=0.7, propensity=0.8,
     )  # fmt: skip
     store.record_feedback(sid, "snoozed", NOW + 40, snooze_minutes=10)
+    store.record_activity([(NOW, 30.0, 60.0), (NOW + 60, 12.0, 24.0), (NOW + 120, 0.0, 60.0)])
     store.add_suggestion(
         created_at=NOW + 50, kind="break", text="t", explanation="e", model_version="v3",
         features={}, score=0.6, propensity=0.5,
@@ -98,6 +99,15 @@ def test_json_export_has_spans_and_suggestions_with_outcomes(tmp_path):
         "snoozed", NOW + 40, 0.8,
     )  # fmt: skip
     assert answered["features"] == {"context": [0.5]} and open_one["outcome"] is None
+    # Input intensity per minute: when, and how many active seconds per minute; nothing else.
+    assert [(a["minute"], a["active_seconds_per_minute"]) for a in document["activity"]] == [
+        ("2024-04-10T12:00:00.000000+00:00", 30.0),
+        ("2024-04-10T12:01:00.000000+00:00", 30.0),  # 12 of the 24 s covered
+        ("2024-04-10T12:02:00.000000+00:00", 0.0),
+    ]
+    assert set(document["activity"][0]) == {
+        "minute", "minute_epoch", "active_seconds_per_minute", "active_s", "covered_s",
+    }  # fmt: skip
 
 
 def test_export_to_stdout_by_default(tmp_path, capsys):

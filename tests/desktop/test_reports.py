@@ -224,3 +224,114 @@ def test_dashboard_bundles_day_and_week(store):
     assert [r.at for r in data.suggestions] == [at(10, 15)]
     assert data.outcomes["accepted"] == 1
     assert data.model.answers == 2  # the model page learns from all answers
+
+
+# The dashboard sums in SQL (desktop/store.py); the functions above walk Event objects in
+# Python. Both must show the user the same numbers, including where spans cross midnight, hour
+# boundaries and the night clocks change (Europe/Berlin went from +1 h to +2 h at 01:00 UTC on
+# 2024-03-31, so that local day had 23 hours; the dashboard shows a day with the offset it is
+# given, as desktop/ui/app.py passes it).
+BERLIN_DST_DAY = 1_711_839_600.0  # 2024-03-31T00:00+01:00
+
+
+def _random_history(seed: int) -> list[Event]:
+    import random
+
+    rng = random.Random(seed)
+    apps = [("code", "development"), ("slack", "communication"), ("youtube", "entertainment"),
+            ("firefox", "browsing"), ("gimp", "away"), ("zoom", "meetings")]  # fmt: skip
+    events: list[Event] = []
+    now = BERLIN_DST_DAY - 9 * 86_400.0
+    while now < BERLIN_DST_DAY + 4 * 86_400.0:
+        kind = rng.random()
+        duration = rng.choice([0.0, 0.5, 30.0, 400.0, 1_900.0, 7_300.0, rng.uniform(1, 3_000)])
+        if kind < 0.08:
+            events.append(Event(start=now, duration=duration, source="afk", category="away"))
+        elif kind < 0.12:
+            events.append(
+                Event(start=now, duration=1_800.0, source="calendar", app="sync",
+                      category="meetings")
+            )  # fmt: skip
+        else:
+            app, category = rng.choice(apps)
+            source = "import" if kind < 0.3 else "window"
+            events.append(
+                Event(start=now, duration=duration, source=source, app=app, category=category)
+            )
+        # Mostly back to back, sometimes overlapping, sometimes a gap (a break).
+        now += duration * rng.choice([1.0, 1.0, 0.5]) + rng.choice([0.0, 0.0, 60.0, 1_200.0])
+    # Spans across every local midnight at either offset (23:00 and 22:00 UTC), one across the
+    # DST change, one from before the week into it.
+    events += [
+        window(BERLIN_DST_DAY + d * 86_400.0 - 1.2 * H, BERLIN_DST_DAY + d * 86_400.0 + 0.2 * H,
+               "code", "development")
+        for d in range(-8, 5)
+    ]  # fmt: skip
+    events += [
+        window(BERLIN_DST_DAY - 1_800.0, BERLIN_DST_DAY + 2_700.0, "code", "development"),
+        window(BERLIN_DST_DAY + 2_400.0, BERLIN_DST_DAY + 9_000.0, "code", "development"),
+        window(BERLIN_DST_DAY - 8 * 86_400.0, BERLIN_DST_DAY - 5.5 * 86_400.0, "vim", "writing"),
+    ]
+    return events
+
+
+def _assert_same(shown, straightforward, where: str = "") -> None:
+    if isinstance(shown, float) or isinstance(straightforward, float):
+        assert shown == pytest.approx(straightforward, rel=1e-9, abs=1e-6), where
+    elif isinstance(shown, tuple | list):
+        assert len(shown) == len(straightforward), where
+        for index, (a, b) in enumerate(zip(shown, straightforward, strict=True)):
+            _assert_same(a, b, f"{where}[{index}]")
+    elif hasattr(shown, "__dataclass_fields__"):
+        for name in shown.__dataclass_fields__:
+            _assert_same(getattr(shown, name), getattr(straightforward, name), f"{where}.{name}")
+    else:
+        assert shown == straightforward, where
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("local_day", "offset_h"),
+    [(-1, 1), (0, 1), (0, 2), (1, 2), (2, 2)],  # the days around the change, each offset
+)
+def test_dashboard_sums_in_sql_what_the_span_by_span_functions_compute(
+    tmp_path, seed, local_day, offset_h
+):
+    db = Store(tmp_path / f"db-{seed}.sqlite3")
+    db.insert_events(_random_history(seed))
+    for index in range(12):
+        suggest(db, BERLIN_DST_DAY + (index - 8) * 20_000.0, "accepted" if index % 3 else None)
+    offset = offset_h * H
+    day = BERLIN_DST_DAY + local_day * 86_400.0 + 12 * H
+    shown = reports.dashboard(db, day, now=day, utc_offset_s=offset)
+    start = reports.day_start(day, offset)
+    end, week_start = start + 86_400.0, start - 6 * 86_400.0
+    spans = db.events(week_start, end, sources=reports.TIMELINE_SOURCES)
+    week_suggestions = [s for s in db.suggestions() if week_start <= s.created_at < end]
+    assert shown.week_balance.active_s > 20 * H  # the comparison is about something
+    assert any(e.start < start < e.end for e in spans)  # a span crosses the local midnight
+    _assert_same(shown.day_categories, tuple(reports.category_totals(spans, start, end)), "day")
+    _assert_same(
+        shown.week_categories, tuple(reports.category_totals(spans, week_start, end)), "week"
+    )
+    _assert_same(shown.day_balance, reports.balance(spans, start, end, week_suggestions), "day")
+    _assert_same(
+        shown.week_balance, reports.balance(spans, week_start, end, week_suggestions), "week"
+    )
+    _assert_same(shown.heatmap, reports.week_heatmap(spans, week_start), "heatmap")
+    assert shown.timeline == reports.day_timeline(spans, start, end)
+    db.close()
+
+
+def test_hourly_totals_cut_a_span_at_each_hour_and_at_the_range(tmp_path):
+    db = Store(tmp_path / "db.sqlite3")
+    # 22:30 the day before until 01:15: four hours touched, the first outside the range.
+    db.insert_events([window(at(22, 30, DAY - 86_400), at(1, 15), "code", "development")])
+    hours = db.hourly_totals(DAY - H, 3, sources=("window",))
+    assert hours == [
+        (0, "window", "development", 3_600.0),
+        (1, "window", "development", 3_600.0),
+        (2, "window", "development", 900.0),
+    ]
+    assert db.clipped_spans(DAY, DAY + H) == [(DAY, DAY + H, "development")]
+    db.close()

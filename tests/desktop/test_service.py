@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from desktop.clock import FakeClock
+from desktop.collect import activity
 from desktop.collect.base import WindowInfo
 from desktop.collect.system import SystemState
 from desktop.config import Config
@@ -140,3 +141,51 @@ def test_the_nightly_personalization_fits_saves_and_runs_once_a_day(parts, tmp_p
     assert service.engine.head is not None
     clock.advance(86400)
     assert service.maybe_personalize()
+
+
+# --- input intensity per minute, from idle-time deltas only (issue 3) ----------------------
+
+
+def test_input_intensity_is_stored_per_minute_from_idle_deltas(parts):
+    clock, watcher, _, service = parts
+    clock.set(START - 1)  # the first poll lands on a minute's first second
+    # Minute 1: input every second. Minute 2: every other second. Minute 3: none at all.
+    for second in range(180):
+        clock.advance(1)
+        minute, within = divmod(second, 60)
+        watcher.idle = [0.0, float(within % 2), within + 1.0][minute]
+        service.poll()
+    clock.advance(3600)  # suspended for an hour: a gap, counted neither way
+    watcher.idle = 0.0
+    for _ in range(20):
+        clock.advance(1)
+        service.poll()
+    service.close()  # the minute in progress is kept too
+    again = AppService(service.data_dir, Config(), clock)
+    try:
+        stored = again.store.activity(START - 60, START + 3 * 3600)
+    finally:
+        again.close()
+    rates = [(minute - START, round(activity.rate(active, covered), 1), covered)
+             for minute, active, covered in stored]  # fmt: skip
+    assert rates == [
+        (0.0, 60.0, 59.0),  # the first poll has nothing before it
+        (60.0, 30.0, 60.0),
+        (120.0, 0.0, 60.0),
+        (3780.0, 60.0, 19.0),  # after the gap: 20 polls, 19 intervals
+    ]
+
+
+def test_no_input_intensity_is_recorded_while_paused(parts):
+    clock, watcher, _, service = parts
+    service.pause(minutes=5)
+    poll_for(service, clock, 240)
+    service.resume()
+    poll_for(service, clock, 120)
+    service.close()
+    again = AppService(service.data_dir, Config(), clock)
+    try:
+        minutes = [m - START for m, _, _ in again.store.activity(START, START + 3600)]
+    finally:
+        again.close()
+    assert minutes == [240.0, 300.0, 360.0]  # only after the resume (240 s from START)

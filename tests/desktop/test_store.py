@@ -209,3 +209,65 @@ def test_deleting_a_range_also_drops_the_polls_kept_for_it(tmp_path):
     store.delete_range(0, 5)
     store.heartbeat(window(10, "firefox"), pulsetime=2.0)
     assert [(s.app, s.start) for s in store.all_events()] == [("firefox", 5)]
+
+
+def test_input_tallies_add_up_per_minute_and_are_deleted_with_their_range(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    store = Store(path)
+    store.record_activity([(600.0, 10.0, 30.0), (660.0, 60.0, 60.0)])
+    store.close()
+    store = Store(path)  # another process, or the app after a restart, adds to the same minute
+    store.record_activity([(600.0, 20.0, 30.0), (720.0, 5.0, 60.0)])
+    assert store.activity(0, 10_000) == [(600.0, 30.0, 60.0), (660.0, 60.0, 60.0),
+                                         (720.0, 5.0, 60.0)]  # fmt: skip
+    store.delete_range(700.0, 710.0)  # touches the minute from 660 only
+    assert [m for m, _, _ in store.activity(0, 10_000)] == [600.0, 720.0]
+    store.delete_all()
+    assert store.activity(0, 10_000) == []
+    store.close()
+
+
+def test_a_version_3_database_gains_the_input_table_and_keeps_its_spans(tmp_path):
+    import sqlite_utils
+
+    from desktop.store import MIGRATIONS
+
+    path = tmp_path / "db.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for migrate in MIGRATIONS[:3]:
+            migrate(sqlite_utils.Database(conn))
+        conn.execute("PRAGMA user_version = 3")
+        conn.execute(
+            "INSERT INTO events (start, duration, source, app) VALUES (5, 10, 'window', 'vim')"
+        )
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION >= 4
+    assert [(s.app, s.duration) for s in store.all_events()] == [("vim", 10)]
+    store.record_activity([(0.0, 1.0, 1.0)])
+    assert store.activity(0, 60) == [(0.0, 1.0, 1.0)]
+    store.close()
+
+
+def test_a_watched_file_s_spans_are_replaced_not_duplicated(tmp_path):
+    store = Store(tmp_path / "db.sqlite3")
+
+    def meeting(start: float, title: str = "sync") -> Event:
+        return Event(start=start, duration=1800, source="calendar", app="calendar",
+                     title=title, category="meetings")  # fmt: skip
+
+    store.import_events([meeting(0.0)])  # imported by hand once: never touched below
+    first = store.replace_origin("ics:/a.ics", [meeting(0.0), meeting(3600.0)])
+    assert (first.added, first.removed, first.unchanged) == (2, 0, 0)
+    ids = {e.start: e.id for e in store.all_events() if e.data.get("origin")}
+    again = store.replace_origin("ics:/a.ics", [meeting(0.0), meeting(3600.0)])
+    assert (again.added, again.removed, again.unchanged) == (0, 0, 2)
+    moved = store.replace_origin("ics:/a.ics", [meeting(0.0), meeting(7200.0)])
+    assert (moved.added, moved.removed, moved.unchanged) == (1, 1, 1)
+    spans = [(e.start, e.data.get("origin")) for e in store.all_events()]
+    assert spans == [(0.0, None), (0.0, "ics:/a.ics"), (7200.0, "ics:/a.ics")]
+    assert {e.start: e.id for e in store.all_events() if e.data.get("origin")}[0.0] == ids[0.0]
+    store.replace_origin("ics:/b.ics", [])  # another watched file: nothing of /a.ics goes
+    assert store.event_count() == 3
+    with pytest.raises(ValueError, match="window span"):
+        store.replace_origin("ics:/a.ics", [window(0.0, "code", 5)])
+    store.close()

@@ -10,6 +10,7 @@ only matters where a local hour or day is shown or fed to the model (utc_offset_
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -157,3 +158,76 @@ def test_a_clock_set_back_does_not_block_suggestions_until_it_catches_up(make_ap
     clock.set(shown_at - 3 * 3600)  # set back three hours
     work(service, clock, 20 * 60)  # twenty minutes later (real time) the user is still working
     assert service.expire_unanswered(clock.now()) == 1
+
+
+# The local offset moves while the app runs (DST, travel): the model's hour of day and the
+# quiet hours must follow at the next tick, not at the next restart.
+def zone_offset(zone: dict[str, str]):
+    """Return an offset function reading the zone the test has "set on the system" now."""
+    return lambda at: datetime.fromtimestamp(at, ZoneInfo(zone["name"])).utcoffset().total_seconds()
+
+
+def decide_after_work(service: AppService, clock: FakeClock, at: float):
+    clock.set(at - 600)
+    work(service, clock, 600)
+    return service.tick()
+
+
+@pytest.mark.parametrize("follows_the_zone", [True, False])
+def test_a_dst_change_moves_the_quiet_hours_without_a_restart(tmp_path, follows_the_zone):
+    # Started at 01:30 in Berlin (CET, +1) on the night the clocks go forward at 01:00 UTC.
+    clock, desk = FakeClock(utc("2024-03-31T00:30:00")), Desk()
+    berlin = zone_offset({"name": "Europe/Berlin"})
+    kwargs = {"utc_offset": berlin} if follows_the_zone else {"utc_offset_s": 3600.0}
+    service = AppService(tmp_path, Config(), clock, watcher=desk, **kwargs)
+    service.refresh_model()
+    try:
+        assert decide_after_work(service, clock, utc("2024-03-31T00:40:00")).reason.startswith(
+            "quiet hours"
+        )
+        # 06:30 UTC is 08:30 on the user's clock (CEST, +2): quiet hours (until 08:00) are over.
+        decision = decide_after_work(service, clock, utc("2024-03-31T06:30:00"))
+        if follows_the_zone:
+            assert service.utc_offset_s == service.engine.utc_offset_s == 7200.0
+            assert not decision.reason.startswith("quiet hours"), decision.reason
+        else:  # what the app did before: the offset of its start, 07:30, still quiet
+            assert decision.reason.startswith("quiet hours")
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize("follows_the_zone", [True, False])
+def test_flying_to_new_york_moves_the_quiet_hours_without_a_restart(tmp_path, follows_the_zone):
+    zone = {"name": "Europe/Berlin"}
+    clock, desk = FakeClock(utc("2024-05-06T18:00:00")), Desk()  # 20:00 in Berlin
+    kwargs = {"utc_offset": zone_offset(zone)} if follows_the_zone else {"utc_offset_s": 7200.0}
+    service = AppService(tmp_path, Config(), clock, watcher=desk, **kwargs)
+    service.refresh_model()
+    try:
+        decision = decide_after_work(service, clock, utc("2024-05-06T18:30:00"))
+        assert not decision.reason.startswith("quiet hours"), decision.reason
+        zone["name"] = "America/New_York"  # landed; the system's zone is set to New York
+        # 01:00 UTC: 21:00 in New York, where the user now is (03:00 in Berlin).
+        decision = decide_after_work(service, clock, utc("2024-05-07T01:00:00"))
+        if follows_the_zone:
+            assert service.engine.utc_offset_s == -4 * 3600.0
+            assert not decision.reason.startswith("quiet hours"), decision.reason
+        else:
+            assert decision.reason.startswith("quiet hours")
+    finally:
+        service.close()
+
+
+def test_the_system_offset_follows_a_changed_time_zone(monkeypatch):
+    from desktop.service import system_utc_offset
+
+    summer = utc("2024-07-01T12:00:00")
+    try:
+        monkeypatch.setenv("TZ", "Europe/Berlin")
+        assert system_utc_offset(summer) == 2 * 3600.0
+        assert system_utc_offset(utc("2024-01-01T12:00:00")) == 3600.0  # the same zone in winter
+        monkeypatch.setenv("TZ", "America/New_York")  # travel: the zone changes under the app
+        assert system_utc_offset(summer) == -4 * 3600.0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
