@@ -66,7 +66,11 @@ class Config:
         default=0.5, metadata={"help": "model acceptance score at which a break is usually shown"}
     )
     exploration_temperature: float = field(
-        default=0.08, metadata={"help": "softness of the show/hold decision around the threshold"}
+        default=0.08,
+        metadata={
+            "help": "exploration of the suggestion bandit: 0 = always the best-looking choice, "
+            "0.08 = Thompson sampling from the posterior, higher = explores more"
+        },
     )
     min_gap_min: float = field(default=40.0, metadata={"help": "minutes between two suggestions"})
     daily_cap: int = field(default=6, metadata={"help": "at most this many suggestions a day"})

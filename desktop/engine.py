@@ -52,7 +52,34 @@ KIND_PRIORS = {"focus": 0.55, "distraction": 0.4, "wrap_up": 0.5, "meeting_prep"
 MODEL_KINDS = frozenset({"break"})  # kinds whose model head was trained with labels
 # Kinds that are fine mid-flow (tied to a moment) get no natural-break timing factor.
 UNTIMED_KINDS = frozenset({"meeting_prep", "distraction"})
+# Kinds whose generator already waits for a natural break inside their window (a predicted
+# switch, or the window's last chance): only being in flow lowers their timing factor. Scaling
+# them by the switch prediction a second time put their prior x timing under the threshold at
+# nearly every tick of their window, so they almost never fired.
+GENERATOR_TIMED_KINDS = frozenset({"wrap_up"})
 DISTRACTION_AFTER_MIN = 20.0
+# A distraction stretch tolerates glances (<= this long) at anything, and browsing (which may be
+# aimless), as long as at least DISTRACTION_MIN_SHARE of it is social, video or games.
+DISTRACTION_GLANCE_S = 60.0
+DISTRACTION_MIN_SHARE = 1.0 / 3.0
+# The wrap-up window around the usual end of work (hours before and after it); in its last
+# WRAP_UP_LAST_CHANCE_H it no longer waits for a predicted switch.
+WRAP_UP_BEFORE_H = 0.5
+WRAP_UP_AFTER_H = 0.25
+WRAP_UP_LAST_CHANCE_H = 0.25
+WRAP_UP_MIN_WORK_MIN = 180.0
+# The end of a day's work: when all but this much of its main work was done (evening glances
+# at a document, seconds each, do not move it; the median over days smooths overtime), then on
+# through the activity that follows without a pause (the last messages, closing up), for at
+# most WORK_END_TAIL_S; a gap of WORK_END_PAUSE_S ends it.
+WORK_END_SLACK_S = 300.0
+WORK_END_TAIL_S = 1800.0
+WORK_END_PAUSE_S = 300.0
+# Deep work: main work in one app for at least this long. The focus hours are the two hours with
+# the most of it: volume alone (all main-work seconds) pointed at hours that are merely busy,
+# full of glances and chats, and on simulated people missed their focus hours about half the
+# time; deep work found them.
+DEEP_WORK_S = 300.0
 LONG_BREAK_AFTER_MIN = 90.0
 # Occlusion groups: context feature indices -> a neutral value (edge_model.features._one).
 NEVER_SUGGESTED = float(np.log1p(24 * 60.0) / 5.0)
@@ -99,6 +126,8 @@ class Decision:
     context: dict[str, Any] = field(default_factory=dict)
     candidates: dict[str, str] = field(default_factory=dict)  # kind -> "candidate" or why not
     show_probabilities: dict[str, float] = field(default_factory=dict)
+    # kind -> (acceptance prior, timing factor) of each candidate offered to the bandit
+    arms: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -106,9 +135,9 @@ class Profile:
     """The user's habits, from the store's last PROFILE_DAYS days (local time)."""
 
     active_days: int = 0
-    focus_start: float | None = None  # start hour of the 2-hour window with most main work
+    focus_start: float | None = None  # start of the 2-hour window with most deep work
     work_start: float | None = None  # median first hour of work on work days
-    work_end: float | None = None  # median last hour of activity on work days
+    work_end: float | None = None  # median hour at which work was done, on work days
     works_weekends: bool = False
 
     def is_work_time(self, hour: float, weekday: int) -> bool:
@@ -129,13 +158,19 @@ class DaySummary:
     work_s: float
     first_work: float | None  # local hour of the first main-work span
     last_active: float | None  # local hour at which the last window span ended
+    last_work: float | None = None  # local hour by which all but WORK_END_SLACK_S of work was done
+    # seconds of deep work (main-work spans of DEEP_WORK_S or longer) by local half hour (48)
+    deep_per_half_hour: np.ndarray | None = None
 
 
 def summarize_day(spans: list[Event], day: int, utc_offset_s: float) -> DaySummary:
     """Return the summary of local day `day` from the window spans that start in it."""
     per_hour = np.zeros(24)
+    deep = np.zeros(48)
     first = last = None
     work_s = 0.0
+    work_spans: list[tuple[float, float]] = []  # (local start hour, seconds) of main work
+    activity: list[tuple[float, float]] = []  # (start hour, end hour) of the day's spans
     for span in spans:
         if span.source not in ("window", "import") or span.duration <= 0:
             continue
@@ -144,12 +179,33 @@ def summarize_day(spans: list[Event], day: int, utc_offset_s: float) -> DaySumma
             continue
         hour = (local % policy.DAY_S) / 3600.0
         end = min(24.0, hour + span.duration / 3600.0)
+        activity.append((hour, end))
         last = end if last is None else max(last, end)
         if span.category in MAIN_WORK:
             per_hour[int(hour) % 24] += span.duration
             work_s += span.duration
             first = hour if first is None else min(first, hour)
-    return DaySummary((day + 3) % 7 >= 5, per_hour, work_s, first, last)
+            work_spans.append((hour, span.duration))
+            if span.duration >= DEEP_WORK_S:
+                deep[int(hour * 2) % 48] += span.duration
+    last_work = None
+    done = 0.0
+    for hour, duration in sorted(work_spans):
+        if done + duration >= work_s - WORK_END_SLACK_S:
+            # The moment inside this span at which the day's work was all but done.
+            needed = max(0.0, work_s - WORK_END_SLACK_S - done)
+            last_work = min(24.0, hour + needed / 3600.0)
+            break
+        done += duration
+    if last_work is not None:
+        limit = last_work + WORK_END_TAIL_S / 3600.0
+        for start, end in sorted(activity):  # window spans only: time away is a gap
+            if end <= last_work:
+                continue
+            if start - last_work >= WORK_END_PAUSE_S / 3600.0 or start >= limit:
+                break
+            last_work = min(limit, max(last_work, end))
+    return DaySummary((day + 3) % 7 >= 5, per_hour, work_s, first, last, last_work, deep)
 
 
 def build_profile(days: list[DaySummary]) -> Profile:
@@ -162,10 +218,15 @@ def build_profile(days: list[DaySummary]) -> Profile:
     weekends = [d for d in days if d.weekend]
     weekend_work = sum(1 for d in work_days if d.weekend)
     focus_start = None
-    if work_days and per_hour.sum() > 0:
+    deep = np.sum([d.deep_per_half_hour for d in active if d.deep_per_half_hour is not None], 0)
+    if work_days and np.sum(deep) > 0:
+        window = sum(np.roll(deep, -k) for k in range(4))  # two hours from each half hour
+        focus_start = float(np.argmax(window)) / 2.0
+    elif work_days and per_hour.sum() > 0:
         focus_start = float(np.argmax(per_hour + np.roll(per_hour, -1)))
     firsts = [d.first_work for d in work_days if d.first_work is not None]
-    lasts = [d.last_active for d in work_days if d.last_active is not None]
+    # The end of work, not of the day: evening videos or games after work do not move it.
+    lasts = [d.last_work for d in work_days if d.last_work is not None]
     return Profile(
         active_days=len(active),
         focus_start=focus_start,
@@ -248,6 +309,22 @@ class SuggestionEngine:
         """Forget cached suggestions (after a reaction was stored)."""
         self._records_key = ("stale",)
 
+    def set_utc_offset(self, utc_offset_s: float) -> None:
+        """Take up a new local UTC offset (a DST change, a new time zone).
+
+        What was derived from local days and hours is stale: the per-day summaries, the
+        profile of the last days and the bandit's posteriors by part of day.
+        """
+        self.utc_offset_s = utc_offset_s
+        self._days.clear()
+        self._profile_day = None
+        self._posterior_key = None
+
+    def forget_history(self) -> None:
+        """Drop everything derived from stored history (after the user deleted some of it)."""
+        self.set_utc_offset(self.utc_offset_s)
+        self.invalidate()
+
     def profile(self, now: float) -> Profile:
         """Return the user's habits over the past PROFILE_DAYS days, recomputed once a day.
 
@@ -301,7 +378,8 @@ class SuggestionEngine:
         foreground_category: str | None = None,
     ) -> Decision:
         """Return the decision for this moment; a shown suggestion is logged in the store."""
-        spans = trim_history(self.history(now), now)
+        full_history = self.history(now)
+        spans = trim_history(full_history, now)
         timeline = features.Timeline.from_spans(spans)
         minutes_active = features.minutes_active_without_break(timeline, now)
         decision = Decision(at=now, minutes_active=minutes_active)
@@ -361,15 +439,23 @@ class SuggestionEngine:
             return decision
         # 4. Candidates, each with its own rules, then the bandit.
         hour = policy.local_hour(now, self.utc_offset_s)
+        in_flow = self._in_flow(timeline, now, category)
         candidates = self._candidates(
-            now, hour, timeline, spans, upcoming, records, prediction, minutes_active, app
+            now,
+            hour,
+            timeline,
+            full_history,
+            upcoming,
+            records,
+            prediction,
+            minutes_active,
+            app,
         )
         decision.candidates = {k: v if isinstance(v, str) else "candidate" for k, v in candidates}
         offered = [c for _, c in candidates if isinstance(c, Candidate)]
         if not offered:
             decision.reason = "; ".join(v for _, v in candidates if isinstance(v, str)) or "idle"
             return decision
-        in_flow = self._in_flow(timeline, now, category)
         arms = [
             policy.Arm(
                 c.kind,
@@ -378,6 +464,7 @@ class SuggestionEngine:
             )
             for c in offered
         ]
+        decision.arms = {arm.kind: (arm.prior, arm.timing) for arm in arms}
         choice = self.bandit.choose(arms, hour, self._posteriors(records))
         decision.show_probabilities = choice.show_probabilities
         best = max(offered, key=lambda c: choice.show_probabilities.get(c.kind, 0.0))
@@ -417,6 +504,8 @@ class SuggestionEngine:
         """Return the natural-break factor: 1 when the model expects a switch, less mid-flow."""
         if kind in UNTIMED_KINDS:
             return 1.0
+        if kind in GENERATOR_TIMED_KINDS:
+            return 0.85 if in_flow else 1.0
         factor = 0.55 + 0.45 * float(prediction.switch_soon)
         return factor * (0.85 if in_flow else 1.0)
 
@@ -544,11 +633,15 @@ class SuggestionEngine:
         end = profile.work_end
         if end is None or (weekday >= 5 and not profile.works_weekends):
             return "no usual end of the working day known"
-        if not -0.5 <= hour - end < 0.25:
+        if not -WRAP_UP_BEFORE_H <= hour - end < WRAP_UP_AFTER_H:
             return f"you usually stop around {_clock(end)}"
-        worked = worked_minutes_today(timeline, now, self.utc_offset_s)
-        if worked < 180.0:
+        # The whole day's activity, not the trimmed timeline (that one starts at the last break).
+        worked = worked_minutes_today(features.Timeline.from_spans(spans), now, self.utc_offset_s)
+        if worked < WRAP_UP_MIN_WORK_MIN:
             return f"only {worked:.0f} min of work today"
+        last_chance = hour - end >= WRAP_UP_AFTER_H - WRAP_UP_LAST_CHANCE_H
+        if prediction.switch_soon < 0.5 and not last_chance:
+            return "mid-activity: the model does not expect a switch now"
         return Candidate(
             kind,
             TEXTS[kind],
@@ -728,20 +821,34 @@ def trim_history(spans: list[Event], now: float) -> list[Event]:
 
 
 def distraction_minutes(spans: list[Event], now: float) -> float:
-    """Return minutes of the current stretch in social/entertainment/games (glances tolerated)."""
+    """Return minutes of the current stretch spent mostly on social media, video or games.
+
+    Walking back from now: glances (<= DISTRACTION_GLANCE_S) at anything and browsing (which may
+    be aimless) stay inside the stretch; a real return to something else or a minute away ends
+    it. The stretch runs from its first social/entertainment/games span, and counts only when
+    at least DISTRACTION_MIN_SHARE of it was spent in those categories (else 0).
+    """
     first: float | None = None
+    distracted_s = 0.0
+    later_start = now
     for span in reversed(spans):
         if span.start > now or span.source == "calendar":
             continue
-        if span.source == "afk" and span.duration >= 60.0:
-            break
+        end = min(span.start + span.duration, now)
+        if later_start - end >= 60.0 or (span.source == "afk" and span.duration >= 60.0):
+            break  # a pause ends the stretch
+        later_start = span.start
+        if span.source == "afk":
+            continue
         if span.category in DISTRACTION_CATEGORIES:
             first = span.start
-        elif span.duration > 60.0:
+            distracted_s += max(0.0, end - span.start)
+        elif span.category != "browsing" and span.duration > DISTRACTION_GLANCE_S:
             break  # a real return to something else ends the stretch
-        if first is None:
-            return 0.0  # the current span is no distraction
-    return 0.0 if first is None else (now - first) / 60.0
+    if first is None or now <= first:
+        return 0.0
+    stretch = now - first
+    return stretch / 60.0 if distracted_s >= DISTRACTION_MIN_SHARE * stretch else 0.0
 
 
 def worked_minutes_today(timeline: features.Timeline, now: float, utc_offset_s: float) -> float:

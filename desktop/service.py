@@ -25,7 +25,7 @@ from desktop.collect.system import SystemMonitor, SystemState
 from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
-from desktop.store import DB_NAME, Event, ReplaceResult, Store, StoreError
+from desktop.store import DB_NAME, DeleteResult, Event, ReplaceResult, Store, StoreError
 from edge_model import features
 from edge_model.registry import Registry
 
@@ -303,6 +303,29 @@ class AppService:
         return result
 
     # local time -----------------------------------------------------------------------------
+    def apply_config(self, config: Config) -> None:
+        """Make a saved Config govern the running app now, not only at the next start."""
+        with self._lock:
+            self.config = config
+            self.store.store_titles = config.store_titles
+            engine = self.engine
+            engine.config = config
+            engine.rules = policy.HardRules(config)
+            engine.bandit.config = config
+            engine.invalidate()
+
+    def delete_range(self, start: float, end: float) -> DeleteResult:
+        """Delete what was recorded between two moments; forget what was derived from it."""
+        result = self.store.delete_range(start, end)
+        self.engine.forget_history()
+        return result
+
+    def delete_all(self) -> DeleteResult:
+        """Delete everything recorded; forget what was derived from it."""
+        result = self.store.delete_all()
+        self.engine.forget_history()
+        return result
+
     def _follow_local_time(self, now: float) -> None:
         """Take up the local UTC offset at `now` (a DST change, a new time zone) if it moved."""
         if self.utc_offset is None:
@@ -316,13 +339,7 @@ class AppService:
             return
         log.info("local UTC offset changed from %+.0f s to %+.0f s", self.utc_offset_s, offset)
         self.utc_offset_s = offset
-        engine = self.engine
-        engine.utc_offset_s = offset
-        # What the engine derived from local days and hours is stale: its per-day summaries,
-        # the profile of the last days and the bandit's posteriors by part of day.
-        engine._days.clear()
-        engine._profile_day = None
-        engine._posterior_key = None
+        self.engine.set_utc_offset(offset)
 
     # suggestions ----------------------------------------------------------------------------
     def tick(self) -> Decision | None:

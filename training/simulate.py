@@ -14,6 +14,11 @@ shown suggestion gets a reaction at once. Reactions to breaks come from
 training.synthetic.simulate_reaction; the other kinds extend it (`acceptance_probability`).
 An accepted break is taken: the person is away for it and their routine resumes after it.
 Not modelled: full-screen apps (no window states in the synthetic routines).
+
+`--diagnose` prints, per kind, how often it was a candidate, what held it back (the engine's
+own reasons, at every tick), its prior x timing against the threshold, and how the ticks at
+which the person was in that kind's situation by the simulator's truth (near their end of
+work; a long distraction in their work hours) were decided.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import datetime
 import json
 import math
 import multiprocessing
+import re
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -33,11 +39,13 @@ from typing import Any
 
 import numpy as np
 
+from desktop import engine
 from desktop.clock import FakeClock
 from desktop.config import Config
 from desktop.service import AppService
 from desktop.store import Event
 from edge_model import features
+from edge_model.categories import DISTRACTION_CATEGORIES
 from training import synthetic
 
 POLICIES = ("learned", "fixed_timer", "pretrained")
@@ -206,18 +214,23 @@ class Tally:
     snoozed: int = 0
     in_flow: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    kinds_accepted: dict[str, int] = field(default_factory=dict)
 
     def add(self, kind: str, outcome: str, in_flow: bool) -> None:
         self.shown += 1
         setattr(self, outcome, getattr(self, outcome) + 1)
         self.in_flow += int(in_flow)
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if outcome == "accepted":
+            self.kinds_accepted[kind] = self.kinds_accepted.get(kind, 0) + 1
 
     def merge(self, other: Tally) -> None:
         for key in ("shown", "accepted", "dismissed", "ignored", "snoozed", "in_flow"):
             setattr(self, key, getattr(self, key) + getattr(other, key))
         for kind, n in other.kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0) + n
+        for kind, n in other.kinds_accepted.items():
+            self.kinds_accepted[kind] = self.kinds_accepted.get(kind, 0) + n
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -229,7 +242,100 @@ class Tally:
             "acceptance_rate": round(self.accepted / self.shown, 4) if self.shown else 0.0,
             "in_flow": self.in_flow,
             "kinds": dict(sorted(self.kinds.items())),
+            "kinds_accepted": dict(sorted(self.kinds_accepted.items())),
         }
+
+
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+@dataclass
+class Diagnostics:
+    """Why each kind fired or not, per tick while the person is at a window (`--diagnose`).
+
+    `reasons`: kind -> the engine's reason (numbers replaced by N) -> ticks; `values`: kind ->
+    the arm's prior x timing at each tick it was a candidate (what the bandit compares with
+    `break_threshold`); `situations`: kind -> ticks at which the person is in that kind's
+    situation by the simulator's own truth (wrap_up: within 45 min of their end of work;
+    distraction: 20+ minutes of distraction in their work hours).
+    """
+
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    values: dict[str, list[float]] = field(default_factory=dict)
+    show_probability: dict[str, list[float]] = field(default_factory=dict)
+    shown: dict[str, int] = field(default_factory=dict)
+    situations: dict[str, dict[str, int]] = field(default_factory=dict)
+    ticks: int = 0
+
+    def add(self, decision: Any) -> None:
+        self.ticks += 1
+        for kind, why in decision.candidates.items():
+            key = _NUMBER.sub("N", why)
+            bucket = self.reasons.setdefault(kind, {})
+            bucket[key] = bucket.get(key, 0) + 1
+        for kind, (prior, timing) in decision.arms.items():
+            self.values.setdefault(kind, []).append(prior * timing)
+            self.show_probability.setdefault(kind, []).append(
+                decision.show_probabilities.get(kind, 0.0)
+            )
+        if not decision.candidates and decision.reason:
+            bucket = self.reasons.setdefault("(all)", {})
+            key = _NUMBER.sub("N", decision.reason.split(" (")[0])
+            bucket[key] = bucket.get(key, 0) + 1
+        if decision.suggestion is not None:
+            kind = decision.suggestion.kind
+            self.shown[kind] = self.shown.get(kind, 0) + 1
+
+    def situation(self, kind: str, decision: Any) -> None:
+        """Count a tick in `kind`'s situation under what the engine made of it."""
+        if decision.suggestion is not None and decision.suggestion.kind == kind:
+            why = "shown"
+        else:
+            why = decision.candidates.get(kind) or decision.reason.split(" (")[0]
+        key = _NUMBER.sub("N", why)
+        bucket = self.situations.setdefault(kind, {})
+        bucket[key] = bucket.get(key, 0) + 1
+
+    def merge(self, other: Diagnostics) -> None:
+        self.ticks += other.ticks
+        for kind, bucket in other.reasons.items():
+            mine = self.reasons.setdefault(kind, {})
+            for key, n in bucket.items():
+                mine[key] = mine.get(key, 0) + n
+        for name in ("values", "show_probability"):
+            mine_lists = getattr(self, name)
+            for kind, values in getattr(other, name).items():
+                mine_lists.setdefault(kind, []).extend(values)
+        for kind, n in other.shown.items():
+            self.shown[kind] = self.shown.get(kind, 0) + n
+        for kind, bucket in other.situations.items():
+            mine = self.situations.setdefault(kind, {})
+            for key, n in bucket.items():
+                mine[key] = mine.get(key, 0) + n
+
+    def report(self, threshold: float) -> str:
+        lines = [f"ticks at a window: {self.ticks}"]
+        for kind in sorted(self.reasons):
+            bucket = self.reasons[kind]
+            situation = self.situations.get(kind, {})
+            lines.append(
+                f"{kind}: shown {self.shown.get(kind, 0)}, ticks in its situation "
+                f"{sum(situation.values()) if situation else '-'}"
+            )
+            for key, n in sorted(situation.items(), key=lambda kv: -kv[1])[:6]:
+                lines.append(f"    in situation {n:6d}  {key}")
+            values = np.array(self.values.get(kind, []))
+            if values.size:
+                probs = np.array(self.show_probability[kind])
+                lines.append(
+                    f"  as candidate: {values.size} ticks, prior x timing median "
+                    f"{np.median(values):.3f} (p90 {np.quantile(values, 0.9):.3f}), "
+                    f">= threshold {threshold}: {np.mean(values >= threshold):.0%}, "
+                    f"mean show probability {probs.mean():.3f}"
+                )
+            for key, n in sorted(bucket.items(), key=lambda kv: -kv[1])[:8]:
+                lines.append(f"  {n:7d}  {key}")
+        return "\n".join(lines)
 
 
 def _break_minutes(kind: str, minutes_active: float) -> float:
@@ -246,6 +352,7 @@ def run_person(
     tick_s: float = 60.0,
     dislikes: frozenset[str] = frozenset(),
     data_dir: Path | None = None,
+    diagnostics: Diagnostics | None = None,
 ) -> list[Tally]:
     """Run one policy over one person's routine; return a tally per week."""
     person = Person(persona, spans, seed)
@@ -279,7 +386,9 @@ def run_person(
                 )
                 for c in person.calendar
             )
-            _run_service(service, person, clock, start, end, tick_s, tallies, rng, dislikes)
+            _run_service(
+                service, person, clock, start, end, tick_s, tallies, rng, dislikes, diagnostics
+            )
         finally:
             service.close()
     return tallies
@@ -313,6 +422,7 @@ def _run_service(
     tallies: list[Tally],
     rng: np.random.Generator,
     dislikes: frozenset[str],
+    diagnostics: Diagnostics | None = None,
 ) -> None:
     fed = start - 1.0  # spans that started up to here are in the store
     last_shown = -math.inf
@@ -335,6 +445,9 @@ def _run_service(
             day = int(t // 86400.0)
             service.maybe_personalize()
         decision = service.tick()
+        if diagnostics is not None and decision is not None:
+            diagnostics.add(decision)
+            _situations(person, t, decision, diagnostics)
         if decision is not None and decision.suggestion is not None:
             suggestion = decision.suggestion
             moment = person.moment(t, (t - last_shown) / 60.0 if last_shown > 0 else 24 * 60.0)
@@ -349,6 +462,34 @@ def _run_service(
                 service.store.insert_events([_event(away)])
                 fed = max(fed, away.start)
         t += tick_s
+
+
+def _situations(person: Person, t: float, decision: Any, diagnostics: Diagnostics) -> None:
+    """Count the kinds whose situation the person is in at `t`, by the simulator's truth."""
+    persona = person.persona
+    hour = (t % 86400.0) / 3600.0
+    weekday = int(((t // 86400.0) + 3) % 7)
+    workday = weekday < 5 or persona.works_weekends
+    if workday and abs(hour - persona.work_end_hour) <= 0.75:
+        diagnostics.situation("wrap_up", decision)
+    if workday and persona.work_start_hour <= hour < persona.work_end_hour:
+        # The last DISTRACTION_AFTER_MIN minutes at the computer, at least a third of them on
+        # social media, video or games and none in a real stretch of work.
+        window = engine.DISTRACTION_AFTER_MIN * 60.0
+        i = bisect.bisect_right(person.starts, t)
+        distracted = 0.0
+        for span in person.steps[max(0, i - 300) : i]:
+            a, b = max(span.start, t - window), min(span.start + span.duration, t)
+            if b <= a:
+                continue
+            if span.source != synthetic.WINDOW or (
+                span.category in synthetic.WORK_KINDS and span.duration > 60.0
+            ):
+                return
+            if span.category in DISTRACTION_CATEGORIES:
+                distracted += b - a
+        if distracted >= window / 3.0:
+            diagnostics.situation("distraction", decision)
 
 
 def _run_timer(
@@ -397,12 +538,17 @@ def _run_timer(
 # --- many people, many policies ----------------------------------------------------------------
 
 
-def _job(args: tuple[Any, ...]) -> dict[str, list[Tally]]:
-    persona, spans, policies, weeks, seed, tick_s, dislikes = args
-    return {
-        name: run_person(persona, spans, name, weeks, seed, tick_s=tick_s, dislikes=dislikes)
-        for name in policies
-    }
+def _job(args: tuple[Any, ...]) -> tuple[dict[str, list[Tally]], dict[str, Diagnostics]]:
+    persona, spans, policies, weeks, seed, tick_s, dislikes, diagnose = args
+    tallies, diagnostics = {}, {}
+    for name in policies:
+        found = Diagnostics() if diagnose and name != "fixed_timer" else None
+        tallies[name] = run_person(
+            persona, spans, name, weeks, seed, tick_s=tick_s, dislikes=dislikes, diagnostics=found
+        )
+        if found is not None:
+            diagnostics[name] = found
+    return tallies, diagnostics
 
 
 def simulate(
@@ -415,6 +561,7 @@ def simulate(
     jobs: int = 1,
     dislikes: frozenset[str] = frozenset(),
     personas: Sequence[synthetic.Persona] | None = None,
+    diagnostics: dict[str, Diagnostics] | None = None,
 ) -> dict[str, Any]:
     """Return per-week figures of each policy over `users` simulated people."""
     policies = tuple(policies)
@@ -423,19 +570,34 @@ def simulate(
     for i, persona in enumerate(people):
         first = synthetic.CORPUS_START + datetime.timedelta(weeks=i % 52)
         spans = synthetic.generate_timeline(persona, first, weeks * 7, seed * 1_000_003 + i)
-        work.append((persona, spans, policies, weeks, seed * 7919 + i, tick_s, dislikes))
+        work.append(
+            (
+                persona,
+                spans,
+                policies,
+                weeks,
+                seed * 7919 + i,
+                tick_s,
+                dislikes,
+                diagnostics is not None,
+            )
+        )
     if jobs > 1 and len(work) > 1:
         with multiprocessing.get_context("spawn").Pool(min(jobs, len(work))) as pool:
             results = pool.map(_job, work)
     else:
         results = [_job(w) for w in work]
+    if diagnostics is not None:
+        for _, found in results:
+            for name, diag in found.items():
+                diagnostics.setdefault(name, Diagnostics()).merge(diag)
     out_weeks = []
     for week in range(weeks):
         figures = {}
         for name in policies:
             total = Tally()
             for result in results:
-                total.merge(result[name][week])
+                total.merge(result[0][name][week])
             figures[name] = total.as_dict()
         out_weeks.append({"week": week + 1, "policies": figures})
     return {
@@ -464,6 +626,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    diagnostics: dict[str, Diagnostics] | None = {} if args.diagnose else None
     result = simulate(
         args.users,
         args.weeks,
@@ -471,8 +634,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         tick_s=args.tick,
         jobs=args.jobs,
         policies=args.policy or POLICIES,
+        diagnostics=diagnostics,
     )
     print(table(result))
+    for name, diag in (diagnostics or {}).items():
+        print(f"\n## {name}\n{diag.report(Config().break_threshold)}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
@@ -494,6 +660,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--policy", action="append", choices=POLICIES, help="run only these (default: all)"
+    )
+    sim.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="print, per kind, how often it was a candidate, what blocked it and its score",
     )
     sim.set_defaults(func=cmd_simulate)
     return sim

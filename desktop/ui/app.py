@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
 
-from desktop import exporters, importers, policy, reports
+from desktop import exporters, importers, reports
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.notify.base import platform_backend
@@ -65,19 +65,8 @@ class Shell:
 
     # what the settings and first-run dialogs call --------------------------------------------
     def apply_config(self, config: Config) -> None:
-        """Make a saved Config govern the running app now, not only at the next start.
-
-        AppService has no public method for this yet, so the new Config goes to each holder
-        the service and engine expose (the engine's hard rules parse quiet hours once).
-        """
-        service = self.service
-        service.config = config
-        service.store.store_titles = config.store_titles
-        engine = service.engine
-        engine.config = config
-        engine.rules = policy.HardRules(config)
-        engine.bandit.config = config
-        engine.invalidate()
+        """Make a saved Config govern the running app now, not only at the next start."""
+        self.service.apply_config(config)
         if self.tray is not None:
             self.tray.expire_after_ms = int(config.expire_after_s * 1000)
             if self.tray.notifications is not None:
@@ -98,14 +87,12 @@ class Shell:
 
     def delete_range(self, start: float, end: float) -> str:
         """Delete spans and suggestions between two moments; return a summary."""
-        result = self.service.store.delete_range(start, end)
-        self.service.engine.invalidate()
+        result = self.service.delete_range(start, end)
         return text.tr("Deleted {spans} and {suggestions}.").format(**_counts(result))
 
     def delete_all(self) -> str:
         """Delete everything recorded; return a summary."""
-        result = self.service.store.delete_all()
-        self.service.engine.invalidate()
+        result = self.service.delete_all()
         return text.tr("All data deleted: {spans}, {suggestions}.").format(**_counts(result))
 
     def import_activitywatch(self, path: str) -> int:

@@ -209,3 +209,177 @@ def test_meeting_preparation_is_a_candidate_before_a_meeting(setup):
     assert "has not learned" in shown.suggestion.explanation  # a prior, and it says so
     later = engine.consider(end + 20 * 60)
     assert later.candidates.get("meeting_prep") != "candidate"  # once per meeting
+
+
+# --- wrap-up and distraction nudges fire in their situation, and only there -----------------
+
+HOUR = 3600.0
+MONDAY = MONDAY_9AM - 9 * HOUR  # local midnight (UTC) of Monday 2026-11-09
+
+
+def engine_for(store, models, *kinds):
+    config = Config(suggestion_kinds=kinds)
+    return SuggestionEngine(store, models, config, np.random.default_rng(7))
+
+
+def span(store, start, minutes, app, category):
+    store.insert_events(
+        [Event(start=start, duration=minutes * 60, source="window", app=app, category=category)]
+    )
+    return start + minutes * 60
+
+
+def work_day(store, day0, end_hour=17.0, start_hour=9.0, evening=True):
+    """A day of work from `start_hour` to `end_hour` with lunch away; videos in the evening."""
+    if start_hour < 12.5:
+        work(store, day0 + start_hour * HOUR, (12.5 - start_hour) * 60)
+    work(store, day0 + max(start_hour, 13.25) * HOUR, (end_hour - max(start_hour, 13.25)) * 60)
+    if evening:  # after work: videos, and a few seconds on a document now and then
+        t = day0 + 19.5 * HOUR
+        while t < day0 + 21.5 * HOUR:
+            t = span(store, t, 12, "vlc", "entertainment")
+            t = span(store, t, 0.3, "obsidian", "office")
+
+
+def first_of_kind(engine, clock, start, end, kind, **kwargs):
+    """Ask the engine every minute from `start` to `end`; return when `kind` was first shown."""
+    t = start
+    while t < end:
+        clock.set(t)
+        decision = engine.consider(t, **kwargs)
+        if decision.shown and decision.suggestion.kind == kind:
+            return t, decision
+        t += 60.0
+    return None, None
+
+
+def test_wrap_up_comes_near_the_usual_end_of_work_learned_from_history(setup):
+    clock, store, base = setup
+    for day in range(-7, -2):  # last week, Monday to Friday: work until 17:00, then videos
+        work_day(store, MONDAY + day * 86400.0)
+    work_day(store, MONDAY, end_hour=17.5, evening=False)  # today, a little overtime
+    engine = engine_for(store, base.models, "wrap_up")
+    # The end of work, not of the evening's videos.
+    assert engine.profile(MONDAY + 12 * HOUR).work_end == pytest.approx(17.0, abs=0.15)
+    start, end = MONDAY + 9.5 * HOUR, MONDAY + 17.5 * HOUR
+    at, decision = first_of_kind(engine, clock, start, end, "wrap_up")
+    assert at is not None, "no wrap-up on a full day of work around its usual end"
+    assert MONDAY + 16.45 * HOUR <= at < MONDAY + 17.25 * HOUR  # 30 min before to 15 after
+    assert "you usually stop around" in decision.suggestion.explanation.lower()
+    assert "h today" in decision.suggestion.explanation
+    again, _ = first_of_kind(engine, clock, at + 60, end, "wrap_up")
+    assert again is None  # once a day
+
+
+@pytest.mark.parametrize(
+    ("history_days", "today", "kwargs", "why"),
+    [
+        (range(-7, -2), 0, {"start_hour": 15.0}, "min of work today"),  # a short day
+        (range(-7, -5), 0, {}, "learning your habits"),  # two days of history: no habit yet
+        (range(0, 5), 5, {}, "no usual end"),  # a Saturday of work for a Monday-Friday worker
+    ],
+)
+def test_no_wrap_up_outside_its_situation(setup, history_days, today, kwargs, why):
+    clock, store, base = setup
+    for day in history_days:
+        work_day(store, MONDAY + day * 86400.0)
+    day0 = MONDAY + today * 86400.0
+    work_day(store, day0, evening=False, **{"end_hour": 17.5, **kwargs})
+    engine = engine_for(store, base.models, "wrap_up")
+    at, _ = first_of_kind(engine, clock, day0 + 9.5 * HOUR, day0 + 17.5 * HOUR, "wrap_up")
+    assert at is None
+    clock.set(day0 + 16.9 * HOUR)
+    decision = engine.consider(clock.now())
+    assert why in decision.candidates["wrap_up"]
+
+
+def distraction_stretch(store, start, minutes, pattern):
+    """Store `minutes` of a repeating (app, category, minutes) pattern from `start`."""
+    t, i = start, 0
+    while t < start + minutes * 60 - 1:
+        app, category, length = pattern[i % len(pattern)]
+        t = span(store, t, min(length, (start + minutes * 60 - t) / 60), app, category)
+        i += 1
+    return t
+
+
+SOCIAL = [("reddit", "social", 3.0), ("firefox", "browsing", 1.5), ("vlc", "entertainment", 2.0)]
+
+
+def test_a_distraction_nudge_comes_after_a_long_stretch_in_work_hours(setup):
+    clock, store, base = setup
+    work(store, MONDAY + 9 * HOUR, 90)  # 09:00-10:30 work, then social media and videos
+    distraction_stretch(store, MONDAY + 10.5 * HOUR, 60, SOCIAL)
+    engine = engine_for(store, base.models, "distraction")
+    at, decision = first_of_kind(
+        engine, clock, MONDAY + 9.5 * HOUR, MONDAY + 11.5 * HOUR, "distraction"
+    )
+    assert at is not None, "no nudge after an hour of social media during work hours"
+    minutes = (at - MONDAY - 10.5 * HOUR) / 60
+    assert 20 <= minutes <= 35, minutes
+    assert "social media, video or games" in decision.suggestion.explanation
+
+
+@pytest.mark.parametrize(
+    ("start_hour", "pattern", "minutes"),
+    [
+        (19.5, SOCIAL, 60),  # the evening: not work time
+        (10.5, SOCIAL, 15),  # a short pause
+        # mostly browsing, with a glance at social media now and then: could be research
+        (10.5, [("firefox", "browsing", 6.0), ("reddit", "social", 0.5)], 60),
+        # back to work for five minutes every ten: no long stretch
+        (10.5, [*SOCIAL, ("code", "development", 5.0)], 60),
+    ],
+)
+def test_no_distraction_nudge_outside_its_situation(setup, start_hour, pattern, minutes):
+    clock, store, base = setup
+    work(store, MONDAY + (start_hour - 1.5) * HOUR, 90)
+    end = distraction_stretch(store, MONDAY + start_hour * HOUR, minutes, pattern)
+    engine = engine_for(store, base.models, "distraction")
+    at, _ = first_of_kind(engine, clock, MONDAY + start_hour * HOUR, end, "distraction")
+    assert at is None
+
+
+def test_temperature_zero_makes_the_engine_greedy(tmp_path):
+    greedy = Config(exploration_temperature=0.0, suggestion_kinds=("break",))
+    runs = []
+    for seed in (1, 2):  # two users with the same morning, each with their own store
+        store = Store(tmp_path / f"db{seed}.sqlite3")
+        models = ModelManager(Registry(tmp_path / "models"), store, FakeClock(MONDAY_9AM))
+        assert models.refresh()
+        end = work(store, MONDAY_9AM, 180)
+        engine = SuggestionEngine(store, models, greedy, np.random.default_rng(seed))
+        runs.append([engine.consider(t) for t in np.arange(end - 150 * 60, end, 120.0)])
+    # The same moments give the same choices whatever the random generator: no exploration.
+    assert [(d.shown, d.show_probabilities) for d in runs[0]] == [
+        (d.shown, d.show_probabilities) for d in runs[1]
+    ]
+    offered = [d for d in runs[0] if d.show_probabilities]
+    assert offered and all(set(d.show_probabilities.values()) <= {0.0, 1.0} for d in offered)
+    # A greedy hold is certain (show probability 0), a greedy suggestion logs propensity 1.
+    assert all(d.propensity == (1.0 if d.shown else 0.0) for d in offered)
+
+
+def pattern_block(store, start, hours, pattern):
+    return distraction_stretch(store, start, hours * 60, pattern)
+
+
+FRAGMENTED = [("code", "development", 3.3), ("firefox", "browsing", 0.33)]
+DEEP = [("code", "development", 25.0), ("slack", "communication", 5.0)]
+
+
+def test_focus_comes_at_the_start_of_the_deepest_hours_not_the_busiest(setup):
+    # Mornings are busy but fragmented (more main-work seconds), afternoons deep (long spans).
+    clock, store, base = setup
+    for day in range(-7, 1):
+        day0 = MONDAY + day * 86400.0
+        if (day + 7) % 7 >= 5:
+            continue
+        pattern_block(store, day0 + 9 * HOUR, 3, FRAGMENTED)
+        pattern_block(store, day0 + 14 * HOUR, 2, DEEP)
+        pattern_block(store, day0 + 16 * HOUR, 1, FRAGMENTED)
+    engine = engine_for(store, base.models, "focus")
+    assert engine.profile(MONDAY + 8 * HOUR).focus_start == 14.0
+    at, decision = first_of_kind(engine, clock, MONDAY + 9 * HOUR, MONDAY + 17 * HOUR, "focus")
+    assert at is not None and MONDAY + 14 * HOUR <= at < MONDAY + 14.5 * HOUR
+    assert "usually start at 14:00" in decision.suggestion.explanation

@@ -165,3 +165,104 @@ def test_personal_head_fits_saves_and_loads(tmp_path):
     assert loaded is not None and loaded.weights == head.weights
     (tmp_path / policy.HEAD_NAME).write_text("{broken")
     assert policy.PersonalHead.load(tmp_path) is None
+
+
+def bandit_at(temperature: float, seed: int = 0) -> policy.ThompsonPolicy:
+    return policy.ThompsonPolicy(
+        Config(exploration_temperature=temperature), np.random.default_rng(seed)
+    )
+
+
+def test_temperature_zero_is_greedy_and_logs_certainty():
+    bandit = bandit_at(0.0)
+    below = [policy.Arm("break", 0.45, 1.0)]  # its mean is under the 0.5 threshold
+    above = [policy.Arm("break", 0.4, 1.0), policy.Arm("focus", 0.6, 1.0)]
+    for _ in range(50):
+        held = bandit.choose(below, 10.0, {})
+        assert held.kind is None and held.propensity == 1.0
+        assert held.show_probabilities == {"break": 0.0}
+        shown = bandit.choose(above, 10.0, {})
+        assert shown.kind == "focus" and shown.propensity == 1.0
+        assert shown.show_probabilities == {"break": 0.0, "focus": 1.0}
+    # Learned corrections still count: a refused arm drops below the threshold, greedily.
+    refused = bandit.posteriors([("focus", MONDAY_9AM + 3600, 0.6, "dismissed")] * 6, 0.0)
+    assert bandit.choose(above, 10.0, refused).kind is None
+
+
+def test_a_higher_temperature_explores_more():
+    under = [policy.Arm("break", 0.4, 1.0)]
+    over = [policy.Arm("break", 0.7, 1.0)]
+    tried = [bandit_at(t).probabilities(under, 0, {})[0]["break"] for t in (0.0, 0.08, 0.2, 0.5)]
+    kept = [bandit_at(t).probabilities(over, 0, {})[0]["break"] for t in (0.0, 0.08, 0.2, 0.5)]
+    # An arm under the threshold is tried more often, one over it held more often.
+    assert tried[0] == 0.0 < tried[1] < tried[2] < tried[3] < 0.5
+    assert kept[0] == 1.0 > kept[1] > kept[2] > kept[3] > 0.5
+    # The logged propensity of a shown suggestion is that probability, so it changes with it.
+    logged = {}
+    for temperature in (0.08, 0.5):
+        bandit = bandit_at(temperature, seed=3)
+        choices = [bandit.choose(under, 10.0, {}) for _ in range(400)]
+        shown = [c for c in choices if c.kind == "break"]
+        assert shown and all(c.propensity == c.show_probabilities["break"] for c in shown)
+        held = [c for c in choices if c.kind is None]
+        assert all(abs(c.propensity - (1.0 - c.show_probabilities["break"])) < 1e-9 for c in held)
+        logged[temperature] = (len(shown), np.mean([c.propensity for c in shown]))
+    assert logged[0.5][0] > logged[0.08][0] and logged[0.5][1] > logged[0.08][1]
+
+
+def working_context(rng: np.random.Generator, minutes_active: float) -> np.ndarray:
+    """A logged context vector of a weekday moment after `minutes_active` minutes of work."""
+    hour = rng.uniform(9.0, 17.0)
+    context = np.zeros(11)
+    context[0], context[1] = np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)
+    context[5] = np.log1p(minutes_active) / 5.0
+    context[6] = np.log1p(rng.uniform(1.0, 20.0)) / 5.0
+    context[8] = np.log1p(rng.uniform(40.0, 300.0)) / 5.0
+    return context
+
+
+def test_the_head_learns_a_personal_break_rhythm():
+    # The model says 0.4 at every moment; this person welcomes a break only after 80+ minutes.
+    rng = np.random.default_rng(1)
+    rows = []
+    for _ in range(45):
+        minutes = rng.uniform(20.0, 150.0)
+        rows.append(("break", 0.4, working_context(rng, minutes), float(minutes > 80), 0.3))
+    head = policy.PersonalHead.fit(rows)
+    assert "break" in head.weights
+    late, early = (head.adjust("break", 0.4, working_context(rng, m)) for m in (120.0, 30.0))
+    assert late > 0.55 and early < 0.38
+
+
+def test_a_head_that_fits_only_noise_is_mostly_left_out(tmp_path):
+    # Reactions that do not depend on the context: what a head fits on them is noise. Checked on
+    # each person's newest outcomes, most such heads are dropped (the model's score is kept).
+    kept = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        rows = [
+            (
+                "break",
+                0.4,
+                working_context(rng, rng.uniform(20, 150)),
+                float(rng.random() < 0.4),
+                0.2,
+            )
+            for _ in range(45)
+        ]
+        head = policy.PersonalHead.fit(rows)
+        if "break" in head.weights:
+            kept.append(head)
+        else:
+            assert "newest outcomes" in head.skipped["break"]
+            assert head.adjust("break", 0.4, working_context(rng, 120.0)) == 0.4
+            head.save(tmp_path)
+            assert policy.PersonalHead.load(tmp_path).skipped == head.skipped
+    assert len(kept) <= 40 // 3
+
+
+def test_a_head_saved_by_an_older_version_is_the_identity(tmp_path):
+    old = policy.PersonalHead(weights={"break": [0.5] * 12})  # 11 context weights + bias
+    old.save(tmp_path)
+    loaded = policy.PersonalHead.load(tmp_path)
+    assert loaded.adjust("break", 0.3, np.ones(11)) == 0.3

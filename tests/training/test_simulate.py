@@ -64,3 +64,72 @@ def test_reactions_to_other_kinds_follow_the_persona():
         simulate.acceptance_probability(persona, "break", hour=lo, **{**moment, "in_meeting": True})
         == 0.01
     )
+
+
+def test_wrap_up_nudges_come_in_their_situation_and_diagnostics_say_why():
+    # The simulator's own truth (within 45 min of the person's end of work) against the engine,
+    # which learns that end from the stored history only.
+    found: dict[str, simulate.Diagnostics] = {}
+    result = simulate.simulate(1, 2, 0, policies=("learned",), tick_s=120.0, diagnostics=found)
+    shown = sum(w["policies"]["learned"]["kinds"].get("wrap_up", 0) for w in result["weeks"])
+    diagnostics = found["learned"]
+    assert shown >= 4  # most work days once the habits are known (three days of history)
+    assert diagnostics.situations["wrap_up"]["shown"] == shown  # each one in its situation
+    assert diagnostics.shown["wrap_up"] == shown
+    report = diagnostics.report(0.5)
+    assert "wrap_up: shown" in report and "learning your habits" in report
+    assert "distraction" in diagnostics.reasons and "break" in diagnostics.values
+
+
+def test_the_plot_draws_each_policy_at_its_acceptance_rate(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    import numpy as np
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "plot_simulation.py"
+    spec = importlib.util.spec_from_file_location("plot_simulation", path)
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    rates = {"learned": (0.3, 0.45), "fixed_timer": (0.2, 0.2), "pretrained": (0.4, 0.4)}
+    result = {
+        "users": 2,
+        "seed": 0,
+        "weeks": [
+            {
+                "week": w + 1,
+                "policies": {n: {"acceptance_rate": r[w], "shown": 10} for n, r in rates.items()},
+            }
+            for w in range(2)
+        ],
+    }
+    sim = tmp_path / "sim.json"
+    sim.write_text(json.dumps(result))
+    out, copy = tmp_path / "plot.png", tmp_path / "figures.json"
+    assert plot.main([str(sim), "--out", str(out), "--copy", str(copy)]) == 0
+    assert json.loads(copy.read_text()) == result
+    image = plot.QImage(str(out))
+    assert (image.width(), image.height()) == (plot.WIDTH, plot.HEIGHT)
+
+    def rows_of(colour):  # y of the pixels drawn in a policy's colour, left and right halves
+        target = plot.QColor(colour).rgb()
+        hits = [
+            (x, y)
+            for x in range(plot.MARGIN["left"], image.width() - plot.MARGIN["right"], 2)
+            for y in range(plot.MARGIN["top"], image.height() - plot.MARGIN["bottom"])
+            if image.pixel(x, y) == target
+        ]
+        mid = image.width() / 2
+        return (
+            np.median([y for x, y in hits if x < mid - 60]),
+            np.median([y for x, y in hits if x > mid + 60]),
+        )
+
+    colours = {name: colour for name, _, colour in plot.POLICIES}
+    learned, timer, pretrained = (
+        rows_of(colours[n]) for n in ("learned", "fixed_timer", "pretrained")
+    )
+    # Higher rates are drawn higher up (smaller y): week 1 timer < learned < pretrained ...
+    assert timer[0] > learned[0] > pretrained[0]
+    # ... and in week 2 the learned line has climbed above the pretrained one.
+    assert learned[1] < pretrained[1] < timer[1]
