@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs and run it: system packages (when root and missing),
-# a virtualenv with the app, the `train` and `dev` extras, then pytest.
+# a virtualenv with the app and its `train`, `federated`, `dev` and `package` extras, ruff,
+# mypy, pytest, then the Linux bundle built and self-checked headless (packaging/build_linux.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ fi
 PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[train,federated,dev]'
+.venv/bin/python -m pip install -q -e '.[train,federated,dev,package]'
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . >/dev/null || { echo "ruff format would change files" >&2; exit 1; }
@@ -36,4 +37,10 @@ if [ "$code" = 5 ]; then
   echo "pytest collected no tests: failing on purpose" >&2
   exit 1
 fi
-exit "$code"
+[ "$code" = 0 ] || exit "$code"
+
+# The Linux bundle (PyInstaller, no TensorFlow) and its headless self-check from the bundle.
+# Only on a full run (no pytest arguments), and skippable with SKIP_BUNDLE=1 for quick loops.
+if [ $# = 0 ] && [ "${SKIP_BUNDLE:-0}" != 1 ]; then
+  bash packaging/build_linux.sh
+fi
