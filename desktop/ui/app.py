@@ -216,6 +216,7 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
         return app.exec()
     finally:
         scheduler.shutdown(wait=True)
+        tray.close()
         if notifications is not None:
             notifications.close()
         service.close()

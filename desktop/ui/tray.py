@@ -149,6 +149,12 @@ class SuggestionPopup(QWidget):
         self.answered.emit(self.suggestion.id, outcome, snooze_minutes)
         self.close()
 
+    def discard(self) -> None:
+        """Close without answering: the app is quitting, the suggestion stays unanswered."""
+        self._done = True
+        self._expiry.stop()
+        self.close()
+
     def _reject(self, reason: str) -> None:
         if self._done:
             return
@@ -317,6 +323,14 @@ class TrayController(QObject):
     def _not_like_this(self, suggestion_id: int, reason: str) -> None:
         self.popups.pop(suggestion_id, None)
         self.react(suggestion_id, "dismissed", None, reason)
+
+    def close(self) -> None:
+        """Discard the open popups and hide the icon (on quit; nothing is answered)."""
+        for popup in list(self.popups.values()):
+            popup.discard()
+        self.popups.clear()
+        if self.tray is not None:
+            self.tray.hide()
 
     def show_error(self, message: str) -> None:
         if self.tray is not None:

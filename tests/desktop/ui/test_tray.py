@@ -111,6 +111,24 @@ def test_unanswered_popup_expires_as_ignored(qtbot, service):
     assert seen == [(suggestion.id, "ignored", None)]
 
 
+def test_quitting_closes_popups_without_answering_for_the_user(qtbot, service):
+    controller = TrayController(
+        react=service.react,
+        pause=service.pause,
+        resume=service.resume,
+        status_text=lambda: status_line(service),
+        expire_after_s=0.05,
+        quit_app=lambda: None,
+    )
+    suggestion = logged_suggestion(service)
+    popup = controller.show_suggestion(suggestion)
+    qtbot.addWidget(popup)
+    controller.close()
+    assert not popup.isVisible() and controller.popups == {}
+    qtbot.wait(200)  # past the expiry: a discarded popup does not answer "ignored"
+    assert outcome_of(service, suggestion.id) == (None, None)
+
+
 def test_suggestions_from_a_job_thread_reach_the_gui_thread(qtbot, tray, service):
     bridge = Bridge()
     shown = []
