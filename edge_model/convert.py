@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from edge_model.features import INPUT_NAMES, OUTPUT_NAMES
+from edge_model.features import INPUT_NAMES, OPTIONAL_OUTPUTS, OUTPUT_NAMES
 
 Variant = Literal["float32", "dynamic", "int8"]
 
@@ -72,12 +72,26 @@ def _configure(converter, representative, variant):
 def io_map(tflite_bytes: bytes, output_shapes: dict[str, tuple[int, ...]]) -> dict[str, dict]:
     """Return {"inputs": {name: tensor}, "outputs": {name: tensor}} for a converted model.
 
-    Inputs keep their Keras names inside the tensor name; outputs are matched by their
-    (distinct) shapes, which `output_shapes` gives per head.
+    Names come from the file's serving signature (the Keras output names); where a file has
+    none, inputs are matched by their name inside the tensor name and outputs by their
+    (then distinct) shapes from `output_shapes`. Heads in OPTIONAL_OUTPUTS may be absent.
     """
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_content=tflite_bytes)
+    names = {d["index"]: d["name"] for d in interpreter.get_tensor_details()}
+    signatures = interpreter._get_full_signature_list() or {}
+    signature = signatures.get("serving_default") or next(iter(signatures.values()), None)
+    if signature is not None:
+        inputs = {n: names[signature["inputs"][n]] for n in INPUT_NAMES if n in signature["inputs"]}
+        outputs = {
+            n: names[signature["outputs"][n]] for n in OUTPUT_NAMES if n in signature["outputs"]
+        }
+        missing = [n for n in INPUT_NAMES if n not in inputs]
+        missing += [n for n in OUTPUT_NAMES if n not in outputs and n not in OPTIONAL_OUTPUTS]
+        if missing:
+            raise ValueError(f"{missing}: not in the converted model's signature")
+        return {"inputs": inputs, "outputs": outputs}
     inputs = {}
     for name in INPUT_NAMES:
         matches = [d["name"] for d in interpreter.get_input_details() if name in d["name"]]
@@ -86,6 +100,8 @@ def io_map(tflite_bytes: bytes, output_shapes: dict[str, tuple[int, ...]]) -> di
         inputs[name] = matches[0]
     outputs = {}
     for name in OUTPUT_NAMES:
+        if name not in output_shapes:
+            continue
         shape = tuple(output_shapes[name])
         matches = [
             d["name"] for d in interpreter.get_output_details() if tuple(d["shape"]) == shape

@@ -25,7 +25,12 @@ CONTEXT_FEATURES = 11
 SUGGESTION_KINDS: tuple[str, ...] = ("break", "focus", "distraction", "wrap_up", "meeting_prep")
 BREAK_MINUTES = 5.0  # an away span or a gap at least this long resets "minutes active"
 INPUT_NAMES = ("category_ids", "app_ids", "span_features", "context")
-OUTPUT_NAMES = ("next_category", "switch_soon", "accept", "state")
+OUTPUT_NAMES = ("next_category", "switch_soon", "accept", "state", "time_to_switch")
+# Heads a model may lack: models made before the head existed still load without it.
+OPTIONAL_OUTPUTS = ("time_to_switch",)
+# time_to_switch = log1p(minutes until the current activity ends) / TIME_TO_SWITCH_SCALE,
+# the same log-minutes scale the span features use.
+TIME_TO_SWITCH_SCALE = 5.0
 SWITCH_HORIZON_S = 300.0  # "switch_soon" means: the current activity ends within 5 minutes
 
 

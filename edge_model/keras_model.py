@@ -3,13 +3,17 @@
 Keras 3, not tf-keras: the same definition trains on TensorFlow on a CPU workstation and on
 JAX on a GPU machine, and its weights convert to TFLite on TensorFlow (STACK-NOTES). Pruning
 is therefore a Keras 3 callback (edge_model.compress), not tfmot.
+
+Two encoders over the span sequence, chosen by `ModelConfig.encoder` (issue 4 asks to compare
+them by measured quality per KB and per microsecond): a GRU (unrolled for export) and a tiny
+pre-LayerNorm Transformer (`SpanTransformer`). Everything after the encoder is shared.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import keras
 
@@ -37,13 +41,221 @@ class ModelConfig:
     context_hidden: int = 24
     state_dim: int = 32
     dropout: float = 0.1
+    # "gru" (hidden = units) or "transformer" (hidden = model width d, split over `heads`).
+    encoder: Literal["gru", "transformer"] = "gru"
+    heads: int = 4
+    blocks: int = 1
+    ff_multiplier: int = 2
+    # The time_to_switch head (log minutes until the current activity ends). False for configs
+    # saved before it existed (see from_dict), so their weights still fit the rebuilt model.
+    time_head: bool = True
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        """Rebuild a saved config; fields added since keep the old behaviour (GRU, no time head)."""
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known.setdefault("time_head", False)
+        return cls(**known)
+
+    def __post_init__(self) -> None:
+        if self.encoder not in ("gru", "transformer"):
+            raise ValueError(f"unknown encoder {self.encoder!r} (gru or transformer)")
+        if self.encoder == "transformer" and self.hidden % self.heads:
+            raise ValueError(f"transformer width {self.hidden} is not divisible by {self.heads}")
+
+
+# Added to the attention scores of padding positions. Not -1e9: in full-int8 models the score
+# tensor shares one quantization scale, and a huge offset would leave no resolution for the real
+# scores. exp(-10) per padding key leaks at most 23 * 4.5e-5 = 0.1% of the attention.
+MASK_PENALTY = 10.0
+REAL_SPAN_COLUMN = 5  # edge_model.features: span_features[..., 5] is 1 for a span, 0 for padding
+
+
+@keras.saving.register_keras_serializable(package="time_sculptor")
+class UnrolledGRU(keras.layers.Layer):
+    """The export form of `keras.layers.GRU(units)` (reset_after=True): same weights, same math.
+
+    Keras' own `unroll=True` converts to builtin ops but its full-int8 file was bigger than the
+    float32 one (222 vs 160 KB; STACK-NOTES: weights copied per step). Here the input projection
+    of all steps is one matrix product and every step multiplies the state by the one shared
+    recurrent kernel, so each weight matrix is stored once (a test checks it). Measured on the
+    same trained weights: int8 157 KB, dynamic-range 89 KB, float32 150 KB (was 222/99/160).
+    What is still per step in int8: the converter fuses the recurrent bias into each step's
+    FULLY_CONNECTED (int32, re-scaled per step) and repeats the kernel's per-channel scales and
+    zero points for each step's op (~52 KB of quantization parameters at 48 units).
+    """
+
+    def __init__(self, units: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape: Any) -> None:
+        # Same names, shapes and order as keras.layers.GRU, so set_weights() carries over.
+        self.kernel = self.add_weight(shape=(input_shape[-1], 3 * self.units), name="kernel")
+        self.recurrent_kernel = self.add_weight(
+            shape=(self.units, 3 * self.units), name="recurrent_kernel"
+        )
+        self.bias = self.add_weight(shape=(2, 3 * self.units), name="bias", initializer="zeros")
+        self.built = True
+
+    def call(self, steps: Any) -> Any:
+        ops = keras.ops
+        batch, length, width = steps.shape[0], steps.shape[1], steps.shape[2]
+        rows = batch * length if batch is not None else -1
+        projected = ops.matmul(ops.reshape(steps, (rows, width)), self.kernel)
+        projected = ops.reshape(projected + self.bias[0], (batch or -1, length, 3 * self.units))
+        per_step = ops.unstack(projected, axis=1)
+        state = None
+        for x_t in per_step:
+            x_z, x_r, x_h = ops.split(x_t, 3, axis=-1)
+            if state is None:  # zero initial state: the recurrent product is the bias alone
+                inner = self.bias[1]
+            else:
+                inner = ops.matmul(state, self.recurrent_kernel) + self.bias[1]
+            r_z, r_r, r_h = ops.split(inner, 3, axis=-1)
+            z = ops.sigmoid(x_z + r_z)
+            candidate = ops.tanh(x_h + ops.sigmoid(x_r + r_r) * r_h)
+            # h = z * h + (1 - z) * candidate, in fewer ops.
+            state = (1.0 - z) * candidate if state is None else candidate + z * (state - candidate)
+        return state
+
+    def get_config(self) -> dict[str, Any]:
+        return super().get_config() | {"units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="time_sculptor")
+class SpanTransformer(keras.layers.Layer):
+    """A tiny pre-LayerNorm Transformer encoder over the span sequence; returns the last position.
+
+    Inputs: step vectors (batch, T, features) and the raw span features, whose column
+    REAL_SPAN_COLUMN is the featurizer's "a real span is here" flag; padding keys are masked
+    out of every attention. Spans are left-padded, so the last position is always the most
+    recent real span (when any): the last block computes only that query (the pooled output),
+    which saves T-1 rows of work.
+    Built from matmul/reshape/transpose/softmax/layer-norm only, so it converts to builtin TFLite
+    ops in float32, dynamic-range and full int8 with any fixed batch size.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        blocks: int,
+        ff_dim: int,
+        seq_len: int,
+        dropout: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.dim, self.heads, self.blocks, self.ff_dim = dim, heads, blocks, ff_dim
+        self.seq_len, self.dropout_rate = seq_len, dropout
+        self.head_dim = dim // heads
+        layers = keras.layers
+        self.project = layers.Dense(dim, name="project")
+        self.blocks_ = []
+        for b in range(blocks):
+            self.blocks_.append(
+                {
+                    "norm1": layers.LayerNormalization(epsilon=1e-5, name=f"b{b}_norm1"),
+                    "query": layers.Dense(dim, name=f"b{b}_query"),
+                    "key": layers.Dense(dim, name=f"b{b}_key"),
+                    "value": layers.Dense(dim, name=f"b{b}_value"),
+                    "out": layers.Dense(dim, name=f"b{b}_out"),
+                    "norm2": layers.LayerNormalization(epsilon=1e-5, name=f"b{b}_norm2"),
+                    "ff1": layers.Dense(ff_dim, activation="relu", name=f"b{b}_ff1"),
+                    "ff2": layers.Dense(dim, name=f"b{b}_ff2"),
+                }
+            )
+        self.final_norm = layers.LayerNormalization(epsilon=1e-5, name="final_norm")
+        self.drop = layers.Dropout(dropout)
+
+    def build(self, steps_shape: Any, span_features_shape: Any = None) -> None:
+        self.position = self.add_weight(
+            shape=(self.seq_len, self.dim),
+            initializer=keras.initializers.RandomNormal(stddev=0.02),
+            name="position_embedding",
+        )
+        self.project.build(steps_shape)
+        row = (None, self.seq_len, self.dim)
+        for block in self.blocks_:
+            for name in ("norm1", "query", "key", "value", "out", "norm2", "ff1"):
+                block[name].build(row)
+            block["ff2"].build((None, self.seq_len, self.ff_dim))
+        self.final_norm.build(row)
+        self.built = True
+
+    @staticmethod
+    def _batch(x: Any) -> int:
+        # A static batch (the batch-1 export) keeps reshapes constant; -1 would add SHAPE ops.
+        return x.shape[0] if x.shape[0] is not None else -1
+
+    def _rows(self, layer: keras.layers.Layer, x: Any) -> Any:
+        """Apply a Dense layer row-wise through a 2-D reshape.
+
+        On (B, L, d) directly, TensorFlow's tensordot adds SHAPE/GATHER/REDUCE_PROD/PACK ops per
+        layer to the `.tflite` graph; a 2-D input maps to one FULLY_CONNECTED.
+        """
+        batch, length = self._batch(x), x.shape[1]
+        flat = keras.ops.reshape(x, (batch * length if batch > 0 else -1, x.shape[2]))
+        out = layer(flat)
+        return keras.ops.reshape(out, (batch, length, out.shape[-1]))
+
+    def _split(self, x: Any) -> Any:
+        # (B, L, d) -> (B, heads, L, head_dim)
+        x = keras.ops.reshape(x, (self._batch(x), x.shape[1], self.heads, self.head_dim))
+        return keras.ops.transpose(x, (0, 2, 1, 3))
+
+    def call(self, steps: Any, span_features: Any, training: bool = False) -> Any:
+        ops = keras.ops
+        real = span_features[:, :, REAL_SPAN_COLUMN]
+        x = self._rows(self.project, steps) + self.position[None, :, :]
+        # (B, 1, 1, T): 0 for real keys, -MASK_PENALTY for padding.
+        bias = ops.reshape(
+            (ops.cast(real, x.dtype) - 1.0) * MASK_PENALTY, (self._batch(x), 1, 1, self.seq_len)
+        )
+        scale = 1.0 / float(self.head_dim) ** 0.5
+        for index, block in enumerate(self.blocks_):
+            last = index == self.blocks - 1
+            normed = block["norm1"](x)
+            queries_from = normed[:, -1:, :] if last else normed
+            residual = x[:, -1:, :] if last else x
+            q = self._split(self._rows(block["query"], queries_from) * scale)
+            k = self._split(self._rows(block["key"], normed))
+            v = self._split(self._rows(block["value"], normed))
+            weights = ops.softmax(ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) + bias, axis=-1)
+            attended = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
+            attended = ops.reshape(attended, (self._batch(x), residual.shape[1], self.dim))
+            x = residual + self.drop(self._rows(block["out"], attended), training=training)
+            hidden = self._rows(block["ff1"], block["norm2"](x))
+            x = x + self.drop(self._rows(block["ff2"], hidden), training=training)
+        return ops.reshape(self.final_norm(x), (self._batch(x), self.dim))
+
+    def compute_output_shape(self, steps_shape: Any, span_features_shape: Any = None) -> tuple:
+        return (steps_shape[0], self.dim)
+
+    def get_config(self) -> dict[str, Any]:
+        return super().get_config() | {
+            "dim": self.dim,
+            "heads": self.heads,
+            "blocks": self.blocks,
+            "ff_dim": self.ff_dim,
+            "seq_len": self.seq_len,
+            "dropout": self.dropout_rate,
+        }
+
+
+@keras.saving.register_keras_serializable(package="time_sculptor")
+def masked_huber(y_true: Any, y_pred: Any) -> Any:
+    """Huber loss (delta 0.2 in log-minute units) that ignores targets < 0 (unknown)."""
+    ops = keras.ops
+    mask = ops.cast(ops.greater_equal(y_true, 0.0), "float32")
+    error = ops.abs(y_pred - ops.maximum(y_true, 0.0))
+    delta = 0.2
+    loss = ops.where(error <= delta, 0.5 * error * error, delta * (error - 0.5 * delta))
+    return ops.sum(loss * mask, axis=-1) / ops.maximum(ops.sum(mask, axis=-1), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="time_sculptor")
@@ -86,7 +298,20 @@ def build_model(
             span_features,
         ]
     )
-    sequence = layers.GRU(config.hidden, unroll=unroll, name="encoder")(steps)
+    if config.encoder == "transformer":
+        sequence = SpanTransformer(
+            config.hidden,
+            config.heads,
+            config.blocks,
+            config.ff_multiplier * config.hidden,
+            config.seq_len,
+            config.dropout,
+            name="encoder",
+        )(steps, span_features)
+    elif unroll:
+        sequence = UnrolledGRU(config.hidden, name="encoder")(steps)
+    else:
+        sequence = layers.GRU(config.hidden, name="encoder")(steps)
     present = layers.Dense(config.context_hidden, activation="relu", name="context_dense")(context)
     joined = layers.Concatenate(name="joined")([sequence, present])
     joined = layers.Dropout(config.dropout, name="dropout")(joined)
@@ -100,6 +325,10 @@ def build_model(
     accept = layers.Dense(config.kinds, activation="sigmoid", name="accept", dtype="float32")(
         accept_hidden
     )
+    outputs = {"next_category": next_category, "switch_soon": switch_soon, "accept": accept}
+    if config.time_head:
+        # Linear: the target (log minutes / 5) is unbounded above; an int8-friendly output.
+        outputs["time_to_switch"] = layers.Dense(1, name="time_to_switch", dtype="float32")(state)
     return keras.Model(
         inputs={
             "category_ids": category_ids,
@@ -107,29 +336,39 @@ def build_model(
             "span_features": span_features,
             "context": context,
         },
-        outputs={"next_category": next_category, "switch_soon": switch_soon, "accept": accept}
-        | ({"state": state} if with_state else {}),
+        outputs=outputs | ({"state": state} if with_state else {}),
         name="time_perception",
     )
 
 
+LOSSES: dict[str, Any] = {
+    "next_category": "sparse_categorical_crossentropy",
+    "switch_soon": "binary_crossentropy",
+    "accept": masked_binary_crossentropy,
+    "time_to_switch": masked_huber,
+}
+LOSS_WEIGHTS = {"next_category": 1.0, "switch_soon": 0.5, "accept": 1.0, "time_to_switch": 0.5}
+
+
 def compile_model(model: keras.Model, learning_rate: float = 2e-3) -> keras.Model:
-    """Compile with one loss per head (the state output is not trained directly)."""
+    """Compile with one loss per head the model has (the state output is not trained directly)."""
+    heads = [name for name in LOSSES if name in model.output_names]
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
-        loss={
-            "next_category": "sparse_categorical_crossentropy",
-            "switch_soon": "binary_crossentropy",
-            "accept": masked_binary_crossentropy,
-        },
-        loss_weights={"next_category": 1.0, "switch_soon": 0.5, "accept": 1.0},
+        loss={name: LOSSES[name] for name in heads},
+        loss_weights={name: LOSS_WEIGHTS[name] for name in heads},
         metrics={"next_category": ["sparse_categorical_accuracy"]},
     )
     return model
 
 
+def fit_targets(model: keras.Model, targets: dict[str, Any]) -> dict[str, Any]:
+    """Return the targets of the heads this model has (older models lack time_to_switch)."""
+    return {name: value for name, value in targets.items() if name in model.output_names}
+
+
 def export_copy(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """Return a batch-1, unrolled copy with the same weights (the convertible shape)."""
+    """Return a batch-1 (GRU: unrolled) copy with the same weights (the convertible shape)."""
     twin = build_model(config, batch_size=1, unroll=True, with_state=True)
     twin.set_weights(model.get_weights())
     return twin

@@ -16,7 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from edge_model.features import INPUT_NAMES, OUTPUT_NAMES, SPEC_VERSION
+from edge_model.features import (
+    INPUT_NAMES,
+    OPTIONAL_OUTPUTS,
+    OUTPUT_NAMES,
+    SPEC_VERSION,
+    TIME_TO_SWITCH_SCALE,
+)
 from edge_model.manifest import TFLITE_NAME, Manifest, ModelRefused, verify
 
 INTERPRETER_MODULES = ("ai_edge_litert.interpreter", "tflite_runtime.interpreter")
@@ -42,6 +48,8 @@ class Prediction:
     switch_soon: float  # P(current activity ends within SWITCH_HORIZON_S)
     accept: np.ndarray  # P(accepted) per edge_model.features.SUGGESTION_KINDS
     state: np.ndarray  # the time-perception vector
+    # Minutes until the current activity ends; None for models made before the head existed.
+    time_to_switch_minutes: float | None = None
 
 
 class ModelRuntime:
@@ -66,8 +74,11 @@ class ModelRuntime:
             self._inputs = {
                 name: by_name[self.manifest.io["inputs"][name]]["index"] for name in INPUT_NAMES
             }
+            declared = self.manifest.io["outputs"]
             self._outputs = {
-                name: by_name[self.manifest.io["outputs"][name]]["index"] for name in OUTPUT_NAMES
+                name: by_name[declared[name]]["index"]
+                for name in OUTPUT_NAMES
+                if name in declared or name not in OPTIONAL_OUTPUTS
             }
         except KeyError as exc:
             raise ModelRefused(
@@ -93,14 +104,20 @@ class ModelRuntime:
         """Return outputs for a batch of any size (invoked one example at a time)."""
         size = next(iter(features.values())).shape[0]
         rows = [self.run({k: v[i : i + 1] for k, v in features.items()}) for i in range(size)]
-        return {name: np.concatenate([r[name] for r in rows]) for name in OUTPUT_NAMES}
+        return {name: np.concatenate([r[name] for r in rows]) for name in self._outputs}
 
     def predict(self, features: dict[str, np.ndarray]) -> Prediction:
         """Return the heads for one moment."""
         out = self.run(features)
+        minutes = None
+        if "time_to_switch" in out:
+            minutes = float(
+                np.expm1(TIME_TO_SWITCH_SCALE * max(float(out["time_to_switch"][0, 0]), 0))
+            )
         return Prediction(
             next_category=out["next_category"][0],
             switch_soon=float(out["switch_soon"][0, 0]),
             accept=out["accept"][0],
             state=out["state"][0],
+            time_to_switch_minutes=minutes,
         )

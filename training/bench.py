@@ -17,6 +17,7 @@ import numpy as np
 from edge_model import convert, features
 from edge_model.keras_model import ModelConfig, export_copy
 from edge_model.manifest import KERAS_NAME
+from training.export import output_shapes
 
 
 def ranking(probs: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -70,6 +71,19 @@ class _Lite:
         return _percentiles(samples)
 
 
+def by_source(
+    probs: np.ndarray, labels: np.ndarray, sources: dict[str, np.ndarray] | None
+) -> dict[str, Any]:
+    """Return {"by_source": {name: {top1, mrr}}} for each boolean row mask (nothing if none)."""
+    if not sources:
+        return {}
+    return {
+        "by_source": {
+            name: ranking(probs[mask], labels[mask]) for name, mask in sources.items() if mask.any()
+        }
+    }
+
+
 def run_bench(
     model_dir: Path,
     inputs: dict[str, np.ndarray],
@@ -77,8 +91,13 @@ def run_bench(
     representative: dict[str, np.ndarray],
     runs: int = 2000,
     keras_runs: int = 100,
+    sources: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Return the contract JSON: {"variants": {name: {size_bytes, sparsity, top1, ...}}}."""
+    """Return the contract JSON: {"variants": {name: {size_bytes, sparsity, top1, ...}}}.
+
+    `sources` names boolean masks over the rows (e.g. real / synthetic); each variant then also
+    carries top-1 and MRR per source under "by_source".
+    """
     import keras
 
     from edge_model.compress import prunable_weights, sparsity
@@ -108,14 +127,10 @@ def run_bench(
             "agreement_with_float": 1.0,
             "latency_ms_p50": p50,
             "latency_ms_p99": p99,
+            **by_source(float_probs, labels, sources),
         }
     }
-    shapes = {
-        "next_category": (1, config.categories),
-        "switch_soon": (1, 1),
-        "accept": (1, config.kinds),
-        "state": (1, config.state_dim),
-    }
+    shapes = output_shapes(config)
     for variant in ("float32", "dynamic", "int8"):
         flatbuffer = convert.convert(twin, representative, variant)
         lite = _Lite(flatbuffer, convert.io_map(flatbuffer, shapes))
@@ -129,6 +144,7 @@ def run_bench(
             "agreement_with_float": float((np.argmax(probs, -1) == float_top).mean()),
             "latency_ms_p50": p50,
             "latency_ms_p99": p99,
+            **by_source(probs, labels, sources),
         }
     return {
         "variants": variants,
@@ -145,9 +161,11 @@ def model_config_of(model_dir: Path) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     """Return the bench result as a fixed-width table."""
+    sources = sorted({n for v in result["variants"].values() for n in v.get("by_source", {})})
     head = (
         f"{'variant':<15}{'size B':>10}{'gzip B':>9}{'sparsity':>9}{'top-1':>7}{'MRR':>7}"
         f"{'agree':>7}{'p50 ms':>9}{'p99 ms':>9}"
+        + "".join(f"{'top-1 ' + n[:4]:>11}" for n in sources)
     )
     lines = [head, "-" * len(head)]
     for name, v in result["variants"].items():
@@ -155,5 +173,9 @@ def table(result: dict[str, Any]) -> str:
             f"{name:<15}{v['size_bytes']:>10,}{v.get('gzip_bytes', 0):>9,}{v['sparsity']:>9.2f}"
             f"{v['top1']:>7.3f}{v['mrr']:>7.3f}{v['agreement_with_float']:>7.3f}"
             f"{v['latency_ms_p50']:>9.3f}{v['latency_ms_p99']:>9.3f}"
+            + "".join(
+                f"{v.get('by_source', {}).get(n, {}).get('top1', float('nan')):>11.3f}"
+                for n in sources
+            )
         )
     return "\n".join(lines)

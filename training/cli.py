@@ -49,6 +49,8 @@ def _fit(
     log_dir: Path | None,
     prune: float = 0.0,
 ) -> dict:
+    from edge_model.keras_model import fit_targets
+
     keras = _keras()
     callbacks: list = []
     if prune > 0:
@@ -66,9 +68,9 @@ def _fit(
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(log_dir)))
     history = model.fit(
         train.inputs,
-        train.targets,
+        fit_targets(model, train.targets),
         sample_weight=train.weights,
-        validation_data=(held_out.inputs, held_out.targets, held_out.weights),
+        validation_data=(held_out.inputs, fit_targets(model, held_out.targets), held_out.weights),
         epochs=epochs,
         batch_size=batch_size,
         verbose=2,
@@ -148,15 +150,31 @@ def synthetic_examples(personas: int, weeks: int, seed: int, per_hour: float = 4
     return Examples.concat(parts)
 
 
+REPRESENTATIVE_SIZE = 1000  # int8 calibration moments (see dataset.representative_inputs)
+
+
 def _representative(examples, count: int, rng):
-    index = rng.choice(len(examples), size=min(count, len(examples)), replace=False)
-    return examples.take(index).inputs
+    from training.dataset import representative_inputs
+
+    return representative_inputs(examples, count, rng)
+
+
+def config_from_args(args: argparse.Namespace):
+    """Return the ModelConfig that pretrain's architecture flags ask for (defaults elsewhere)."""
+    from edge_model.keras_model import ModelConfig
+
+    chosen = {
+        name: getattr(args, name)
+        for name in ("encoder", "hidden", "heads", "blocks", "dropout")
+        if getattr(args, name, None) is not None
+    }
+    return ModelConfig(**chosen)
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from edge_model.keras_model import ModelConfig, build_model, compile_model
+    from edge_model.keras_model import build_model, compile_model
 
     _seed_everything(args.seed)
     device = configure_device(mixed_precision=args.precision == "mixed")
@@ -169,7 +187,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         f"examples in {time.perf_counter() - started:.1f}s; training on {device}",
         flush=True,
     )
-    config = ModelConfig()
+    config = config_from_args(args)
     with _strategy_scope():
         model = compile_model(build_model(config), args.learning_rate)
     started = time.perf_counter()
@@ -206,6 +224,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         "personas": args.personas,
         "weeks": args.weeks,
         "moments_per_hour": args.moments_per_hour,
+        "learning_rate": args.learning_rate,
     }
     if not _can_convert():
         # The GPU machine has no TensorFlow: keep the weights; convert where TensorFlow is.
@@ -229,7 +248,7 @@ def _write(model, config, out: Path, train, held_out, rng, training: dict) -> No
         model,
         config,
         out,
-        representative=_representative(train, 300, rng),
+        representative=_representative(train, REPRESENTATIVE_SIZE, rng),
         held_out_inputs=held_out.inputs,
         held_out_targets=held_out.targets,
         parent_version=None,
@@ -374,24 +393,58 @@ def evaluation_set(seed: int = EVAL_SEED):
     return synthetic_examples(EVAL_PERSONAS, 1, seed)
 
 
+def real_evaluation_set(data_dir: Path, per_trace: int, seed: int = EVAL_SEED):
+    """Return (examples, trace count): up to `per_trace` moments of each real trace in data_dir.
+
+    The shipped network never trains on real traces, so every one of their moments is held out.
+    """
+    import numpy as np
+
+    from training.app_head import histories
+    from training.dataset import Examples, examples_from_spans
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for _, spans in histories(data_dir, [], 0, seed):
+        found = examples_from_spans(spans, rng)
+        if len(found):
+            keep = rng.choice(len(found), min(per_trace, len(found)), replace=False)
+            parts.append(found.take(np.sort(keep)))
+    return (Examples.concat(parts) if parts else Examples.empty()), len(parts)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import numpy as np
 
     from edge_model.registry import SHIPPED_DIR
     from training.bench import run_bench, table
+    from training.dataset import Examples
 
     model_dir = Path(args.model) if args.model else SHIPPED_DIR
     examples = evaluation_set()
     rng = np.random.default_rng(0)
-    sample = examples.take(
+    synthetic = examples.take(
         rng.choice(len(examples), min(args.examples, len(examples)), replace=False)
     )
-    representative = _representative(examples, 300, rng)
+    real, traces = (
+        real_evaluation_set(Path(args.data), args.real_per_trace)
+        if args.real_per_trace > 0
+        else (Examples.empty(), 0)
+    )
+    sample = Examples.concat([synthetic, real])
+    is_real = np.arange(len(sample)) >= len(synthetic)
+    representative = _representative(examples, REPRESENTATIVE_SIZE, rng)
     result = run_bench(
-        model_dir, sample.inputs, sample.targets["next_category"], representative, runs=args.runs
+        model_dir,
+        sample.inputs,
+        sample.targets["next_category"],
+        representative,
+        runs=args.runs,
+        sources={"real": is_real, "synthetic": ~is_real},
     )
     result["evaluation_set"] = (
-        f"{len(sample)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
+        f"{len(synthetic)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
+        f" + {len(real)} moments of {traces} real traces in {args.data}"
     )
     print(table(result))
     print(result["evaluation_set"])
@@ -403,6 +456,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from desktop.config import Config
     from desktop.importers import ImportFailed, parse_csv, prepare
+    from edge_model import app_head
     from edge_model.registry import SHIPPED_DIR
     from training.evaluate import evaluate
 
@@ -413,7 +467,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"sculptor-train: {exc}", file=sys.stderr)
         return 2
     events = sorted(prepare(parsed, Config()), key=lambda e: e.start)
-    result = evaluate(events, Path(args.model) if args.model else SHIPPED_DIR, args.split)
+    prior = (
+        app_head.SHIPPED_PRIOR
+        if args.app_head is None
+        else None
+        if args.app_head == "none"
+        else Path(args.app_head)
+    )
+    try:
+        result = evaluate(
+            events, Path(args.model) if args.model else SHIPPED_DIR, args.split, prior_path=prior
+        )
+    except (OSError, ValueError) as exc:
+        print(f"sculptor-train: {exc}", file=sys.stderr)
+        return 2
     result["events_file"] = str(path)
     Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     rows = [("model", result["model"])] + list(result["baselines"].items())
@@ -459,7 +526,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the encoder flags; unset ones keep edge_model.keras_model.ModelConfig's defaults."""
+    parser.add_argument(
+        "--encoder",
+        choices=["gru", "transformer"],
+        help="sequence encoder (default: gru)",
+    )
+    parser.add_argument("--hidden", type=int, help="GRU units / transformer width (default 48)")
+    parser.add_argument("--heads", type=int, help="transformer attention heads (default 4)")
+    parser.add_argument("--blocks", type=int, help="transformer blocks (default 1)")
+    parser.add_argument(
+        "--dropout", type=float, help="dropout before the state and in transformer blocks (0.1)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from training import app_head
+
     parser = argparse.ArgumentParser(prog="sculptor-train", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -475,11 +559,12 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--tensorboard", action="store_true", help="log to OUT/logs")
     pre.add_argument(
         "--precision",
-        choices=["auto", "float32"],
-        default="auto",
-        help="auto: mixed precision on a GPU, float32 on CPU",
+        choices=["float32", "mixed"],
+        default="float32",
+        help="mixed: mixed precision on a GPU (slower for this model, README 'Training on a GPU')",
     )
     pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
+    add_architecture_arguments(pre)
     pre.set_defaults(func=cmd_pretrain)
 
     fine = sub.add_parser("finetune", help="fine-tune on the user's store into a new version")
@@ -498,6 +583,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", help="model directory (default: the shipped model)")
     ev.add_argument("--split", type=float, default=0.7, help="share of switches to personalize")
     ev.add_argument("--json", required=True, help="write the results here")
+    ev.add_argument(
+        "--app-head",
+        help="the next-app head's prior (default: the shipped one; 'none': fit from scratch)",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     conv = sub.add_parser("convert", help="convert a Keras-only model dir (from a GPU run)")
@@ -510,6 +599,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="write the figures here")
     bench.add_argument("--examples", type=int, default=3000, help="evaluation moments")
     bench.add_argument("--runs", type=int, default=2000, help="timed invokes per variant")
+    bench.add_argument(
+        "--data", default=str(app_head.DEFAULT_DATA), help="folder with the real traces"
+    )
+    bench.add_argument(
+        "--real-per-trace",
+        type=int,
+        default=300,
+        help="evaluation moments per real trace (0: synthetic only)",
+    )
     bench.set_defaults(func=cmd_bench)
 
     export = sub.add_parser("export", help="install a model directory into the registry")
@@ -520,10 +618,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=cmd_export)
     # Subcommands that live with their own packages (argparse only at import time).
-    from training import simulate
+    from training import simulate, tune
     from training.federated import register as register_federated
 
     simulate.register(sub)
+    app_head.register(sub)
+    tune.register(sub)
     register_federated(sub)
     return parser
 

@@ -1,9 +1,10 @@
 """Training examples: moments sampled from span timelines, featurized by the one featurizer.
 
 Labels per moment: the category of the next activity, whether the current one ends within
-`SWITCH_HORIZON_S`, and, where known, whether a suggestion of each kind would be accepted
-(-1 = unknown; the loss masks it). Logged suggestions from the store add acceptance labels
-weighted by inverse propensity, so learning from the policy's own choices stays unbiased.
+`SWITCH_HORIZON_S`, how long until it ends (log minutes, `time_to_switch`), and, where known,
+whether a suggestion of each kind would be accepted (-1 = unknown; the loss masks it). Logged
+suggestions from the store add acceptance labels weighted by inverse propensity, so learning
+from the policy's own choices stays unbiased.
 """
 
 from __future__ import annotations
@@ -64,7 +65,13 @@ def _empty_targets(size: int) -> dict[str, np.ndarray]:
         "next_category": np.zeros((size,), np.int32),
         "switch_soon": np.zeros((size, 1), np.float32),
         "accept": np.full((size, len(features.SUGGESTION_KINDS)), -1.0, np.float32),
+        "time_to_switch": np.full((size, 1), -1.0, np.float32),  # -1: unknown (masked)
     }
+
+
+def time_to_switch_target(seconds: float) -> float:
+    """Return the time_to_switch label: log1p(minutes until the activity ends) / scale."""
+    return float(np.log1p(max(seconds, 0.0) / 60.0) / features.TIME_TO_SWITCH_SCALE)
 
 
 AcceptanceLabel = Callable[..., float]
@@ -120,6 +127,7 @@ def examples_from_spans(
             AWAY_ID if gap >= features.BREAK_MINUTES * 60 else (timeline.category[i + 1])
         )
         targets["switch_soon"][row, 0] = float(timeline.end[i] - t <= features.SWITCH_HORIZON_S)
+        targets["time_to_switch"][row, 0] = time_to_switch_target(timeline.end[i] - t)
         in_meeting = bool(((meetings[:, 0] <= t) & (meetings[:, 1] > t)).any())
         since_suggestion = float(rng.choice([24 * 60.0, rng.uniform(5.0, 300.0)]))
         idle = float(t - timeline.start[i]) if timeline.away[i] else 0.0
@@ -148,6 +156,26 @@ def examples_from_spans(
     return Examples(inputs, targets, np.ones(len(moments), np.float32))
 
 
+def representative_inputs(
+    examples: Examples, count: int, rng: np.random.Generator, short_fraction: float = 0.1
+) -> dict[str, np.ndarray]:
+    """Return `count` inputs to calibrate full-int8 quantization with, short histories included.
+
+    A new user's first moments have only a few real spans (the rest is padding). Such moments
+    are rare in a corpus of whole weeks, and a calibration set without them gave int8 ranges
+    that clipped them: measured on a Transformer, acceptance max |Δ| 0.16 with 200 examples,
+    0.045 with 1,000. So a `short_fraction` of the rows keep only their last 1-8 spans.
+    """
+    index = rng.choice(len(examples), size=min(count, len(examples)), replace=False)
+    inputs = {k: v.copy() for k, v in examples.take(index).inputs.items()}
+    short = rng.random(len(index)) < short_fraction
+    for row in np.flatnonzero(short):
+        cut = features.SEQ_LEN - int(rng.integers(1, 9))
+        for name in ("category_ids", "app_ids", "span_features"):
+            inputs[name][row, :cut] = 0
+    return inputs
+
+
 OUTCOME_LABEL = {"accepted": 1.0, "dismissed": 0.0, "ignored": 0.0, "snoozed": 0.0}
 
 
@@ -171,6 +199,9 @@ def examples_from_feedback(records: Iterable[Any], spans: Sequence[Any]) -> Exam
             targets["next_category"][row] = timeline.category[i + 1]
             targets["switch_soon"][row, 0] = float(
                 timeline.end[i] - record.created_at <= features.SWITCH_HORIZON_S
+            )
+            targets["time_to_switch"][row, 0] = time_to_switch_target(
+                timeline.end[i] - record.created_at
             )
         weights[row] = min(1.0 / max(record.propensity, 1e-3), MAX_IPW)
     return Examples(batch, targets, weights)

@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import features
+from edge_model import app_head, features
 from edge_model.categories import CATEGORIES
 from edge_model.runtime import ModelRuntime
 
-CANDIDATES = 30  # apps the ranker scores per switch (union of recent, frequent, likely next)
 SHORT_DWELL_S = 15.0  # a stay this short is often an alt-tab through, then back
-NETWORK_COLUMN = 7  # in both feature tables: the network's probability of the candidate category
+NETWORK_COLUMN = 7  # in the category rows: the network's probability of the candidate category
 
 
 @dataclass
@@ -247,68 +246,94 @@ class _Task:
         return _score(ranks)
 
 
+def switch_beliefs(
+    switches: Sequence[Switch], events: Sequence[Any], runtime: ModelRuntime, utc_offset_s: float
+) -> list[Callable[[str], float]]:
+    """Return, per switch, the frozen network's probability of each category being next."""
+    timeline = features.Timeline.from_spans(events)
+    contexts = [features.Context(now=s.at, utc_offset_s=utc_offset_s) for s in switches]
+    probs = runtime.run_batch(features.featurize_many(timeline, contexts))["next_category"]
+
+    def belief(row: np.ndarray) -> Callable[[str], float]:
+        return lambda c: float(row[CATEGORIES.index(c)]) if c in CATEGORIES else 0.0
+
+    return [belief(row) for row in probs]
+
+
+def _ranks(
+    head: app_head.PointerHead, test: Sequence[tuple[list[Hashable], np.ndarray, Hashable]]
+) -> dict[str, float]:
+    ranks = [
+        _rank(head.rank(candidates, rows), answer) if candidates else None
+        for candidates, rows, answer in test
+    ]
+    return _score(ranks)
+
+
 def evaluate(
-    events: Sequence[Any], model_dir: Path, split: float = 0.7, utc_offset_s: float = 0.0
+    events: Sequence[Any],
+    model_dir: Path,
+    split: float = 0.7,
+    utc_offset_s: float = 0.0,
+    prior_path: Path | None = app_head.SHIPPED_PRIOR,
 ) -> dict[str, Any]:
-    """Return the evaluation contract for one user's chronological spans."""
+    """Return the evaluation contract for one user's chronological spans.
+
+    Next app: the shipped pointer head (`prior_path`; None or a missing file: fitted from
+    scratch on the personalization split) fine-tuned on the first `split` of the switches.
+    """
     switches = switches_of(events, utc_offset_s)
     if len(switches) < 20:
         raise ValueError(f"only {len(switches)} app switches: too few to evaluate")
     cut = int(len(switches) * split)
     runtime = ModelRuntime(model_dir)
-    timeline = features.Timeline.from_spans(events)
-    contexts = [features.Context(now=s.at, utc_offset_s=utc_offset_s) for s in switches]
-    category_probs = runtime.run_batch(features.featurize_many(timeline, contexts))["next_category"]
-    apps, cats = _Task(exclude_current=True), _Task(exclude_current=False)
-    app_category: dict[Hashable, str] = {}
+    beliefs = switch_beliefs(switches, events, runtime, utc_offset_s)
 
-    def belief(index: int) -> Callable[[Hashable], float]:
-        probs = category_probs[index]
-        return lambda c: float(probs[CATEGORIES.index(c)]) if c in CATEGORIES else 0.0
+    # Next app: the pointer head over the user's own apps, baselines from the same history.
+    app_baselines: dict[str, list[int | None]] = {"mru": [], "markov1": [], "frequency_by_hour": []}
+    train: list[app_head.Example] = []
+    test: list[tuple[list[Hashable], np.ndarray, Hashable]] = []
+    walked = app_head.walk(switches, beliefs)
+    for index, (s, (history, candidates, rows)) in enumerate(zip(switches, walked, strict=True)):
+        if index < cut:
+            if s.app in candidates:
+                train.append((rows, candidates.index(s.app)))
+            continue
+        app_baselines["mru"].append(_rank(history.mru(s.previous_app), s.app))
+        app_baselines["markov1"].append(
+            _rank(history.markov(s.previous_app, s.previous_app), s.app)
+        )
+        app_baselines["frequency_by_hour"].append(
+            _rank(history.hourly(s.hour, s.previous_app), s.app)
+        )
+        test.append((candidates, rows, s.app))
+    if prior_path is not None and prior_path.exists():
+        prior = app_head.PointerHead.load(prior_path)
+        head, epochs = app_head.personalize(prior, train)
+    else:
+        prior, epochs = None, -1
+        head = app_head.fit(train)
+    belief_column = app_head.FEATURES.index("network_category_belief")
+    no_network = app_head.PointerHead(
+        head.mean, head.scale, head.params, head.trained_on
+    )  # the same head with the network's belief held at its average
+    held = [(c, r.copy(), a) for c, r, a in test]
+    for _, rows, _ in held:
+        rows[:, belief_column] = head.mean[belief_column]
 
-    for index, s in enumerate(switches):
-        app_category.setdefault(s.previous_app, s.previous_category)
-        short = float(s.dwell_s < SHORT_DWELL_S)
-        model_p = belief(index)
-        cat_after = cats.history.transitions.get(s.previous_category, Counter())
-        cat_total = sum(cat_after.values())
+    # Next category: every category seen so far, scored by a linear softmax ranker.
+    cats = _Task(exclude_current=False)
+    for index, (s, belief) in enumerate(zip(switches, beliefs, strict=True)):
         if index >= cut:
-            apps.baseline_ranks(s.previous_app, s.hour, s.app)
             cats.baseline_ranks(s.previous_category, s.hour, s.category)
-        # Apps: recent, likely-next and frequent apps, scored with the model's category belief.
-        h = apps.history
-        app_candidates: list[Hashable] = list(
-            dict.fromkeys(
-                h.mru(s.previous_app)[:20]
-                + h.markov(s.previous_app, s.previous_app)[:10]
-                + [a for a, _ in h.count.most_common(10) if a != s.previous_app]
-            )
-        )[:CANDIDATES]
-        if app_candidates:
-            stats = h.features(app_candidates, s.previous_app, s.at, s.hour, s.previous_app)
-            extra = np.array(
-                [
-                    (
-                        model_p(app_category.get(a, "unknown")),
-                        float(app_category.get(a) == s.previous_category),
-                        (cat_after.get(app_category.get(a, "unknown"), 0) + 0.1)
-                        / (cat_total + 1.0),
-                        short * stats[i, 0],
-                    )
-                    for i, a in enumerate(app_candidates)
-                ]
-            )
-            rows = np.hstack([stats, extra])
-        else:
-            rows = np.zeros((0, 11))
-        # Categories: every category seen so far, the current one included.
-        cat_candidates: list[Hashable] = list(cats.history.count) or []
+        short = float(s.dwell_s < SHORT_DWELL_S)
+        cat_candidates: list[Hashable] = list(cats.history.count)
         if cat_candidates:
             cstats = cats.history.features(cat_candidates, s.previous_category, s.at, s.hour, None)
             cextra = np.array(
                 [
                     (
-                        model_p(c),
+                        belief(str(c)),
                         float(c == s.previous_category),
                         short * float(c == s.previous_category),
                     )
@@ -319,30 +344,31 @@ def evaluate(
         else:
             crows = np.zeros((0, 10))
         if index < cut:
-            if s.app in app_candidates:
-                apps.train.append((rows, app_candidates.index(s.app)))
             if s.category in cat_candidates:
                 cats.train.append((crows, cat_candidates.index(s.category)))
         else:
-            apps.test.append((app_candidates, rows, s.app))
             cats.test.append((cat_candidates, crows, s.category))
-        apps.history.observe(s.previous_app, s.app, s.at, s.hour)
         cats.history.observe(s.previous_category, s.category, s.at, s.hour)
-        app_category[s.app] = s.category
     return {
         "n_train": cut,
         "n_test": len(switches) - cut,
-        "model": apps.model_scores(),
-        "baselines": {name: _score(r) for name, r in apps.baselines.items()},
+        "model": _ranks(head, test),
+        "baselines": {name: _score(r) for name, r in app_baselines.items()},
         "category": {
             "model": cats.model_scores(),
             "baselines": {name: _score(r) for name, r in cats.baselines.items()},
         },
         "model_version": runtime.version,
-        # The same personalized ranker without the network's category belief: how much the
-        # pretrained model itself adds on this user.
+        "app_head": {
+            "prior": str(prior_path) if prior is not None else None,
+            "prior_trained_on": prior.trained_on if prior is not None else None,
+            "fine_tune_epochs": epochs,
+            # The pretrained head alone, before any personalization on this user.
+            "prior_only": _ranks(prior, test) if prior is not None else None,
+        },
+        # What the frozen network adds: the same heads with its category belief held constant.
         "ablation_without_network": {
-            "model": apps.model_scores(drop=NETWORK_COLUMN),
+            "model": _ranks(no_network, held),
             "category": cats.model_scores(drop=NETWORK_COLUMN),
         },
     }

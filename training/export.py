@@ -43,18 +43,27 @@ def tflite_outputs(
     details = {d["name"]: d["index"] for d in interpreter.get_input_details()}
     details |= {d["name"]: d["index"] for d in interpreter.get_output_details()}
     size = inputs["context"].shape[0]
+    names = [n for n in features.OUTPUT_NAMES if n in io["outputs"]]
     rows = []
     for i in range(size):
         for name in features.INPUT_NAMES:
             interpreter.set_tensor(details[io["inputs"][name]], inputs[name][i : i + 1])
         interpreter.invoke()
-        rows.append(
-            {
-                n: interpreter.get_tensor(details[io["outputs"][n]]).copy()
-                for n in features.OUTPUT_NAMES
-            }
-        )
-    return {n: np.concatenate([r[n] for r in rows]) for n in features.OUTPUT_NAMES}
+        rows.append({n: interpreter.get_tensor(details[io["outputs"][n]]).copy() for n in names})
+    return {n: np.concatenate([r[n] for r in rows]) for n in names}
+
+
+def output_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Return the batch-1 shape of every head of the exported model."""
+    shapes = {
+        "next_category": (1, config.categories),
+        "switch_soon": (1, 1),
+        "accept": (1, config.kinds),
+        "state": (1, config.state_dim),
+    }
+    if config.time_head:
+        shapes["time_to_switch"] = (1, 1)
+    return shapes
 
 
 def parity(keras_out: dict[str, np.ndarray], lite_out: dict[str, np.ndarray]) -> dict[str, float]:
@@ -69,7 +78,7 @@ def parity(keras_out: dict[str, np.ndarray], lite_out: dict[str, np.ndarray]) ->
     keras_top, lite_top = np.argmax(keras_p, -1), np.argmax(lite_p, -1)
     rows = np.arange(len(keras_top))
     tie = keras_p[rows, keras_top] - keras_p[rows, lite_top] <= TIE_TOLERANCE
-    return {
+    report = {
         "top1_agreement": float((keras_top == lite_top).mean()),
         "top1_agreement_tie_aware": float(((keras_top == lite_top) | tie).mean()),
         "next_category_max_abs_diff": float(np.abs(keras_p - lite_p).max()),
@@ -79,6 +88,12 @@ def parity(keras_out: dict[str, np.ndarray], lite_out: dict[str, np.ndarray]) ->
             np.abs(keras_out["switch_soon"] - lite_out["switch_soon"]).max()
         ),
     }
+    if "time_to_switch" in keras_out and "time_to_switch" in lite_out:
+        # In log-minute units (x TIME_TO_SWITCH_SCALE = natural-log factor): informative only.
+        report["time_to_switch_max_abs_diff"] = float(
+            np.abs(keras_out["time_to_switch"] - lite_out["time_to_switch"]).max()
+        )
+    return report
 
 
 def passes(report: dict[str, float]) -> bool:
@@ -110,6 +125,19 @@ def head_metrics(
         metrics["accept_mae"] = float(
             np.abs(outputs["accept"][known] - targets["accept"][known]).mean()
         )
+    if "time_to_switch" in outputs and "time_to_switch" in targets:
+        labelled = targets["time_to_switch"][:, 0] >= 0
+        if labelled.any():
+            scale = features.TIME_TO_SWITCH_SCALE
+            predicted = np.expm1(scale * outputs["time_to_switch"][labelled, 0].clip(0, None))
+            actual = np.expm1(scale * targets["time_to_switch"][labelled, 0])
+            # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
+            metrics["time_to_switch_median_abs_error_minutes"] = float(
+                np.median(np.abs(predicted - actual))
+            )
+            metrics["time_to_switch_median_factor"] = float(
+                np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))
+            )
     return metrics
 
 
@@ -132,12 +160,7 @@ def write_model_dir(
     model.save(out_dir / KERAS_NAME)
     (out_dir / "config.json").write_text(config.to_json() + "\n")
     twin = export_copy(model, config)
-    shapes = {
-        "next_category": (1, config.categories),
-        "switch_soon": (1, 1),
-        "accept": (1, config.kinds),
-        "state": (1, config.state_dim),
-    }
+    shapes = output_shapes(config)
     keras_out = model.predict(held_out_inputs, verbose=0, batch_size=256)
     # Parity needs no labels: more inputs (e.g. the training ones too) make it more certain.
     probe = parity_inputs if parity_inputs is not None else held_out_inputs
@@ -211,6 +234,26 @@ def write_model_dir(
     return manifest
 
 
+def _time_line(keras_metrics: dict[str, float], lite_metrics: dict[str, float]) -> str:
+    key = "time_to_switch_median_abs_error_minutes"
+    if key not in keras_metrics or key not in lite_metrics:
+        return ""
+    return (
+        f"- **Time until the current activity ends:** median absolute error "
+        f"{keras_metrics[key]:.1f} min (Keras) / {lite_metrics[key]:.1f} min (TFLite); typical "
+        f"factor off {lite_metrics['time_to_switch_median_factor']:.2f}x (TFLite).\n"
+    )
+
+
+def _architecture(config: dict[str, Any]) -> str:
+    if config.get("encoder") == "transformer":
+        return (
+            f"Transformer ({config.get('blocks')} block(s), width {config.get('hidden')}, "
+            f"{config.get('heads')} heads)"
+        )
+    return f"GRU ({config.get('hidden', 48)} units, unrolled for export)"
+
+
 def model_card(manifest: Manifest) -> str:
     """Return the Markdown model card of a model version."""
     m = manifest.metrics
@@ -220,10 +263,12 @@ def model_card(manifest: Manifest) -> str:
 
 - **What it does:** from the last {manifest.vocab["seq_len"]} activity spans and the present
   context, predicts the next activity category, whether the current activity ends within five
-  minutes, and the probability that each suggestion kind would be accepted now.
-- **Architecture:** GRU encoder over (category, hashed app, span features) + context MLP,
-  Keras 3; exported batch-1, unrolled, {manifest.compression["quantization"]}
-  ({manifest.size_bytes:,} bytes; every int8 variant measured is in the manifest).
+  minutes (and, where the model has the head, how many minutes until it ends), and the
+  probability that each suggestion kind would be accepted now.
+- **Architecture:** {_architecture(t.get("model_config", {}))} encoder over (category, hashed
+  app, span features) + context MLP, Keras 3; exported batch-1,
+  {manifest.compression["quantization"]} ({manifest.size_bytes:,} bytes; every int8
+  variant measured is in the manifest).
 - **Parent version:** {manifest.parent_version or "none (pretrained from scratch)"}
 - **Data:** {t.get("data", "n/a")}
 - **Held-out quality ({m["held_out_examples"]} examples):** next category top-1
@@ -231,9 +276,9 @@ def model_card(manifest: Manifest) -> str:
   {k["next_category_mrr"]:.3f} / {q["next_category_mrr"]:.3f}; switch-soon accuracy
   {k["switch_soon_accuracy"]:.3f} / {q["switch_soon_accuracy"]:.3f}; acceptance MAE
   {k.get("accept_mae", float("nan")):.3f} / {q.get("accept_mae", float("nan")):.3f}.
-- **Keras vs TFLite parity ({p["examples"]} inputs):** top-1 agreement {p["top1_agreement"]:.4f}
-  strict, {p["top1_agreement_tie_aware"]:.4f} counting ties within {TIE_TOLERANCE} as agreeing;
-  max |Δp| next category {p["next_category_max_abs_diff"]:.3f} (mean
+{_time_line(k, q)}- **Keras vs TFLite parity ({p["examples"]} inputs):** top-1 agreement
+  {p["top1_agreement"]:.4f} strict, {p["top1_agreement_tie_aware"]:.4f} counting ties within
+  {TIE_TOLERANCE} as agreeing; max |Δp| next category {p["next_category_max_abs_diff"]:.3f} (mean
   {p["next_category_mean_abs_diff"]:.4f}), acceptance {p["accept_max_abs_diff"]:.3f}.
 - **Limits:** acceptance is learned from simulated people until the user's own feedback
   arrives; only the break kind has labels so far. Hashed app ids can collide (512 buckets).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,7 @@ pytest.importorskip("tensorflow", reason="needs the train extra")
 from training.cli import main as train_main  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 FIELDS = {
     "size_bytes": int,
     "sparsity": float,
@@ -24,7 +26,8 @@ FIELDS = {
 
 def test_bench_measures_every_variant_in_one_run(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert train_main(["bench", "--json", str(out), "--examples", "300", "--runs", "200"]) == 0
+    args = ["bench", "--json", str(out), "--examples", "300", "--runs", "200"]
+    assert train_main([*args, "--real-per-trace", "40", "--data", str(DATA)]) == 0
     result = json.loads(out.read_text())
     variants = result["variants"]
     assert set(variants) == {"keras_float32", "tflite_float32", "tflite_dynamic", "tflite_int8"}
@@ -36,5 +39,12 @@ def test_bench_measures_every_variant_in_one_run(tmp_path, capsys):
     assert variants["tflite_float32"]["agreement_with_float"] == pytest.approx(1.0, abs=0.01)
     assert variants["tflite_dynamic"]["size_bytes"] < variants["tflite_float32"]["size_bytes"]
     assert all(v["latency_ms_p50"] > 0 for v in variants.values())  # measured, not asserted
+    # The fixed evaluation set mixes real traces and synthetic people, scored apart too.
+    here = (DATA / "desktop-windows" / "user_a.csv").exists()  # ../shared/data may be absent
+    assert "real traces" in result["evaluation_set"]
+    for figures in variants.values():
+        assert set(figures["by_source"]) == ({"real", "synthetic"} if here else {"synthetic"})
+        assert all(0 < s["top1"] <= s["mrr"] <= 1 for s in figures["by_source"].values())
+    assert result["evaluation_examples"] > 300 or not here  # 300 synthetic + the real moments
     table = capsys.readouterr().out
-    assert "tflite_int8" in table and "p99 ms" in table
+    assert "tflite_int8" in table and "p99 ms" in table and "top-1 real" in table

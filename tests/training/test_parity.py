@@ -14,10 +14,12 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 
 from edge_model.features import SPEC_VERSION  # noqa: E402
+from edge_model.keras_model import ModelConfig, export_copy  # noqa: E402
 from edge_model.manifest import KERAS_NAME, TFLITE_NAME, verify  # noqa: E402
 from edge_model.registry import SHIPPED_DIR  # noqa: E402
+from edge_model.runtime import ModelRuntime  # noqa: E402
 from training.cli import main as train_main  # noqa: E402
-from training.cli import synthetic_examples
+from training.cli import synthetic_examples  # noqa: E402
 from training.export import PARITY_TOLERANCE, parity, tflite_outputs  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
@@ -70,6 +72,27 @@ def test_pretrain_writes_a_verified_model_dir_with_its_measurements(tmp_path, ca
     config = json.loads((out / "config.json").read_text())
     assert config["seq_len"] == manifest.vocab["seq_len"]
     assert "Keras/TFLite top-1 agreement" in capsys.readouterr().out
+    # The time-until-switch head is exported, named, measured and served.
+    assert "time_to_switch" in manifest.io["outputs"]
+    assert manifest.metrics["keras"]["time_to_switch_median_abs_error_minutes"] > 0
+    moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
+    prediction = ModelRuntime(out).predict(moment.inputs)
+    assert prediction.time_to_switch_minutes is not None
+    assert 0.0 <= prediction.time_to_switch_minutes < 24 * 60
+
+
+def test_a_model_made_before_the_time_head_still_loads_and_serves():
+    # The shipped model predates time_to_switch: its manifest, config and file lack it.
+    manifest = verify(SHIPPED_DIR, SPEC_VERSION)
+    assert "time_to_switch" not in manifest.io["outputs"]
+    moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
+    prediction = ModelRuntime(SHIPPED_DIR).predict(moment.inputs)
+    assert prediction.time_to_switch_minutes is None
+    assert prediction.next_category.shape == (13,)
+    config = ModelConfig.from_dict(json.loads((SHIPPED_DIR / "config.json").read_text()))
+    assert not config.time_head and config.encoder == "gru"
+    model = keras.models.load_model(SHIPPED_DIR / KERAS_NAME, compile=False)
+    export_copy(model, config)  # the rebuilt export form takes the old weights
 
 
 def test_a_keras_only_run_converts_later(tmp_path, monkeypatch, capsys):

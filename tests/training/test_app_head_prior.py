@@ -1,0 +1,22 @@
+"""`sculptor-train pretrain-app-head`: what the prior learns from, and its refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_model.registry import SHIPPED_DIR
+from training.app_head import pretrain
+from training.evaluate import switches_of
+from training.synthetic import corpus
+
+
+def test_real_traces_give_only_their_first_part_and_synthetic_ones_all_of_it():
+    [(_, spans)] = corpus(1, 1, seed=3)
+    total = len(switches_of(spans))
+    head = pretrain([("user_x.csv", spans), ("synthetic:p", spans)], SHIPPED_DIR, epochs=2)
+    counts = head.trained_on["histories"]
+    # Examples are switches whose next app was among the candidates: nearly all of them.
+    assert counts["synthetic:p"] > 0.9 * total
+    assert counts["user_x.csv"] <= int(total * 0.7) < counts["synthetic:p"]
+    with pytest.raises(ValueError, match="real fraction"):
+        pretrain([("user_x.csv", spans)], SHIPPED_DIR, epochs=2, real_fraction=0.0)

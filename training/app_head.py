@@ -1,0 +1,146 @@
+"""`sculptor-train pretrain-app-head`: the next-app pointer head's prior, from many histories.
+
+The head (edge_model.app_head) scores a user's own apps from app-agnostic statistics, so one
+set of weights serves people it has never seen. This command fits those weights on every
+history it is given: the real desktop traces in ../shared/data (CSV exports and ActivityWatch
+exports, read through desktop.importers' parsers) and synthetic personas. `--exclude` leaves
+traces out by name, which is how the README's per-user table is made honestly: each user is
+evaluated with a prior that never saw them (leave one user out). Real traces give only the
+first `real_fraction` (0.7) of their switches, so `sculptor-train evaluate` at its default split
+never scores a switch the shipped prior learned from: on a shipped trace the prior has seen
+exactly what the personalization step sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from edge_model import app_head
+from edge_model.registry import SHIPPED_DIR
+from edge_model.runtime import ModelRuntime
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def histories(
+    data_dir: Path, exclude: list[str], synthetic_personas: int, seed: int
+) -> list[tuple[str, list[Any]]]:
+    """Return (name, chronological spans) for every usable history, minus the excluded ones."""
+    from desktop.config import Config
+    from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prepare
+
+    found: list[tuple[str, list[Any]]] = []
+    files = sorted(data_dir.glob("desktop-windows/*.csv")) + sorted(
+        data_dir.glob("activitywatch/*.json")
+    )
+    for path in files:
+        if any(word and word in path.name for word in exclude):
+            continue
+        try:
+            data = path.read_bytes()
+            parsed = (
+                parse_csv(data, str(path))
+                if path.suffix == ".csv"
+                else parse_activitywatch(data, str(path))
+            )
+        except (OSError, ImportFailed) as exc:
+            print(f"sculptor-train: skipping {exc}", file=sys.stderr)
+            continue
+        found.append((path.name, sorted(prepare(parsed, Config()), key=lambda e: e.start)))
+    if synthetic_personas > 0:
+        from training.synthetic import corpus
+
+        for persona, spans in corpus(synthetic_personas, 2, seed):
+            found.append((f"synthetic:{persona.name}", spans))
+    return found
+
+
+def pretrain(
+    named: list[tuple[str, list[Any]]],
+    model_dir: Path,
+    hidden: int = 16,
+    epochs: int = 300,
+    real_fraction: float = 0.7,
+) -> app_head.PointerHead:
+    """Fit the prior on all histories' switches (each seeing only its own past).
+
+    Real (non-synthetic) histories contribute their first `real_fraction` of switches.
+    """
+    if not 0.0 < real_fraction <= 1.0:
+        raise ValueError(f"real fraction {real_fraction} is not in (0, 1]")
+    from training.evaluate import switch_beliefs, switches_of
+
+    runtime = ModelRuntime(model_dir)
+    items: list[app_head.Example] = []
+    counts: dict[str, int] = {}
+    for name, spans in named:
+        switches = switches_of(spans)
+        if not name.startswith("synthetic:"):
+            switches = switches[: int(len(switches) * real_fraction)]
+        if len(switches) < 20:
+            continue
+        beliefs = switch_beliefs(switches, spans, runtime, 0.0)
+        mine = app_head.examples(switches, beliefs)
+        counts[name] = len(mine)
+        items.extend(mine)
+    if not items:
+        raise ValueError("no history with at least 20 app switches to learn from")
+    head = app_head.fit(items, hidden=hidden, epochs=epochs)
+    head.trained_on = {
+        "histories": counts,
+        "examples": len(items),
+        "network": runtime.version,
+        "hidden": hidden,
+        "epochs": epochs,
+        "real_fraction": real_fraction,
+    }
+    return head
+
+
+def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    named = histories(Path(args.data), args.exclude, args.synthetic_personas, args.seed)
+    try:
+        head = pretrain(
+            named,
+            Path(args.model) if args.model else SHIPPED_DIR,
+            epochs=args.epochs,
+            real_fraction=args.real_fraction,
+        )
+    except ValueError as exc:
+        print(f"sculptor-train: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(head.to_json() + "\n", encoding="utf-8")
+    tmp.replace(out)
+    seconds = time.perf_counter() - started
+    print(
+        f"app head prior: {head.trained_on['examples']} switches from "
+        f"{len(head.trained_on['histories'])} histories -> {out} ({seconds:.0f} s)"
+    )
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `pretrain-app-head` to sculptor-train's subcommands."""
+    p = sub.add_parser("pretrain-app-head", help="fit the next-app head's prior on many histories")
+    p.add_argument("--data", default=str(DEFAULT_DATA), help="the shared data folder")
+    p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
+    p.add_argument("--synthetic-personas", type=int, default=6)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--epochs", type=int, default=300)
+    p.add_argument(
+        "--real-fraction",
+        type=float,
+        default=0.7,
+        help="use the first this much of each real trace (the rest stays unseen for evaluate)",
+    )
+    p.add_argument("--model", help="network for the category belief (default: the shipped one)")
+    p.add_argument("--out", default=str(app_head.SHIPPED_PRIOR))
+    p.set_defaults(func=cmd_pretrain_app_head)
