@@ -93,6 +93,7 @@ class SettingsDialog(QDialog):
         self.now = now
         self.settings = settings
         self.export_data = export_data
+        self.data_busy = False  # an export or delete is running off the GUI thread
         self.delete_data = delete_data
         self.delete_range_data = delete_range
         self.on_saved = on_saved
@@ -298,13 +299,12 @@ class SettingsDialog(QDialog):
         path = self.choose_path(self)
         if not path:
             return
-        try:
-            result = self.export_data(path)
-        except (OSError, ValueError, RuntimeError) as exc:
-            self.say(self.tr("Export failed: {reason}").format(reason=exc))
-            return
-        self.say(
-            result if isinstance(result, str) else self.tr("Exported to {path}").format(path=path)
+        export_data = self.export_data
+        self._data_job(
+            lambda: export_data(path),
+            self.tr("Exporting…"),
+            self.tr("Export failed: {reason}"),
+            self.tr("Exported to {path}").format(path=path),
         )
 
     def delete(self) -> None:
@@ -316,12 +316,12 @@ class SettingsDialog(QDialog):
             self.tr("Delete every recorded span, suggestion and answer? This cannot be undone."),
         ):
             return
-        try:
-            result = self.delete_data()
-        except (OSError, ValueError, RuntimeError) as exc:
-            self.say(self.tr("Delete failed: {reason}").format(reason=exc))
-            return
-        self.say(result if isinstance(result, str) else self.tr("All data deleted."))
+        self._data_job(
+            self.delete_data,
+            self.tr("Deleting…"),
+            self.tr("Delete failed: {reason}"),
+            self.tr("All data deleted."),
+        )
 
     def delete_range(self) -> None:
         """Delete what was recorded between the two times, after asking."""
@@ -344,16 +344,37 @@ class SettingsDialog(QDialog):
             ).format(start=shown[0], end=shown[1]),
         ):
             return
-        try:
-            result = self.delete_range_data(start, end)
-        except (OSError, ValueError, RuntimeError) as exc:
-            self.say(self.tr("Delete failed: {reason}").format(reason=exc))
-            return
-        self.say(
-            result
-            if isinstance(result, str)
-            else self.tr("Deleted {start} to {end}.").format(start=shown[0], end=shown[1])
+        delete_range_data = self.delete_range_data
+        self._data_job(
+            lambda: delete_range_data(start, end),
+            self.tr("Deleting…"),
+            self.tr("Delete failed: {reason}"),
+            self.tr("Deleted {start} to {end}.").format(start=shown[0], end=shown[1]),
         )
+
+    def _data_job(self, work: Callable[[], object], working: str, failed: str, done: str) -> None:
+        """Run an export or delete off the GUI thread (a year of history takes seconds).
+
+        The data buttons stay disabled until it ends; its outcome is said in one line: the
+        returned text, else `done`, or `failed` with the reason.
+        """
+        self.data_busy = True
+        buttons = (self.export_button, self.delete_button, self.delete_range_button)
+        enabled = [button.isEnabled() for button in buttons]
+        for button in buttons:
+            button.setEnabled(False)
+        self.say(working)
+
+        def finished(result: object, error: BaseException | None) -> None:
+            for button, was in zip(buttons, enabled, strict=True):
+                button.setEnabled(was)
+            self.data_busy = False
+            if error is not None:
+                self.say(failed.format(reason=error))
+            else:
+                self.say(result if isinstance(result, str) else done)
+
+        run_in_background(work, finished)
 
     # the nightly fine-tune (systemctl runs off the GUI thread) ---------------------------------
     def _check_finetune(self) -> None:

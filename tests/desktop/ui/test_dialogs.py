@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -24,7 +26,7 @@ def dialog(qtbot, settings):
     answers = {"confirm": False}
     window = SettingsDialog(
         settings,
-        export_data=lambda path: calls.append(("export", path)),
+        export_data=lambda path: calls.append(("export", path, threading.current_thread().name)),
         delete_data=lambda: calls.append(("delete",)),
         on_saved=lambda config: calls.append(("saved", config)),
         confirm=lambda parent, title, question: answers["confirm"],
@@ -94,12 +96,16 @@ def test_learning_mode_checkbox_is_saved_in_ui_state(dialog, settings):
 
 def test_export_and_delete_call_the_injected_functions(qtbot, dialog):
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
-    assert dialog.calls == [("export", "/tmp/out.json")]
+    qtbot.waitUntil(lambda: not dialog.data_busy)
+    # Off the GUI thread: a year of history takes seconds to write.
+    assert dialog.calls == [("export", "/tmp/out.json", "ui-background")]
     assert "/tmp/out.json" in dialog.message.text()
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
-    assert dialog.calls == [("export", "/tmp/out.json")]  # not confirmed: nothing deleted
+    qtbot.waitUntil(lambda: not dialog.data_busy)
+    assert len(dialog.calls) == 1  # not confirmed: nothing deleted
     dialog.answers["confirm"] = True
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert dialog.calls[-1] == ("delete",)
     assert dialog.message.text() == "All data deleted."
 

@@ -105,6 +105,7 @@ def test_export_writes_the_exporters_file_readable_only_by_the_user(qtbot, shell
     out = tmp_path / f"export.{suffix}"
     dialog = settings_dialog(qtbot, shell, path=str(out))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert dialog.message.text() == f"Exported 5 spans as {suffix.upper()} to {out}"
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     text = out.read_text()
@@ -117,6 +118,7 @@ def test_export_writes_the_exporters_file_readable_only_by_the_user(qtbot, shell
 def test_export_to_an_unwritable_place_is_one_line(qtbot, shell, tmp_path):
     dialog = settings_dialog(qtbot, shell, path=str(tmp_path / "missing" / "out.json"))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert dialog.message.text().startswith("Export failed: ")
     assert "\n" not in dialog.message.text()
 
@@ -127,10 +129,12 @@ def test_delete_range_asks_then_deletes_only_that_range(qtbot, shell, service):
     dialog.range_from.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW - 3 * HOUR - 300)))
     dialog.range_to.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW - 1 * HOUR - 300)))
     qtbot.mouseClick(dialog.delete_range_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert len(dialog.answers["asked"]) == 1
     assert service.store.event_count() == 5  # not confirmed: nothing deleted
     dialog.answers["confirm"] = True
     qtbot.mouseClick(dialog.delete_range_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert service.store.event_count() == 3
     assert dialog.message.text() == "Deleted 2 spans and 0 suggestions."
     starts = sorted(e.start for e in service.store.all_events())
@@ -142,6 +146,7 @@ def test_delete_range_backwards_is_refused_without_asking(qtbot, shell, service)
     dialog.range_from.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW)))
     dialog.range_to.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW - HOUR)))
     qtbot.mouseClick(dialog.delete_range_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert dialog.answers["asked"] == []
     assert service.store.event_count() == 5
     assert dialog.message.text() == "Not deleted: the end must come after the start."
@@ -150,9 +155,11 @@ def test_delete_range_backwards_is_refused_without_asking(qtbot, shell, service)
 def test_delete_everything_asks_then_empties_the_store(qtbot, shell, service):
     dialog = settings_dialog(qtbot, shell, confirm=False)
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert service.store.event_count() == 5
     dialog.answers["confirm"] = True
     qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert service.store.event_count() == 0
     assert dialog.message.text() == "All data deleted: 5 spans, 0 suggestions."
 
@@ -335,5 +342,6 @@ def test_delete_range_takes_the_suggestions_of_that_time_too(qtbot, shell, servi
     dialog.range_from.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW - 1 * HOUR - 300)))
     dialog.range_to.setDateTime(QDateTime.fromSecsSinceEpoch(int(NOW)))
     qtbot.mouseClick(dialog.delete_range_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.data_busy)
     assert dialog.message.text() == "Deleted 1 span and 1 suggestion."
     assert [r.id for r in service.store.suggestions()] == [outside] != [inside]
