@@ -82,10 +82,11 @@ class UnrolledGRU(keras.layers.Layer):
     float32 one (222 vs 160 KB; STACK-NOTES: weights copied per step). Here the input projection
     of all steps is one matrix product and every step multiplies the state by the one shared
     recurrent kernel, so each weight matrix is stored once (a test checks it). Measured on the
-    same trained weights: int8 157 KB, dynamic-range 89 KB, float32 150 KB (was 222/99/160).
-    What is still per step in int8: the converter fuses the recurrent bias into each step's
-    FULLY_CONNECTED (int32, re-scaled per step) and repeats the kernel's per-channel scales and
-    zero points for each step's op (~52 KB of quantization parameters at 48 units).
+    same trained weights: int8 96 KB, float32 145 KB (was 222/160). The recurrent product has
+    no bias of its own: with one, the converter fused it into each step's FULLY_CONNECTED as an
+    int32 copy re-scaled per step, with per-channel scales and zero points (int8 was 157 KB).
+    What is still per step is the graph itself: ~18 tensors and 12 ops, each with its
+    quantization parameters, which is most of the int8 file at 48 units.
     """
 
     def __init__(self, units: int, **kwargs: Any) -> None:
@@ -105,19 +106,29 @@ class UnrolledGRU(keras.layers.Layer):
         ops = keras.ops
         batch, length, width = steps.shape[0], steps.shape[1], steps.shape[2]
         rows = batch * length if batch is not None else -1
+        # The recurrent bias of the update and reset gates adds straight to the input's, so it
+        # joins the input projection's bias; only the candidate's (inside the reset product)
+        # stays per step, as a plain ADD of one shared constant. The per-step product then has
+        # no bias, which in full int8 would be re-quantized for every step (int32, per channel).
+        hidden_bias = self.bias[1][2 * self.units :]
+        input_bias = self.bias[0] + ops.concatenate(
+            [self.bias[1][: 2 * self.units], ops.zeros((self.units,), dtype=self.bias.dtype)]
+        )
         projected = ops.matmul(ops.reshape(steps, (rows, width)), self.kernel)
-        projected = ops.reshape(projected + self.bias[0], (batch or -1, length, 3 * self.units))
-        per_step = ops.unstack(projected, axis=1)
+        projected = ops.reshape(projected + input_bias, (batch or -1, length, 3 * self.units))
+        gates, hidden = ops.split(projected, [2 * self.units], axis=-1)
         state = None
-        for x_t in per_step:
-            x_z, x_r, x_h = ops.split(x_t, 3, axis=-1)
+        for x_zr, x_h in zip(ops.unstack(gates, axis=1), ops.unstack(hidden, axis=1), strict=True):
             if state is None:  # zero initial state: the recurrent product is the bias alone
-                inner = self.bias[1]
+                zr, r_h = ops.sigmoid(x_zr), hidden_bias
             else:
-                inner = ops.matmul(state, self.recurrent_kernel) + self.bias[1]
-            r_z, r_r, r_h = ops.split(inner, 3, axis=-1)
-            z = ops.sigmoid(x_z + r_z)
-            candidate = ops.tanh(x_h + ops.sigmoid(x_r + r_r) * r_h)
+                inner_zr, inner_h = ops.split(
+                    ops.matmul(state, self.recurrent_kernel), [2 * self.units], axis=-1
+                )
+                zr = ops.sigmoid(x_zr + inner_zr)
+                r_h = inner_h + hidden_bias
+            z, reset = ops.split(zr, 2, axis=-1)
+            candidate = ops.tanh(x_h + reset * r_h)
             # h = z * h + (1 - z) * candidate, in fewer ops.
             state = (1.0 - z) * candidate if state is None else candidate + z * (state - candidate)
         return state
@@ -350,14 +361,23 @@ LOSSES: dict[str, Any] = {
 LOSS_WEIGHTS = {"next_category": 1.0, "switch_soon": 0.5, "accept": 1.0, "time_to_switch": 0.5}
 
 
-def compile_model(model: keras.Model, learning_rate: float = 2e-3) -> keras.Model:
-    """Compile with one loss per head the model has (the state output is not trained directly)."""
+def compile_model(
+    model: keras.Model, learning_rate: float = 2e-3, soft_next_category: bool = False
+) -> keras.Model:
+    """Compile with one loss per head the model has (the state output is not trained directly).
+
+    `soft_next_category`: next-category targets are probability rows (distillation), not ids.
+    """
     heads = [name for name in LOSSES if name in model.output_names]
+    losses = {name: LOSSES[name] for name in heads}
+    accuracy = "sparse_categorical_accuracy"
+    if soft_next_category:
+        losses["next_category"], accuracy = "categorical_crossentropy", "categorical_accuracy"
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
-        loss={name: LOSSES[name] for name in heads},
+        loss=losses,
         loss_weights={name: LOSS_WEIGHTS[name] for name in heads},
-        metrics={"next_category": ["sparse_categorical_accuracy"]},
+        metrics={"next_category": [accuracy]},
     )
     return model
 

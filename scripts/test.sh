@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the test suite needs and run it: system packages (when root and missing),
 # a virtualenv with the app and its `train`, `federated`, `dev` and `package` extras, ruff,
-# mypy, pytest, then the Linux bundle built and self-checked headless (packaging/build_linux.sh).
+# mypy, pytest, a dependency audit (scripts/audit.py), then the Linux bundle built and
+# self-checked headless (packaging/build_linux.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +39,12 @@ if [ "$code" = 5 ]; then
   exit 1
 fi
 [ "$code" = 0 ] || exit "$code"
+
+# Dependency audit against PyPI's vulnerability data (scripts/audit.py says what it could not
+# check: pip-audit's sources are unreachable from here). Full runs only; SKIP_AUDIT=1 skips.
+if [ $# = 0 ] && [ "${SKIP_AUDIT:-0}" != 1 ]; then
+  .venv/bin/python scripts/audit.py --json .venv/audit.json
+fi
 
 # The Linux bundle (PyInstaller, no TensorFlow) and its headless self-check from the bundle.
 # Only on a full run (no pytest arguments), and skippable with SKIP_BUNDLE=1 for quick loops.

@@ -188,13 +188,35 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         flush=True,
     )
     config = config_from_args(args)
+    fit_train, fit_held_out = train, held_out
+    if args.teacher:
+        from training import distill
+
+        try:
+            teacher = distill.load_teacher(Path(args.teacher))
+            fit_train = distill.teacher_targets(
+                teacher, train, args.distill_alpha, args.distill_temperature
+            )
+        except ValueError as exc:
+            print(f"sculptor-train: {exc}", file=sys.stderr)
+            return 2
+        fit_held_out = distill.with_targets(
+            held_out, distill.one_hot(held_out.targets["next_category"])
+        )
+        print(
+            f"distilling from {args.teacher} (alpha {args.distill_alpha}, "
+            f"temperature {args.distill_temperature})",
+            flush=True,
+        )
     with _strategy_scope():
-        model = compile_model(build_model(config), args.learning_rate)
+        model = compile_model(
+            build_model(config), args.learning_rate, soft_next_category=bool(args.teacher)
+        )
     started = time.perf_counter()
     history = _fit(
         model,
-        train,
-        held_out,
+        fit_train,
+        fit_held_out,
         epochs=args.epochs,
         batch_size=args.batch_size,
         log_dir=Path(args.out) / "logs" if args.tensorboard else None,
@@ -225,6 +247,15 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         "weeks": args.weeks,
         "moments_per_hour": args.moments_per_hour,
         "learning_rate": args.learning_rate,
+        "teacher": (
+            {
+                "model": str(args.teacher),
+                "alpha": args.distill_alpha,
+                "temperature": args.distill_temperature,
+            }
+            if args.teacher
+            else None
+        ),
     }
     if not _can_convert():
         # The GPU machine has no TensorFlow: keep the weights; convert where TensorFlow is.
@@ -564,6 +595,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="mixed: mixed precision on a GPU (slower for this model, README 'Training on a GPU')",
     )
     pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
+    pre.add_argument("--teacher", help="model directory to distill next-category from")
+    pre.add_argument(
+        "--distill-alpha",
+        type=float,
+        default=0.5,
+        help="weight of the true label in the distilled target (the rest: the teacher)",
+    )
+    pre.add_argument(
+        "--distill-temperature", type=float, default=2.0, help="softening of the teacher"
+    )
     add_architecture_arguments(pre)
     pre.set_defaults(func=cmd_pretrain)
 

@@ -153,3 +153,14 @@ def test_unrolled_gru_twin_matches_keras_gru_and_keeps_one_copy_of_its_weights()
         and graph.buffers[tensor.buffer].data is not None
     }
     assert len(weight_buffers) == 2, weight_buffers
+    # The recurrent bias is not folded into each step's product: int8 would keep a re-scaled
+    # int32 copy of it, with per-channel scales, for every one of the 24 steps (~55 KB).
+    per_step_biases = [
+        tensor
+        for tensor in graph.subgraphs[0].tensors
+        if tensor.type == 2  # INT32
+        and tensor.quantization is not None
+        and tensor.quantization.scale is not None
+        and len(tensor.quantization.scale) == 3 * 24
+    ]
+    assert len(per_step_biases) <= 1, len(per_step_biases)
