@@ -20,37 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from edge_model import app_head
+from edge_model.manifest import ModelRefused
 from edge_model.registry import SHIPPED_DIR
 from edge_model.runtime import ModelRuntime
+from training import real
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_DATA = real.DEFAULT_DATA
 
 
 def histories(
     data_dir: Path, exclude: list[str], synthetic_personas: int, seed: int
 ) -> list[tuple[str, list[Any]]]:
     """Return (name, chronological spans) for every usable history, minus the excluded ones."""
-    from desktop.config import Config
-    from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prepare
-
-    found: list[tuple[str, list[Any]]] = []
-    files = sorted(data_dir.glob("desktop-windows/*.csv")) + sorted(
-        data_dir.glob("activitywatch/*.json")
-    )
-    for path in files:
-        if any(word and word in path.name for word in exclude):
-            continue
-        try:
-            data = path.read_bytes()
-            parsed = (
-                parse_csv(data, str(path))
-                if path.suffix == ".csv"
-                else parse_activitywatch(data, str(path))
-            )
-        except (OSError, ImportFailed) as exc:
-            print(f"sculptor-train: skipping {exc}", file=sys.stderr)
-            continue
-        found.append((path.name, sorted(prepare(parsed, Config()), key=lambda e: e.start)))
+    found = real.traces(data_dir, exclude)
     if synthetic_personas > 0:
         from training.synthetic import corpus
 
@@ -65,25 +47,37 @@ def pretrain(
     hidden: int = 16,
     epochs: int = 300,
     real_fraction: float = 0.7,
+    belief_models: dict[str, Path] | None = None,
 ) -> app_head.PointerHead:
     """Fit the prior on all histories' switches (each seeing only its own past).
 
     Real (non-synthetic) histories contribute their first `real_fraction` of switches.
+    `belief_models` maps a word of a history's name to the network whose category beliefs that
+    history gets (default: `model_dir`'s). Why: the network pretrains on the same first part of
+    the real traces, so its beliefs there are in-sample — sharper than anything it will say
+    about a new person — and a head fitted on them learns to trust the belief too much
+    (measured: it then did worse than with the belief held constant). Giving each real trace
+    the beliefs of a network trained without it (the leave-one-user-out networks) keeps the
+    head honest.
     """
     if not 0.0 < real_fraction <= 1.0:
         raise ValueError(f"real fraction {real_fraction} is not in (0, 1]")
     from training.evaluate import switch_beliefs, switches_of
 
     runtime = ModelRuntime(model_dir)
+    others = {word: ModelRuntime(path) for word, path in (belief_models or {}).items()}
     items: list[app_head.Example] = []
     counts: dict[str, int] = {}
+    networks: dict[str, str] = {}
     for name, spans in named:
         switches = switches_of(spans)
         if not name.startswith("synthetic:"):
             switches = switches[: int(len(switches) * real_fraction)]
         if len(switches) < 20:
             continue
-        beliefs = switch_beliefs(switches, spans, runtime, 0.0)
+        network = next((r for word, r in others.items() if word in name), runtime)
+        networks[name] = network.version
+        beliefs = switch_beliefs(switches, spans, network, 0.0)
         mine = app_head.examples(switches, beliefs)
         counts[name] = len(mine)
         items.extend(mine)
@@ -94,6 +88,7 @@ def pretrain(
         "histories": counts,
         "examples": len(items),
         "network": runtime.version,
+        "belief_networks": {n: v for n, v in networks.items() if v != runtime.version},
         "hidden": hidden,
         "epochs": epochs,
         "real_fraction": real_fraction,
@@ -110,8 +105,9 @@ def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
             Path(args.model) if args.model else SHIPPED_DIR,
             epochs=args.epochs,
             real_fraction=args.real_fraction,
+            belief_models=dict(_pair(text) for text in args.belief_model),
         )
-    except ValueError as exc:
+    except (ValueError, ModelRefused) as exc:
         print(f"sculptor-train: {exc}", file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -125,6 +121,13 @@ def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
         f"{len(head.trained_on['histories'])} histories -> {out} ({seconds:.0f} s)"
     )
     return 0
+
+
+def _pair(text: str) -> tuple[str, Path]:
+    word, sep, path = text.partition("=")
+    if not sep or not word or not path:
+        raise ValueError(f"--belief-model {text!r} is not WORD=MODEL_DIR")
+    return word, Path(path)
 
 
 def register(sub: Any) -> None:
@@ -142,5 +145,13 @@ def register(sub: Any) -> None:
         help="use the first this much of each real trace (the rest stays unseen for evaluate)",
     )
     p.add_argument("--model", help="network for the category belief (default: the shipped one)")
+    p.add_argument(
+        "--belief-model",
+        nargs="*",
+        default=[],
+        metavar="WORD=MODEL_DIR",
+        help="histories whose name has WORD get this network's beliefs (e.g. "
+        "user_a=runs/louo/no_a: a network that never saw user_a)",
+    )
     p.add_argument("--out", default=str(app_head.SHIPPED_PRIOR))
     p.set_defaults(func=cmd_pretrain_app_head)

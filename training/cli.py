@@ -181,10 +181,45 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     examples = synthetic_examples(args.personas, args.weeks, args.seed, args.moments_per_hour)
+    data = (
+        f"synthetic routine generator: {args.personas} people x {args.weeks} weeks, "
+        f"seed {args.seed}"
+    )
+    real_info = None
+    if args.real_data not in (None, "", "none") and not Path(args.real_data).is_dir():
+        print(
+            f"sculptor-train: no real traces at {args.real_data}; synthetic people only",
+            file=sys.stderr,
+        )
+    elif args.real_data not in (None, "", "none"):
+        from training import real
+        from training.dataset import Examples
+
+        found, count = real.examples(
+            Path(args.real_data),
+            rng,
+            part="head",
+            exclude=args.real_exclude,
+            per_hour=args.moments_per_hour,
+        )
+        found.weights = found.weights * args.real_weight
+        examples = Examples.concat([examples, found])
+        real_info = {
+            "dir": str(args.real_data),
+            "traces": count,
+            "examples": len(found),
+            "exclude": args.real_exclude,
+            "fraction": real.SPLIT,
+            "weight": args.real_weight,
+        }
+        data += (
+            f"; {count} real traces from {args.real_data} (first {real.SPLIT:.0%} of each, "
+            f"{len(found)} moments, weight {args.real_weight})"
+        )
     train, held_out = examples.split(0.9, rng)
     print(
-        f"corpus: {args.personas} synthetic people x {args.weeks} weeks -> {len(examples)} "
-        f"examples in {time.perf_counter() - started:.1f}s; training on {device}",
+        f"corpus: {data} -> {len(examples)} examples in "
+        f"{time.perf_counter() - started:.1f}s; training on {device}",
         flush=True,
     )
     config = config_from_args(args)
@@ -233,8 +268,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     if out.exists():
         shutil.rmtree(out)
     training = {
-        "data": f"synthetic routine generator: {args.personas} people x {args.weeks} "
-        f"weeks, seed {args.seed}",
+        "data": data,
+        "real_data": real_info,
         "examples": len(examples),
         "epochs_run": epochs_run,
         "history": history,
@@ -424,30 +459,11 @@ def evaluation_set(seed: int = EVAL_SEED):
     return synthetic_examples(EVAL_PERSONAS, 1, seed)
 
 
-def real_evaluation_set(data_dir: Path, per_trace: int, seed: int = EVAL_SEED):
-    """Return (examples, trace count): up to `per_trace` moments of each real trace in data_dir.
-
-    The shipped network never trains on real traces, so every one of their moments is held out.
-    """
-    import numpy as np
-
-    from training.app_head import histories
-    from training.dataset import Examples, examples_from_spans
-
-    rng = np.random.default_rng(seed)
-    parts = []
-    for _, spans in histories(data_dir, [], 0, seed):
-        found = examples_from_spans(spans, rng)
-        if len(found):
-            keep = rng.choice(len(found), min(per_trace, len(found)), replace=False)
-            parts.append(found.take(np.sort(keep)))
-    return (Examples.concat(parts) if parts else Examples.empty()), len(parts)
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     import numpy as np
 
     from edge_model.registry import SHIPPED_DIR
+    from training import real as real_traces
     from training.bench import run_bench, table
     from training.dataset import Examples
 
@@ -457,8 +473,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     synthetic = examples.take(
         rng.choice(len(examples), min(args.examples, len(examples)), replace=False)
     )
+    real_rng = np.random.default_rng(EVAL_SEED)
     real, traces = (
-        real_evaluation_set(Path(args.data), args.real_per_trace)
+        real_traces.examples(Path(args.data), real_rng, part="tail", per_trace=args.real_per_trace)
         if args.real_per_trace > 0
         else (Examples.empty(), 0)
     )
@@ -475,7 +492,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     result["evaluation_set"] = (
         f"{len(synthetic)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
-        f" + {len(real)} moments of {traces} real traces in {args.data}"
+        f" + {len(real)} moments of {traces} real traces in {args.data} (each after its "
+        f"{real_traces.SPLIT:.0%} cut: never trained on)"
     )
     print(table(result))
     print(result["evaluation_set"])
@@ -578,7 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sculptor-train", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    pre = sub.add_parser("pretrain", help="train a model from scratch on the synthetic corpus")
+    pre = sub.add_parser(
+        "pretrain", help="train a model from scratch on synthetic people and the real traces"
+    )
     pre.add_argument("--out", default=str(DEFAULT_OUT), help="model directory to write")
     pre.add_argument("--personas", type=int, default=40)
     pre.add_argument("--weeks", type=int, default=2)
@@ -595,6 +615,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="mixed: mixed precision on a GPU (slower for this model, README 'Training on a GPU')",
     )
     pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
+    pre.add_argument(
+        "--real-data",
+        default=str(app_head.DEFAULT_DATA),
+        help="also learn from the real traces in this folder, the first 70%% of each (the rest "
+        "stays unseen for evaluate and bench); default ../shared/data, 'none' for synthetic only",
+    )
+    pre.add_argument(
+        "--real-exclude", nargs="*", default=[], help="leave out real traces whose name has this"
+    )
+    pre.add_argument(
+        "--real-weight", type=float, default=1.0, help="sample weight of the real moments"
+    )
     pre.add_argument("--teacher", help="model directory to distill next-category from")
     pre.add_argument(
         "--distill-alpha",

@@ -105,8 +105,9 @@ def examples_from_spans(
     per_hour: float = 4.0,
     acceptance: AcceptanceLabel | None = None,
     utc_offset_s: float = 0.0,
+    since: float | None = None,
 ) -> Examples:
-    """Return examples for moments of one person's timeline.
+    """Return examples for moments of one person's timeline (only those at or after `since`).
 
     `acceptance(minutes_active=, hour=, weekday=, in_flow=, minutes_since_last_suggestion=,
     in_meeting=)` labels the break head (a simulated person's probability); None leaves it unknown.
@@ -117,6 +118,8 @@ def examples_from_spans(
         sorted((s.start, s.start + s.duration) for s in spans if s.source == "calendar")
     ).reshape(-1, 2)
     moments = _moment_times(timeline, rng, per_hour)
+    if since is not None:
+        moments = [(i, t) for i, t in moments if t >= since]
     if not moments:
         return Examples.empty()
     contexts = []

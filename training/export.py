@@ -283,5 +283,6 @@ def model_card(manifest: Manifest) -> str:
 - **Limits:** acceptance is learned from simulated people until the user's own feedback
   arrives; only the break kind has labels so far. Hashed app ids can collide (512 buckets).
   Not a medical or productivity judgement of the user.
-- **Privacy:** trained on device or on synthetic data; no window titles are model inputs.
+- **Privacy:** trained on device, on synthetic people, or on the public traces named under
+  Data; no window titles are model inputs.
 """

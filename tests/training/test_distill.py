@@ -61,9 +61,11 @@ def test_pretrain_distills_from_a_teacher_and_records_it(tmp_path, capsys):
 
     out = tmp_path / "student"
     args = ["pretrain", "--out", str(out), "--personas", "3", "--weeks", "1", "--epochs", "1"]
+    args += ["--real-data", "none"]
     assert train_main([*args, "--hidden", "16", "--teacher", str(SHIPPED_DIR)]) == 0
     training = json.loads((out / "manifest.json").read_text())["training"]
     assert training["teacher"] == {"model": str(SHIPPED_DIR), "alpha": 0.5, "temperature": 2.0}
+    assert training["real_data"] is None  # synthetic people only, as asked
     assert "distilling from" in capsys.readouterr().out
     assert train_main([*args, "--teacher", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err
