@@ -81,18 +81,51 @@ def test_pretrain_writes_a_verified_model_dir_with_its_measurements(tmp_path, ca
     assert 0.0 <= prediction.time_to_switch_minutes < 24 * 60
 
 
-def test_a_model_made_before_the_time_head_still_loads_and_serves():
-    # The shipped model predates time_to_switch: its manifest, config and file lack it.
-    manifest = verify(SHIPPED_DIR, SPEC_VERSION)
+def test_a_model_made_before_the_time_head_still_loads_and_serves(tmp_path):
+    # Models written before time_to_switch existed: no such output in the file or manifest, and
+    # no "time_head" field in config.json. Made here the way they were: trained without the head.
+    from edge_model.keras_model import build_model, compile_model, fit_targets
+    from training.dataset import representative_inputs
+    from training.export import write_model_dir
+
+    keras.utils.set_random_seed(3)
+    examples = synthetic_examples(3, 1, seed=41)
+    train, held_out = examples.split(0.8, np.random.default_rng(0))
+    model = compile_model(build_model(ModelConfig(hidden=16, time_head=False)))
+    model.fit(train.inputs, fit_targets(model, train.targets), epochs=2, verbose=0)
+    old = tmp_path / "old"
+    write_model_dir(
+        model,
+        ModelConfig(hidden=16, time_head=False),
+        old,
+        representative=representative_inputs(train, 200, np.random.default_rng(1)),
+        held_out_inputs=held_out.inputs,
+        held_out_targets=held_out.targets,
+        parent_version=None,
+        training={},
+    )
+    saved = json.loads((old / "config.json").read_text())
+    saved.pop("time_head")
+    (old / "config.json").write_text(json.dumps(saved))
+    manifest = verify(old, SPEC_VERSION)
     assert "time_to_switch" not in manifest.io["outputs"]
     moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
-    prediction = ModelRuntime(SHIPPED_DIR).predict(moment.inputs)
+    prediction = ModelRuntime(old).predict(moment.inputs)
     assert prediction.time_to_switch_minutes is None
     assert prediction.next_category.shape == (13,)
-    config = ModelConfig.from_dict(json.loads((SHIPPED_DIR / "config.json").read_text()))
+    config = ModelConfig.from_dict(json.loads((old / "config.json").read_text()))
     assert not config.time_head and config.encoder == "gru"
-    model = keras.models.load_model(SHIPPED_DIR / KERAS_NAME, compile=False)
-    export_copy(model, config)  # the rebuilt export form takes the old weights
+    reloaded = keras.models.load_model(old / KERAS_NAME, compile=False)
+    export_copy(reloaded, config)  # the rebuilt export form takes the old weights
+
+
+def test_the_shipped_model_serves_the_time_until_the_activity_ends():
+    manifest = verify(SHIPPED_DIR, SPEC_VERSION)
+    assert "time_to_switch" in manifest.io["outputs"]
+    moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
+    prediction = ModelRuntime(SHIPPED_DIR).predict(moment.inputs)
+    assert prediction.time_to_switch_minutes is not None
+    assert 0.0 <= prediction.time_to_switch_minutes < 24 * 60
 
 
 def test_a_keras_only_run_converts_later(tmp_path, monkeypatch, capsys):
