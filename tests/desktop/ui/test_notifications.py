@@ -21,11 +21,11 @@ from desktop.config import Config  # noqa: E402
 from desktop.engine import Suggestion  # noqa: E402
 from desktop.notify.freedesktop import FreedesktopBackend  # noqa: E402
 from desktop.service import AppService  # noqa: E402
-from desktop.ui.app import status_line  # noqa: E402
 from desktop.ui.notifications import NotificationCenter  # noqa: E402
 from desktop.ui.qt import QTimer  # noqa: E402
-from desktop.ui.tray import TrayController  # noqa: E402
+from tests.desktop.ui import test_tray as tray_tests  # noqa: E402
 from tests.desktop.ui.fakenotify import FakeNotificationServer, session_bus  # noqa: E402
+from tests.desktop.ui.test_tray import make_controller  # noqa: E402
 
 NOW = 1_794_301_200.0
 TEXT = "Time for a short break."
@@ -52,39 +52,12 @@ def service(tmp_path):
 
 
 def logged_suggestion(service: AppService) -> Suggestion:
-    sid = service.store.add_suggestion(
-        created_at=NOW,
-        kind="break",
-        text=TEXT,
-        explanation=WHY,
-        model_version="m",
-        features={},
-        score=0.8,
-        propensity=0.9,
-    )
-    return Suggestion(
-        id=sid,
-        kind="break",
-        text=TEXT,
-        explanation=WHY,
-        score=0.8,
-        propensity=0.9,
-        created_at=NOW,
-        model_version="m",
-    )
+    return tray_tests.logged_suggestion(service, TEXT, WHY)
 
 
 def make_tray(qtbot, service, address: str, expire_after_s: float = 120.0):
     center = NotificationCenter(FreedesktopBackend(address), int(expire_after_s * 1000))
-    tray = TrayController(
-        react=service.react,
-        pause=service.pause,
-        resume=service.resume,
-        status_text=lambda: status_line(service),
-        expire_after_s=expire_after_s,
-        quit_app=lambda: None,
-        notifications=center,
-    )
+    tray = make_controller(service, expire_after_s, notifications=center)
     center.start()
     qtbot.waitUntil(lambda: center.state != "starting", timeout=5000)
     return tray, center
@@ -248,15 +221,7 @@ def test_a_suggestion_shown_while_connecting_to_nothing_still_reaches_the_popup(
     qtbot, service, bus
 ):
     center = NotificationCenter(FreedesktopBackend(bus), 120_000)
-    tray = TrayController(
-        react=service.react,
-        pause=service.pause,
-        resume=service.resume,
-        status_text=lambda: status_line(service),
-        expire_after_s=120,
-        quit_app=lambda: None,
-        notifications=center,
-    )
+    tray = make_controller(service, notifications=center)
     center.start()
     suggestion = logged_suggestion(service)
     assert tray.show_suggestion(suggestion) is None  # queued behind the connection attempt

@@ -28,12 +28,17 @@ def service(tmp_path):
     svc.close()
 
 
-def logged_suggestion(service: AppService) -> Suggestion:
+def logged_suggestion(
+    service: AppService,
+    text: str = "Time for a short break.",
+    explanation: str = "You have been active for 95 minutes without a break.",
+) -> Suggestion:
+    """Log a break suggestion in the service's store and return it as the engine would."""
     sid = service.store.add_suggestion(
         created_at=NOW,
         kind="break",
-        text="Time for a short break.",
-        explanation="You have been active for 95 minutes without a break.",
+        text=text,
+        explanation=explanation,
         model_version=service.models.version or "",
         features={},
         score=0.8,
@@ -42,8 +47,8 @@ def logged_suggestion(service: AppService) -> Suggestion:
     return Suggestion(
         id=sid,
         kind="break",
-        text="Time for a short break.",
-        explanation="You have been active for 95 minutes without a break.",
+        text=text,
+        explanation=explanation,
         score=0.8,
         propensity=0.9,
         created_at=NOW,
@@ -51,17 +56,22 @@ def logged_suggestion(service: AppService) -> Suggestion:
     )
 
 
-@pytest.fixture
-def tray(qtbot, service):
-    controller = TrayController(
+def make_controller(service: AppService, expire_after_s: float = 120, **extra) -> TrayController:
+    """The tray wired to the real service the way the app wires it (`extra`: optional parts)."""
+    return TrayController(
         react=service.react,
         pause=service.pause,
         resume=service.resume,
         status_text=lambda: status_line(service),
-        expire_after_s=120,
+        expire_after_s=expire_after_s,
         quit_app=lambda: None,
+        **extra,
     )
-    return controller
+
+
+@pytest.fixture
+def tray(qtbot, service):
+    return make_controller(service)
 
 
 def outcome_of(service: AppService, suggestion_id: int) -> tuple[str | None, float | None]:
@@ -112,14 +122,7 @@ def test_unanswered_popup_expires_as_ignored(qtbot, service):
 
 
 def test_quitting_closes_popups_without_answering_for_the_user(qtbot, service):
-    controller = TrayController(
-        react=service.react,
-        pause=service.pause,
-        resume=service.resume,
-        status_text=lambda: status_line(service),
-        expire_after_s=0.05,
-        quit_app=lambda: None,
-    )
+    controller = make_controller(service, expire_after_s=0.05)
     suggestion = logged_suggestion(service)
     popup = controller.show_suggestion(suggestion)
     qtbot.addWidget(popup)
