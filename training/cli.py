@@ -186,17 +186,18 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         f"seed {args.seed}"
     )
     real_info = None
-    if args.real_data not in (None, "", "none") and not Path(args.real_data).is_dir():
+    real_dir = None if args.real_data in (None, "", "none") else Path(args.real_data)
+    if real_dir is not None and not real_dir.is_dir():
         print(
-            f"sculptor-train: no real traces at {args.real_data}; synthetic people only",
-            file=sys.stderr,
+            f"sculptor-train: no real traces at {real_dir}; synthetic people only", file=sys.stderr
         )
-    elif args.real_data not in (None, "", "none"):
+        real_dir = None
+    if real_dir is not None:
         from training import real
         from training.dataset import Examples
 
         found, count = real.examples(
-            Path(args.real_data),
+            real_dir,
             rng,
             part="head",
             exclude=args.real_exclude,
