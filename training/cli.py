@@ -576,6 +576,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_realism(args: argparse.Namespace) -> int:
+    from training.realism import compare, table
+
+    data = Path(args.data)
+    if not data.is_dir():
+        print(f"sculptor-train: no data folder at {data}", file=sys.stderr)
+        return 2
+    result = compare(data, args.personas, args.weeks, args.seed)
+    if not result["traces"]:
+        print(f"sculptor-train: no readable real traces in {data}", file=sys.stderr)
+        return 2
+    print(table(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
 def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the encoder flags; unset ones keep edge_model.keras_model.ModelConfig's defaults."""
     parser.add_argument(
@@ -691,6 +708,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--shipped", action="store_true", help="replace the model that ships with the app instead"
     )
     export.set_defaults(func=cmd_export)
+    realism = sub.add_parser(
+        "realism", help="the synthetic generator's statistics against the real data, side by side"
+    )
+    realism.add_argument(
+        "--data",
+        default=str(app_head.DEFAULT_DATA),
+        help="folder with the real traces and time-use/ (default ../shared/data)",
+    )
+    realism.add_argument("--personas", type=int, default=40, help="synthetic people")
+    realism.add_argument("--weeks", type=int, default=2, help="weeks per synthetic person")
+    realism.add_argument("--seed", type=int, default=0, help="synthetic corpus seed")
+    realism.add_argument("--json", help="write the figures here")
+    realism.set_defaults(func=cmd_realism)
     # Subcommands that live with their own packages (argparse only at import time).
     from training import simulate, tune
     from training.federated import register as register_federated

@@ -232,16 +232,11 @@ def test_acceptance_context_from_timeline(timelines: list) -> None:
     assert 0.0 <= break_acceptance_probability(persona, **inside) < 0.05
 
 
-def test_two_week_statistics_are_realistic(timelines: list) -> None:
+def test_two_weeks_are_active_on_most_days(timelines: list) -> None:
+    # Span lengths, switch rates, hours and rhythm against the real data: tests/training/
+    # test_realism.py (`sculptor-train realism`), which recomputes the real figures every run.
     for persona, spans in timelines:
-        stats = trace_statistics(spans)
-        # Real Windows foreground logs: median 4-11 s, p90 1-4 min, 27-50 switches/active hour.
-        assert 2.0 <= stats["median_span_s"] <= 30.0, persona.name
-        assert 40.0 <= stats["p90_span_s"] <= 600.0, persona.name
-        assert 15.0 <= stats["switches_per_active_hour"] <= 120.0, persona.name
-        assert 0.2 <= stats["short_span_fraction"] <= 0.7, persona.name
-        assert 3.0 <= stats["active_hours_weekday"] <= 11.0, persona.name
-        assert stats["active_days"] >= 9
+        assert trace_statistics(spans)["active_days"] >= 9, persona.name
 
 
 def test_corpus_shape() -> None:
