@@ -1,5 +1,10 @@
 """The one conversion helper: Keras model -> `.tflite` bytes (float32, dynamic-range or int8).
 
+Full int8 comes two ways: weights with one scale per output channel ("int8", the converter's
+default) or one scale per tensor ("int8_per_tensor"): per-channel scales (with int64 zero
+points) cost ~600 bytes per weight matrix, 11% of a convolution-encoder int8 file, and bought
+no measurable agreement there (docs: README "Benchmark"); which one ships is measured per model.
+
 Training side only (imports TensorFlow). The returned io map names, for each model input and
 output, the tensor name inside the `.tflite` file; it goes into the manifest so the runtime
 never guesses.
@@ -15,7 +20,8 @@ import numpy as np
 
 from edge_model.features import INPUT_NAMES, OPTIONAL_OUTPUTS, OUTPUT_NAMES
 
-Variant = Literal["float32", "dynamic", "int8"]
+Variant = Literal["float32", "dynamic", "int8", "int8_per_tensor"]
+FULL_INT8 = ("int8", "int8_per_tensor")
 
 
 def convert(
@@ -53,9 +59,9 @@ def _configure(converter, representative, variant):
     import tensorflow as tf
 
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    if variant in ("dynamic", "int8"):
+    if variant == "dynamic" or variant in FULL_INT8:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if variant == "int8":
+    if variant in FULL_INT8:
         if representative is None:
             raise ValueError("int8 conversion needs a representative dataset")
         size = next(iter(representative.values())).shape[0]
@@ -66,6 +72,8 @@ def _configure(converter, representative, variant):
 
         converter.representative_dataset = examples
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        # A private flag of TFLiteConverter (TF 2.x); still the only switch for this.
+        converter._experimental_disable_per_channel = variant == "int8_per_tensor"
     return converter
 
 

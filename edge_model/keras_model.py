@@ -4,9 +4,10 @@ Keras 3, not tf-keras: the same definition trains on TensorFlow on a CPU worksta
 JAX on a GPU machine, and its weights convert to TFLite on TensorFlow (STACK-NOTES). Pruning
 is therefore a Keras 3 callback (edge_model.compress), not tfmot.
 
-Two encoders over the span sequence, chosen by `ModelConfig.encoder` (issue 4 asks to compare
-them by measured quality per KB and per microsecond): a GRU (unrolled for export) and a tiny
-pre-LayerNorm Transformer (`SpanTransformer`). Everything after the encoder is shared.
+Three encoders over the span sequence, chosen by `ModelConfig.encoder` (issue 4 asks to compare
+them by measured quality per KB and per microsecond): a GRU (unrolled for export), a tiny
+pre-LayerNorm Transformer (`SpanTransformer`) and a causal dilated convolution stack
+(`SpanConv`). Everything after the encoder is shared. The GRU ships (README: measured).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import keras
 
 from edge_model import features
 from edge_model.categories import CATEGORIES
+
+ENCODERS = ("gru", "transformer", "conv")
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,9 @@ class ModelConfig:
     context_hidden: int = 24
     state_dim: int = 32
     dropout: float = 0.1
-    # "gru" (hidden = units) or "transformer" (hidden = model width d, split over `heads`).
-    encoder: Literal["gru", "transformer"] = "gru"
+    # "gru" (hidden = units), "transformer" (hidden = model width d, split over `heads`) or
+    # "conv" (hidden = channels of a causal dilated convolution stack, see SpanConv).
+    encoder: Literal["gru", "transformer", "conv"] = "gru"
     heads: int = 4
     blocks: int = 1
     ff_multiplier: int = 2
@@ -61,8 +65,8 @@ class ModelConfig:
         return cls(**known)
 
     def __post_init__(self) -> None:
-        if self.encoder not in ("gru", "transformer"):
-            raise ValueError(f"unknown encoder {self.encoder!r} (gru or transformer)")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r} ({', '.join(ENCODERS)})")
         if self.encoder == "transformer" and self.hidden % self.heads:
             raise ValueError(f"transformer width {self.hidden} is not divisible by {self.heads}")
 
@@ -259,6 +263,91 @@ class SpanTransformer(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="time_sculptor")
+class SpanConv(keras.layers.Layer):
+    """A causal dilated convolution stack over the span sequence; returns the last position.
+
+    Each layer sees, at every position t, the rows t, t-d and t-2d (zeros before the first
+    span) through one Dense with ReLU, added to its input; d doubles per layer (1, 2, 4, ...)
+    until the receptive field covers the whole sequence (4 layers for 24 spans). Padding rows
+    (REAL_SPAN_COLUMN is 0; spans are left-padded) are zeroed before every layer, so what is in
+    them never reaches the output. The last layer computes only the last position.
+
+    Why it exists (issue 5): the GRU's export is 24 unrolled steps whose graph (~440 tensors,
+    each with int8 quantization parameters) outweighs its weights, so its full-int8 file cannot
+    get near a quarter of its float32 one. This stack is a fixed ~60 ops whatever the sequence
+    length, made of the ops full int8 handles best (PAD, CONCATENATION, FULLY_CONNECTED, ADD).
+    """
+
+    KERNEL = 3  # taps per layer: t, t-d, t-2d
+
+    def __init__(self, dim: int, seq_len: int, dropout: float = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dim, self.seq_len, self.dropout_rate = dim, seq_len, dropout
+        self.dilations: list[int] = []
+        reach = 1
+        while reach < seq_len:
+            self.dilations.append(2 ** len(self.dilations))
+            reach += (self.KERNEL - 1) * self.dilations[-1]
+        layers = keras.layers
+        self.project = layers.Dense(dim, name="project")
+        self.convs = [
+            layers.Dense(dim, activation="relu", name=f"conv{i}")
+            for i in range(len(self.dilations))
+        ]
+        self.drop = layers.Dropout(dropout)
+
+    def build(self, steps_shape: Any, span_features_shape: Any = None) -> None:
+        self.project.build(steps_shape)
+        for conv in self.convs:
+            conv.build((None, self.seq_len, self.KERNEL * self.dim))
+        self.built = True
+
+    def _rows(self, layer: keras.layers.Layer, x: Any) -> Any:
+        """Apply a Dense layer row-wise through a 2-D reshape (one FULLY_CONNECTED in TFLite)."""
+        batch, length = SpanTransformer._batch(x), x.shape[1]
+        flat = keras.ops.reshape(x, (batch * length if batch > 0 else -1, x.shape[2]))
+        out = layer(flat)
+        return keras.ops.reshape(out, (batch, length, out.shape[-1]))
+
+    @staticmethod
+    def _shifted(x: Any, shift: int) -> Any:
+        """Row t of the result is row t - shift of x (zeros before the first row)."""
+        if shift == 0:
+            return x
+        return keras.ops.pad(x[:, : x.shape[1] - shift, :], [[0, 0], [shift, 0], [0, 0]])
+
+    def call(self, steps: Any, span_features: Any, training: bool = False) -> Any:
+        ops = keras.ops
+        real = ops.expand_dims(ops.cast(span_features[:, :, REAL_SPAN_COLUMN], steps.dtype), -1)
+        x = self._rows(self.project, steps)
+        length = self.seq_len
+        for index, (conv, dilation) in enumerate(zip(self.convs, self.dilations, strict=True)):
+            x = x * real
+            if index == len(self.convs) - 1:  # only the last position is read: compute only it
+                taps = [
+                    x[:, length - 1 - k * dilation : length - k * dilation, :]
+                    for k in range(self.KERNEL)
+                    if length - 1 - k * dilation >= 0
+                ]
+                taps += [ops.zeros_like(taps[0])] * (self.KERNEL - len(taps))
+                x = x[:, -1:, :]
+            else:
+                taps = [self._shifted(x, k * dilation) for k in range(self.KERNEL)]
+            x = x + self.drop(self._rows(conv, ops.concatenate(taps, axis=-1)), training=training)
+        return ops.reshape(x, (SpanTransformer._batch(x), self.dim))
+
+    def compute_output_shape(self, steps_shape: Any, span_features_shape: Any = None) -> tuple:
+        return (steps_shape[0], self.dim)
+
+    def get_config(self) -> dict[str, Any]:
+        return super().get_config() | {
+            "dim": self.dim,
+            "seq_len": self.seq_len,
+            "dropout": self.dropout_rate,
+        }
+
+
+@keras.saving.register_keras_serializable(package="time_sculptor")
 def masked_huber(y_true: Any, y_pred: Any) -> Any:
     """Huber loss (delta 0.2 in log-minute units) that ignores targets < 0 (unknown)."""
     ops = keras.ops
@@ -319,6 +408,10 @@ def build_model(
             config.dropout,
             name="encoder",
         )(steps, span_features)
+    elif config.encoder == "conv":
+        sequence = SpanConv(config.hidden, config.seq_len, config.dropout, name="encoder")(
+            steps, span_features
+        )
     elif unroll:
         sequence = UnrolledGRU(config.hidden, name="encoder")(steps)
     else:

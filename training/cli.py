@@ -482,7 +482,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     sample = Examples.concat([synthetic, real])
     is_real = np.arange(len(sample)) >= len(synthetic)
-    representative = _representative(examples, REPRESENTATIVE_SIZE, rng)
+    # Calibration moments from real and synthetic spans alike; the real ones from before each
+    # trace's cut, so no evaluated moment calibrates the int8 ranges.
+    calibration = examples
+    if args.real_per_trace > 0:
+        head, _ = real_traces.examples(Path(args.data), real_rng, part="head")
+        calibration = Examples.concat([examples, head])
+    representative = _representative(calibration, REPRESENTATIVE_SIZE, rng)
     result = run_bench(
         model_dir,
         sample.inputs,
@@ -597,10 +603,12 @@ def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the encoder flags; unset ones keep edge_model.keras_model.ModelConfig's defaults."""
     parser.add_argument(
         "--encoder",
-        choices=["gru", "transformer"],
-        help="sequence encoder (default: gru)",
+        choices=["gru", "transformer", "conv"],
+        help="sequence encoder (default: gru; conv: causal dilated convolutions)",
     )
-    parser.add_argument("--hidden", type=int, help="GRU units / transformer width (default 48)")
+    parser.add_argument(
+        "--hidden", type=int, help="GRU units / transformer width / conv channels (default 48)"
+    )
     parser.add_argument("--heads", type=int, help="transformer attention heads (default 4)")
     parser.add_argument("--blocks", type=int, help="transformer blocks (default 1)")
     parser.add_argument(

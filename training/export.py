@@ -25,9 +25,12 @@ from edge_model.registry import new_version_name
 
 PARITY_TOLERANCE = {"top1_agreement_min": 0.99, "tie_tolerance": 0.01, "accept_atol": 0.05}
 TIE_TOLERANCE = PARITY_TOLERANCE["tie_tolerance"]
-SHIP_ORDER = ("int8", "dynamic")
+SHIP_ORDER = ("int8", "int8_per_tensor", "dynamic")
 QUANTIZATION = {
     "int8": "full-integer int8 weights and activations (float32 interface)",
+    "int8_per_tensor": (
+        "full-integer int8 weights (one scale per tensor) and activations (float32 interface)"
+    ),
     "dynamic": "dynamic-range: int8 weights, activations quantized on the fly",
 }
 
@@ -165,7 +168,7 @@ def write_model_dir(
     # Parity needs no labels: more inputs (e.g. the training ones too) make it more certain.
     probe = parity_inputs if parity_inputs is not None else held_out_inputs
     keras_probe = model.predict(probe, verbose=0, batch_size=256)
-    # Both int8 schemes are converted and checked; the smallest one that keeps parity ships.
+    # Every int8 scheme is converted and checked; the smallest one that keeps parity ships.
     variants: dict[str, dict[str, Any]] = {}
     chosen: tuple[str, bytes, dict, dict] | None = None
     for variant in SHIP_ORDER:

@@ -39,6 +39,13 @@ def test_bench_measures_every_variant_in_one_run(tmp_path, capsys):
     assert variants["tflite_float32"]["agreement_with_float"] == pytest.approx(1.0, abs=0.01)
     assert variants["tflite_dynamic"]["size_bytes"] < variants["tflite_float32"]["size_bytes"]
     assert all(v["latency_ms_p50"] > 0 for v in variants.values())  # measured, not asserted
+    # Quantization shrinks the weights about four times; the rest of the file is the graph.
+    weights = {name: variants[f"tflite_{name}"]["weight_bytes"] for name in ("float32", "int8")}
+    assert 0.2 < weights["int8"] / weights["float32"] < 0.35, weights
+    assert weights["float32"] < variants["tflite_float32"]["size_bytes"]
+    # Full int8 with one weight scale per tensor is measured beside the four: smaller still.
+    per_tensor = result["extra_variants"]["tflite_int8_per_tensor"]
+    assert per_tensor["size_bytes"] < variants["tflite_int8"]["size_bytes"]
     # The fixed evaluation set mixes real traces and synthetic people, scored apart too.
     here = (DATA / "desktop-windows" / "user_a.csv").exists()  # ../shared/data may be absent
     assert "real traces" in result["evaluation_set"]
@@ -47,4 +54,4 @@ def test_bench_measures_every_variant_in_one_run(tmp_path, capsys):
         assert all(0 < s["top1"] <= s["mrr"] <= 1 for s in figures["by_source"].values())
     assert result["evaluation_examples"] > 300 or not here  # 300 synthetic + the real moments
     table = capsys.readouterr().out
-    assert "tflite_int8" in table and "p99 ms" in table and "top-1 real" in table
+    assert "tflite_int8_per_tensor" in table and "p99 ms" in table and "top-1 real" in table
