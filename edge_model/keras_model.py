@@ -141,6 +141,23 @@ class UnrolledGRU(keras.layers.Layer):
         return super().get_config() | {"units": self.units}
 
 
+def _batch(x: Any) -> int:
+    # A static batch (the batch-1 export) keeps reshapes constant; -1 would add SHAPE ops.
+    return x.shape[0] if x.shape[0] is not None else -1
+
+
+def _rowwise(layer: keras.layers.Layer, x: Any) -> Any:
+    """Apply a Dense layer row-wise to (B, L, d) through a 2-D reshape.
+
+    On (B, L, d) directly, TensorFlow's tensordot adds SHAPE/GATHER/REDUCE_PROD/PACK ops per
+    layer to the `.tflite` graph; a 2-D input maps to one FULLY_CONNECTED.
+    """
+    batch, length = _batch(x), x.shape[1]
+    flat = keras.ops.reshape(x, (batch * length if batch > 0 else -1, x.shape[2]))
+    out = layer(flat)
+    return keras.ops.reshape(out, (batch, length, out.shape[-1]))
+
+
 @keras.saving.register_keras_serializable(package="time_sculptor")
 class SpanTransformer(keras.layers.Layer):
     """A tiny pre-LayerNorm Transformer encoder over the span sequence; returns the last position.
@@ -202,34 +219,18 @@ class SpanTransformer(keras.layers.Layer):
         self.final_norm.build(row)
         self.built = True
 
-    @staticmethod
-    def _batch(x: Any) -> int:
-        # A static batch (the batch-1 export) keeps reshapes constant; -1 would add SHAPE ops.
-        return x.shape[0] if x.shape[0] is not None else -1
-
-    def _rows(self, layer: keras.layers.Layer, x: Any) -> Any:
-        """Apply a Dense layer row-wise through a 2-D reshape.
-
-        On (B, L, d) directly, TensorFlow's tensordot adds SHAPE/GATHER/REDUCE_PROD/PACK ops per
-        layer to the `.tflite` graph; a 2-D input maps to one FULLY_CONNECTED.
-        """
-        batch, length = self._batch(x), x.shape[1]
-        flat = keras.ops.reshape(x, (batch * length if batch > 0 else -1, x.shape[2]))
-        out = layer(flat)
-        return keras.ops.reshape(out, (batch, length, out.shape[-1]))
-
     def _split(self, x: Any) -> Any:
         # (B, L, d) -> (B, heads, L, head_dim)
-        x = keras.ops.reshape(x, (self._batch(x), x.shape[1], self.heads, self.head_dim))
+        x = keras.ops.reshape(x, (_batch(x), x.shape[1], self.heads, self.head_dim))
         return keras.ops.transpose(x, (0, 2, 1, 3))
 
     def call(self, steps: Any, span_features: Any, training: bool = False) -> Any:
         ops = keras.ops
         real = span_features[:, :, REAL_SPAN_COLUMN]
-        x = self._rows(self.project, steps) + self.position[None, :, :]
+        x = _rowwise(self.project, steps) + self.position[None, :, :]
         # (B, 1, 1, T): 0 for real keys, -MASK_PENALTY for padding.
         bias = ops.reshape(
-            (ops.cast(real, x.dtype) - 1.0) * MASK_PENALTY, (self._batch(x), 1, 1, self.seq_len)
+            (ops.cast(real, x.dtype) - 1.0) * MASK_PENALTY, (_batch(x), 1, 1, self.seq_len)
         )
         scale = 1.0 / float(self.head_dim) ** 0.5
         for index, block in enumerate(self.blocks_):
@@ -237,16 +238,16 @@ class SpanTransformer(keras.layers.Layer):
             normed = block["norm1"](x)
             queries_from = normed[:, -1:, :] if last else normed
             residual = x[:, -1:, :] if last else x
-            q = self._split(self._rows(block["query"], queries_from) * scale)
-            k = self._split(self._rows(block["key"], normed))
-            v = self._split(self._rows(block["value"], normed))
+            q = self._split(_rowwise(block["query"], queries_from) * scale)
+            k = self._split(_rowwise(block["key"], normed))
+            v = self._split(_rowwise(block["value"], normed))
             weights = ops.softmax(ops.matmul(q, ops.transpose(k, (0, 1, 3, 2))) + bias, axis=-1)
             attended = ops.transpose(ops.matmul(weights, v), (0, 2, 1, 3))
-            attended = ops.reshape(attended, (self._batch(x), residual.shape[1], self.dim))
-            x = residual + self.drop(self._rows(block["out"], attended), training=training)
-            hidden = self._rows(block["ff1"], block["norm2"](x))
-            x = x + self.drop(self._rows(block["ff2"], hidden), training=training)
-        return ops.reshape(self.final_norm(x), (self._batch(x), self.dim))
+            attended = ops.reshape(attended, (_batch(x), residual.shape[1], self.dim))
+            x = residual + self.drop(_rowwise(block["out"], attended), training=training)
+            hidden = _rowwise(block["ff1"], block["norm2"](x))
+            x = x + self.drop(_rowwise(block["ff2"], hidden), training=training)
+        return ops.reshape(self.final_norm(x), (_batch(x), self.dim))
 
     def compute_output_shape(self, steps_shape: Any, span_features_shape: Any = None) -> tuple:
         return (steps_shape[0], self.dim)
@@ -302,13 +303,6 @@ class SpanConv(keras.layers.Layer):
             conv.build((None, self.seq_len, self.KERNEL * self.dim))
         self.built = True
 
-    def _rows(self, layer: keras.layers.Layer, x: Any) -> Any:
-        """Apply a Dense layer row-wise through a 2-D reshape (one FULLY_CONNECTED in TFLite)."""
-        batch, length = SpanTransformer._batch(x), x.shape[1]
-        flat = keras.ops.reshape(x, (batch * length if batch > 0 else -1, x.shape[2]))
-        out = layer(flat)
-        return keras.ops.reshape(out, (batch, length, out.shape[-1]))
-
     @staticmethod
     def _shifted(x: Any, shift: int) -> Any:
         """Row t of the result is row t - shift of x (zeros before the first row)."""
@@ -319,7 +313,7 @@ class SpanConv(keras.layers.Layer):
     def call(self, steps: Any, span_features: Any, training: bool = False) -> Any:
         ops = keras.ops
         real = ops.expand_dims(ops.cast(span_features[:, :, REAL_SPAN_COLUMN], steps.dtype), -1)
-        x = self._rows(self.project, steps)
+        x = _rowwise(self.project, steps)
         length = self.seq_len
         for index, (conv, dilation) in enumerate(zip(self.convs, self.dilations, strict=True)):
             x = x * real
@@ -333,8 +327,8 @@ class SpanConv(keras.layers.Layer):
                 x = x[:, -1:, :]
             else:
                 taps = [self._shifted(x, k * dilation) for k in range(self.KERNEL)]
-            x = x + self.drop(self._rows(conv, ops.concatenate(taps, axis=-1)), training=training)
-        return ops.reshape(x, (SpanTransformer._batch(x), self.dim))
+            x = x + self.drop(_rowwise(conv, ops.concatenate(taps, axis=-1)), training=training)
+        return ops.reshape(x, (_batch(x), self.dim))
 
     def compute_output_shape(self, steps_shape: Any, span_features_shape: Any = None) -> tuple:
         return (steps_shape[0], self.dim)

@@ -376,6 +376,19 @@ def _verdict(stat: Stat, real: dict | None, value: float | None) -> dict[str, An
     return {"checked": value, "tolerance": tol, "inside": bool(low <= value <= high)}
 
 
+def _row(stat: Stat, real: dict | None, fake: dict | None, checked: float | None) -> dict:
+    """Return one comparison row: the statistic, both spreads and the verdict on `checked`."""
+    return {
+        "key": stat.key,
+        "label": stat.label,
+        "source": stat.source,
+        "side": stat.side,
+        "real": real,
+        "synthetic": fake,
+        **_verdict(stat, real, checked),
+    }
+
+
 def compare(
     data_dir: Path,
     personas: int = 40,
@@ -406,17 +419,7 @@ def compare(
     for stat in TRACE_STATS:
         real = _spread([s[stat.key] for _, s in found])
         fake = _spread([s[stat.key] for _, s in synth])
-        rows.append(
-            {
-                "key": stat.key,
-                "label": stat.label,
-                "source": stat.source,
-                "side": stat.side,
-                "real": real,
-                "synthetic": fake,
-                **_verdict(stat, real, fake["median"] if fake else None),
-            }
-        )
+        rows.append(_row(stat, real, fake, fake["median"] if fake else None))
 
     atus = atus_work(data_dir)
     workers = [(p, spans) for p, spans in people if "student" not in p.name]
@@ -429,17 +432,7 @@ def compare(
                 real["all_years"] = atus["by_year"]["all"][stat.key]
         fake = _spread([s[stat.key] for _, s in synth_work])
         # A population figure: the synthetic people's mean is what is checked.
-        rows.append(
-            {
-                "key": stat.key,
-                "label": stat.label,
-                "source": stat.source,
-                "side": stat.side,
-                "real": real,
-                "synthetic": fake,
-                **_verdict(stat, real, fake["mean"] if fake else None),
-            }
-        )
+        rows.append(_row(stat, real, fake, fake["mean"] if fake else None))
     return {
         "data": str(data_dir),
         "synthetic": {"personas": len(people), "weeks": weeks, "seed": seed},
