@@ -2,14 +2,17 @@
 
 A fixed global app list cannot serve new users or new apps, so the head never sees an app's
 identity. At each moment it scores the apps the user has actually used (recent, frequent and
-likely-next ones) from app-agnostic statistics of the user's own history — recency, first- and
-second-order transitions (plain, decayed, conditioned on a short stay), hour of day, how long
-ago the transition last happened — plus the frozen TFLite network's belief in each candidate's
-category. A small MLP (a linear skip plus one ReLU layer) turns those rows into scores; its
-weights are pretrained on many people's histories (`sculptor-train pretrain-app-head`) and
-shipped as JSON, then personalized on the device in numpy: fine-tuned from the prior on the
-user's own switches, with the number of epochs chosen on the user's latest switches (zero
-when fine-tuning does not help, which is common for short histories).
+likely-next ones) from app-agnostic statistics of the user's own history — recency, first- to
+third-order transitions (plain, decayed, conditioned on a short stay), hour of day, how long
+ago the transition last happened, the candidate's typical stay, and the user's habits over
+recency ranks (how often they go back to the last app, the one before it, ... — from this app,
+after their previous choice, after a short stay, lately, and for this very app at this rank) —
+plus the frozen TFLite network's belief in each candidate's category. A small MLP (a linear
+skip plus one ReLU layer) turns those rows into scores; its weights are pretrained on many
+people's histories (`sculptor-train pretrain-app-head`) and shipped as JSON, then
+personalized on the device in numpy: fine-tuned from the prior on the user's own switches,
+with the number of epochs chosen on the user's latest switches (zero when fine-tuning does
+not help, which is common for short histories).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: recency-rank habits, third-order transitions, typical stay
 CANDIDATES = 30  # apps scored per switch (union of recent, frequent and likely-next apps)
 SHORT_STAY_S = 15.0  # a stay this short is often an alt-tab through, then back
 DECAY = 0.97  # per transition out of the same app, for the decayed Markov statistic
@@ -54,7 +57,16 @@ FEATURES: tuple[str, ...] = (
     "same_category_as_current",
     "category_transition",
     "short_stay_times_inverse_rank",
+    "rank_given_current",
+    "rank_given_previous_choice",
+    "rank_given_stay_length",
+    "markov3",
+    "chosen_when_at_this_rank",
+    "log_typical_stay",
+    "rank_share_in_last_50",
+    "rank_share_in_last_10",
 )
+RANK_CAP = 8  # recency ranks 1..7 are told apart; 8 stands for any later (or new) app
 
 
 @dataclass
@@ -79,12 +91,41 @@ class AppHistory:
     by_hour: dict[int, Counter[Hashable]] = field(default_factory=lambda: defaultdict(Counter))
     recent: list[Hashable] = field(default_factory=list)
     before: Hashable = None  # the app before the current one
+    before2: Hashable = None  # the app before that
     switches: int = 0
+    rank_from: dict[Hashable, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    rank_after: dict[int, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    rank_by_stay: dict[bool, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
+    last_rank: int = 0  # recency rank of the app chosen at the last switch (0: none yet)
+    recent_ranks: list[int] = field(default_factory=list)  # of the last 50 choices
+    transitions3: dict[tuple, Counter[Hashable]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    seen_at: Counter[tuple] = field(default_factory=Counter)  # (app, rank): times it sat there
+    chosen_at: Counter[tuple] = field(default_factory=Counter)  # (app, rank): times chosen there
+    stay_log_sum: dict[Hashable, float] = field(default_factory=lambda: defaultdict(float))
+    stay_n: Counter[Hashable] = field(default_factory=Counter)
 
     def observe(
         self, previous: Hashable, current: Hashable, at: float, hour: int, stay_s: float
     ) -> None:
         """Record the switch previous -> current at `at` after a stay of `stay_s` seconds."""
+        # Recency-rank habits first, while the order is still the one the choice was made from.
+        order = self.mru(previous)[: RANK_CAP - 1]
+        rank = order.index(current) + 1 if current in order else RANK_CAP
+        for r, a in enumerate(order, 1):
+            self.seen_at[(a, r)] += 1
+        self.chosen_at[(current, rank)] += 1
+        self.rank_from[previous][rank] += 1
+        self.rank_after[self.last_rank][rank] += 1
+        self.rank_by_stay[stay_s < SHORT_STAY_S][rank] += 1
+        self.last_rank = rank
+        self.recent_ranks.append(rank)
+        del self.recent_ranks[:-50]
+        self.transitions3[(self.before2, self.before, previous)][current] += 1
+        self.stay_log_sum[previous] += math.log1p(stay_s)
+        self.stay_n[previous] += 1
+        self.before2 = self.before
         self.last_used[previous] = max(self.last_used.get(previous, at), at - 1e-3)
         self.last_used[current] = at
         self.count[current] += 1
@@ -160,11 +201,24 @@ def candidate_rows(history: AppHistory, candidates: Sequence[Hashable], m: Momen
         sum(by_stay.values()) + 1.0,
     )
     recent50, recent10 = Counter(h.recent), Counter(h.recent[-10:])
+    from_here = h.rank_from.get(m.current, Counter())
+    after_last = h.rank_after.get(h.last_rank, Counter())
+    by_stay_rank = h.rank_by_stay.get(short, Counter())
+    ranks50, ranks10 = Counter(h.recent_ranks), Counter(h.recent_ranks[-10:])
+    n50, n10 = len(h.recent_ranks) + 1.0, len(h.recent_ranks[-10:]) + 1.0
+    after3 = h.transitions3.get((h.before2, h.before, m.current), Counter())
+    totals3 = (
+        sum(from_here.values()) + 1.0,
+        sum(after_last.values()) + 1.0,
+        sum(by_stay_rank.values()) + 1.0,
+        sum(after3.values()) + 1.0,
+    )
     current_category = m.category_of(m.current)
     current_system = current_category == "system"
     rows = np.zeros((len(candidates), len(FEATURES)))
     for i, c in enumerate(candidates):
         rank = rank_of.get(c, 100)
+        capped = min(rank, RANK_CAP)
         back = h.transitions.get(c, Counter())
         category = m.category_of(c)
         rows[i] = (
@@ -191,6 +245,14 @@ def candidate_rows(history: AppHistory, candidates: Sequence[Hashable], m: Momen
             float(category == current_category),
             m.category_transition(category),
             float(short) / rank,
+            (from_here.get(capped, 0) + 0.1) / totals3[0],
+            (after_last.get(capped, 0) + 0.1) / totals3[1],
+            (by_stay_rank.get(capped, 0) + 0.1) / totals3[2],
+            (after3.get(c, 0) + 0.1) / totals3[3],
+            (h.chosen_at.get((c, capped), 0) + 0.1) / (h.seen_at.get((c, capped), 0) + 1.0),
+            h.stay_log_sum.get(c, 0.0) / h.stay_n[c] if h.stay_n[c] else 0.0,
+            (ranks50.get(capped, 0) + 0.1) / n50,
+            (ranks10.get(capped, 0) + 0.1) / n10,
         )
     return rows
 
@@ -237,7 +299,10 @@ class PointerHead:
         try:
             data = json.loads(text)
             if data.get("format") != FORMAT_VERSION or tuple(data["features"]) != FEATURES:
-                raise ValueError("it was made for another feature list; retrain it")
+                raise ValueError(
+                    f"it was made for another feature list (format {data.get('format')}, this "
+                    f"code reads {FORMAT_VERSION}); retrain it (sculptor-train pretrain-app-head)"
+                )
             head = cls(
                 np.asarray(data["mean"], dtype=float),
                 np.asarray(data["scale"], dtype=float),

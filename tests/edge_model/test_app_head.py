@@ -102,3 +102,31 @@ def test_the_shipped_prior_loads_and_records_what_it_was_trained_on():
     # A shipped trace's tail is never learned from, so `evaluate` at split 0.7 scores unseen
     # switches only.
     assert head.trained_on["real_fraction"] == 0.7
+
+
+def test_recency_rank_habits_are_counted_from_the_order_the_choice_was_made_from():
+    h = app_head.AppHistory()
+    # a b c a b c ...: every choice is the app two back (recency rank 2) once warmed up.
+    seq = ["a", "b", "c"] * 6
+    for t, (prev, cur) in enumerate(zip(seq, seq[1:], strict=False)):
+        h.observe(prev, cur, float(t), 9, 30.0)
+    assert h.recent_ranks[-10:] == [2] * 10
+    assert h.rank_from["a"][2] >= 4 and h.rank_after[2][2] >= 10
+    assert h.transitions3[("a", "b", "c")]["a"] >= 4
+    current = seq[-1]
+    candidates = h.candidates(current)
+    m = app_head.Moment(current, 100.0, 9, 30.0, no_belief, lambda _: "development", no_belief)
+    rows = app_head.candidate_rows(h, candidates, m)
+    column = app_head.FEATURES.index("rank_given_current")
+    two_back = h.mru(current)[1]
+    best = candidates[int(np.argmax(rows[:, column]))]
+    assert best == two_back
+
+
+def test_a_prior_saved_in_the_old_format_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text('{"format": 1, "features": ["inverse_mru_rank"], "mean": [0], "scale": [1]}')
+    with pytest.raises(ValueError) as err:
+        app_head.PointerHead.load(path)
+    message = str(err.value)
+    assert "format 1" in message and "retrain" in message and "\n" not in message
