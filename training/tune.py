@@ -2,10 +2,10 @@
 
     sculptor-train tune --budget-minutes 20 [--trials 40] --json tune.json [--pretrain-best DIR]
 
-Search space: encoder (GRU or tiny Transformer), width (`hidden`), Transformer heads and
-blocks, learning rate, dropout, epochs. Each trial trains on the same seeded synthetic corpus
-and is scored on a validation split of it (never on `sculptor-train bench`'s evaluation people,
-so the bench figures of the chosen model stay unbiased).
+Search space: encoder (GRU, tiny Transformer or causal convolution), width (`hidden`),
+Transformer heads and blocks, learning rate, dropout, epochs. Each trial trains on the same
+seeded synthetic corpus and is scored on a validation split of it (never on `sculptor-train
+bench`'s evaluation people, so the bench figures of the chosen model stay unbiased).
 
 Objective (one number, maximized): validation next-category top-1 minus SIZE_PENALTY_PER_KB
 per KB of the model's dynamic-range `.tflite` file (the variant the exporter ships when full
@@ -56,7 +56,7 @@ def pareto_front(trials: list[dict[str, Any]]) -> list[int]:
 def suggest(trial: Any, max_epochs: int) -> dict[str, Any]:
     """Return one trial's hyperparameters (define-by-run: heads/blocks only for transformers)."""
     params: dict[str, Any] = {
-        "encoder": trial.suggest_categorical("encoder", ["gru", "transformer"]),
+        "encoder": trial.suggest_categorical("encoder", ["gru", "transformer", "conv"]),
         "hidden": trial.suggest_categorical("hidden", list(HIDDEN_CHOICES)),
         "learning_rate": trial.suggest_float("learning_rate", 5e-4, 5e-3, log=True),
         "dropout": trial.suggest_float("dropout", 0.0, 0.3),
