@@ -36,20 +36,29 @@ def test_spans_follow_focus_within_one_poll_and_idle_becomes_away(x_server, x_wi
         tmp_path, config, SystemClock(), watcher=X11Watcher(x_server.display), poll_step_s=POLL_S
     )
     plan = [(editor, 1.2), (browser, 0.8), (editor, 1.0)]
+    focused_at, driver_lag = [], []
     try:
         for window, dwell in plan:
             focus(x_server.display, window.window_id)
+            focused_at.append(time.monotonic())
             poke_input(x_server.display)
+            # The test's own work between focusing and the first poll (an xdotool run under
+            # load can take a few hundred ms): the collector cannot see focus before it polls.
+            driver_lag.append(time.monotonic() - focused_at[-1])
             run_polls(service, dwell)
+        focused_at.append(time.monotonic())
         run_polls(service, 2.5)  # hands off the keyboard: away after afk_after_s
         events = service.store.all_events()
     finally:
         service.close()
     windows = [e for e in events if e.source == "window"]
     assert [e.app for e in windows] == ["Code", "firefox", "Code"]
-    # Each span lasts as long as the window had focus, within one poll (plus the focus call).
-    for event, (_, dwell) in zip(windows[:2], plan[:2], strict=True):
-        assert abs(event.duration - dwell) <= POLL_S + 0.15, (event, dwell)
+    # Each span lasts as long as the window really had focus (measured, not planned), within
+    # one poll plus the driver's lag at either end.
+    for i, event in enumerate(windows[:2]):
+        had_focus = focused_at[i + 1] - focused_at[i]
+        slack = POLL_S + max(driver_lag[i], driver_lag[i + 1]) + 0.1
+        assert abs(event.duration - had_focus) <= slack, (event, had_focus, driver_lag)
     away = [e for e in events if e.source == "afk"]
     assert len(away) == 1 and away[0].category == "away"
     # The away span reaches back to the last input and cuts the window span there.
