@@ -59,7 +59,7 @@ def _configure(converter, representative, variant):
     import tensorflow as tf
 
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-    if variant == "dynamic" or variant in FULL_INT8:
+    if variant != "float32":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if variant in FULL_INT8:
         if representative is None:

@@ -275,7 +275,7 @@ class SpanConv(keras.layers.Layer):
 
     Why it exists (issue 5): the GRU's export is 24 unrolled steps whose graph (~440 tensors,
     each with int8 quantization parameters) outweighs its weights, so its full-int8 file cannot
-    get near a quarter of its float32 one. This stack is a fixed ~60 ops whatever the sequence
+    get near a quarter of its float32 one. This stack is a fixed ~70 ops whatever the sequence
     length, made of the ops full int8 handles best (PAD, CONCATENATION, FULLY_CONNECTED, ADD).
     """
 
