@@ -48,6 +48,7 @@ def pretrain(
     epochs: int = 300,
     real_fraction: float = 0.7,
     belief_models: dict[str, Path] | None = None,
+    init_seed: int = 0,
 ) -> app_head.PointerHead:
     """Fit the prior on all histories' switches (each seeing only its own past).
 
@@ -83,7 +84,7 @@ def pretrain(
         items.extend(mine)
     if not items:
         raise ValueError("no history with at least 20 app switches to learn from")
-    head = app_head.fit(items, hidden=hidden, epochs=epochs)
+    head = app_head.fit(items, hidden=hidden, epochs=epochs, seed=init_seed)
     head.trained_on = {
         "histories": counts,
         "examples": len(items),
@@ -92,6 +93,7 @@ def pretrain(
         "hidden": hidden,
         "epochs": epochs,
         "real_fraction": real_fraction,
+        "init_seed": init_seed,
     }
     return head
 
@@ -106,6 +108,7 @@ def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
             epochs=args.epochs,
             real_fraction=args.real_fraction,
             belief_models=dict(_pair(text) for text in args.belief_model),
+            init_seed=args.init_seed,
         )
     except (ValueError, ModelRefused) as exc:
         print(f"sculptor-train: {exc}", file=sys.stderr)
@@ -138,6 +141,12 @@ def register(sub: Any) -> None:
     p.add_argument("--synthetic-personas", type=int, default=6)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--epochs", type=int, default=300)
+    p.add_argument(
+        "--init-seed",
+        type=int,
+        default=0,
+        help="seed of the head's initial weights (the README reports the spread over seeds)",
+    )
     p.add_argument(
         "--real-fraction",
         type=float,

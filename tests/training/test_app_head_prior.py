@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from edge_model.registry import SHIPPED_DIR
@@ -18,6 +19,11 @@ def test_real_traces_give_only_their_first_part_and_synthetic_ones_all_of_it():
     # Examples are switches whose next app was among the candidates: nearly all of them.
     assert counts["synthetic:p"] > 0.9 * total
     assert counts["user_x.csv"] <= int(total * 0.7) < counts["synthetic:p"]
+    # The initial weights' seed is recorded and is what the run depends on (its spread across
+    # seeds is part of the figures the README reports).
+    again = pretrain([("synthetic:p", spans)], SHIPPED_DIR, epochs=2, init_seed=1)
+    assert head.trained_on["init_seed"] == 0 and again.trained_on["init_seed"] == 1
+    assert not np.allclose(head.params["W1"], again.params["W1"])
     with pytest.raises(ValueError, match="real fraction"):
         pretrain([("user_x.csv", spans)], SHIPPED_DIR, epochs=2, real_fraction=0.0)
 
