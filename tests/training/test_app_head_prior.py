@@ -21,7 +21,8 @@ def test_real_traces_give_only_their_first_part_and_synthetic_ones_all_of_it():
     assert counts["user_x.csv"] <= int(total * 0.7) < counts["synthetic:p"]
     # The initial weights' seed is recorded and is what the run depends on (its spread across
     # seeds is part of the figures the README reports).
-    again = pretrain([("synthetic:p", spans)], SHIPPED_DIR, epochs=2, init_seed=1)
+    named = [("user_x.csv", spans), ("synthetic:p", spans)]
+    again = pretrain(named, SHIPPED_DIR, epochs=2, init_seed=1)
     assert head.trained_on["init_seed"] == 0 and again.trained_on["init_seed"] == 1
     assert not np.allclose(head.params["W1"], again.params["W1"])
     with pytest.raises(ValueError, match="real fraction"):
