@@ -70,8 +70,10 @@ RANK_CAP = 8  # recency ranks 1..7 are told apart; 8 stands for any later (or ne
 
 
 @dataclass
-class AppHistory:
-    """Online statistics of one symbol stream (app names) up to the current switch."""
+class SymbolHistory:
+    """Online statistics of one symbol stream (app or category names) up to the current switch:
+    what the baselines rank by (recency, first-order transitions, hour of day) and the counts
+    every ranker here starts from."""
 
     last_used: dict[Hashable, float] = field(default_factory=dict)
     count: Counter[Hashable] = field(default_factory=Counter)
@@ -81,6 +83,44 @@ class AppHistory:
     transitions2: dict[tuple, Counter[Hashable]] = field(
         default_factory=lambda: defaultdict(Counter)
     )
+    by_hour: dict[int, Counter[Hashable]] = field(default_factory=lambda: defaultdict(Counter))
+    recent: list[Hashable] = field(default_factory=list)  # the last 50 symbols chosen
+    before: Hashable = None  # the symbol before the current one
+
+    def observe_symbols(self, previous: Hashable, current: Hashable, at: float, hour: int) -> None:
+        """Record the switch previous -> current at `at` (local hour `hour`)."""
+        self.last_used[previous] = max(self.last_used.get(previous, at), at - 1e-3)
+        self.last_used[current] = at
+        self.count[current] += 1
+        self.transitions[previous][current] += 1
+        self.transitions2[(self.before, previous)][current] += 1
+        self.by_hour[hour][current] += 1
+        self.recent.append(current)
+        del self.recent[:-50]
+        self.before = previous
+
+    def mru(self, exclude: Hashable | None = None) -> list[Hashable]:
+        """Symbols most recently used first (the MRU baseline's ranking)."""
+        ordered = sorted(self.last_used, key=lambda a: -self.last_used[a])
+        return [a for a in ordered if a != exclude]
+
+    def markov(self, current: Hashable, exclude: Hashable | None = None) -> list[Hashable]:
+        """Symbols by how often they followed `current`, ties by recency (the Markov-1 baseline)."""
+        after = self.transitions.get(current, Counter())
+        order = {a: i for i, a in enumerate(self.mru(exclude))}
+        return sorted(order, key=lambda a: (-after.get(a, 0), order[a]))
+
+    def hourly(self, hour: int, exclude: Hashable | None = None) -> list[Hashable]:
+        """Symbols by how often they were chosen at this hour, then overall (frequency-by-hour)."""
+        at_hour = self.by_hour.get(hour, Counter())
+        keys = [a for a in self.count if a != exclude]
+        return sorted(keys, key=lambda a: (-at_hour.get(a, 0), -self.count[a], str(a)))
+
+
+@dataclass
+class AppHistory(SymbolHistory):
+    """SymbolHistory of app names plus everything the pointer head's statistics need."""
+
     decayed: dict[Hashable, dict[Hashable, float]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -88,10 +128,7 @@ class AppHistory:
         default_factory=lambda: defaultdict(Counter)
     )
     last_transition: dict[tuple[Hashable, Hashable], int] = field(default_factory=dict)
-    by_hour: dict[int, Counter[Hashable]] = field(default_factory=lambda: defaultdict(Counter))
-    recent: list[Hashable] = field(default_factory=list)
-    before: Hashable = None  # the app before the current one
-    before2: Hashable = None  # the app before that
+    before2: Hashable = None  # the app before `before`
     switches: int = 0
     rank_from: dict[Hashable, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     rank_after: dict[int, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
@@ -126,36 +163,14 @@ class AppHistory:
         self.stay_log_sum[previous] += math.log1p(stay_s)
         self.stay_n[previous] += 1
         self.before2 = self.before
-        self.last_used[previous] = max(self.last_used.get(previous, at), at - 1e-3)
-        self.last_used[current] = at
-        self.count[current] += 1
-        self.transitions[previous][current] += 1
-        self.transitions2[(self.before, previous)][current] += 1
         out = self.decayed[previous]
         for key in out:
             out[key] *= DECAY
         out[current] = out.get(current, 0.0) + 1.0
         self.by_stay[(stay_s < SHORT_STAY_S, previous)][current] += 1
         self.last_transition[(previous, current)] = self.switches
-        self.by_hour[hour][current] += 1
-        self.recent.append(current)
-        del self.recent[:-50]
-        self.before = previous
         self.switches += 1
-
-    def mru(self, exclude: Hashable | None = None) -> list[Hashable]:
-        ordered = sorted(self.last_used, key=lambda a: -self.last_used[a])
-        return [a for a in ordered if a != exclude]
-
-    def markov(self, current: Hashable, exclude: Hashable | None = None) -> list[Hashable]:
-        after = self.transitions.get(current, Counter())
-        order = {a: i for i, a in enumerate(self.mru(exclude))}
-        return sorted(order, key=lambda a: (-after.get(a, 0), order[a]))
-
-    def hourly(self, hour: int, exclude: Hashable | None = None) -> list[Hashable]:
-        at_hour = self.by_hour.get(hour, Counter())
-        keys = [a for a in self.count if a != exclude]
-        return sorted(keys, key=lambda a: (-at_hour.get(a, 0), -self.count[a], str(a)))
+        self.observe_symbols(previous, current, at, hour)
 
     def candidates(self, current: Hashable) -> list[Hashable]:
         """Return the apps worth scoring after `current`: recent, likely-next and frequent."""

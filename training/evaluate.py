@@ -15,7 +15,7 @@ in each candidate's category. New users and never-seen apps need no retraining.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,47 +68,8 @@ def switches_of(events: Sequence[Any], utc_offset_s: float = 0.0) -> list[Switch
     return result
 
 
-@dataclass
-class History:
-    """Online statistics of one symbol stream (apps or categories) before the current switch."""
-
-    last_used: dict[Hashable, float] = field(default_factory=dict)
-    count: Counter[Hashable] = field(default_factory=Counter)
-    transitions: dict[Hashable, Counter[Hashable]] = field(
-        default_factory=lambda: defaultdict(Counter)
-    )
-    transitions2: dict[tuple, Counter[Hashable]] = field(
-        default_factory=lambda: defaultdict(Counter)
-    )
-    by_hour: dict[int, Counter[Hashable]] = field(default_factory=lambda: defaultdict(Counter))
-    recent: list[Hashable] = field(default_factory=list)
-    before: Hashable = None  # the symbol before the previous one (for second-order Markov)
-
-    def observe(self, previous: Hashable, current: Hashable, at: float, hour: int) -> None:
-        self.last_used.setdefault(previous, at)
-        self.last_used[previous] = max(self.last_used[previous], at - 1e-3)
-        self.last_used[current] = at
-        self.count[current] += 1
-        self.transitions[previous][current] += 1
-        self.transitions2[(self.before, previous)][current] += 1
-        self.by_hour[hour][current] += 1
-        self.recent.append(current)
-        del self.recent[:-50]
-        self.before = previous
-
-    def mru(self, exclude: Hashable | None) -> list[Hashable]:
-        ordered = sorted(self.last_used, key=lambda a: -self.last_used[a])
-        return [a for a in ordered if a != exclude]
-
-    def markov(self, current: Hashable, exclude: Hashable | None) -> list[Hashable]:
-        after = self.transitions.get(current, Counter())
-        order = {a: i for i, a in enumerate(self.mru(exclude))}
-        return sorted(order, key=lambda a: (-after.get(a, 0), order[a]))
-
-    def hourly(self, hour: int, exclude: Hashable | None) -> list[Hashable]:
-        at_hour = self.by_hour.get(hour, Counter())
-        keys = [a for a in self.count if a != exclude]
-        return sorted(keys, key=lambda a: (-at_hour.get(a, 0), -self.count[a], str(a)))
+class History(app_head.SymbolHistory):
+    """SymbolHistory with the per-candidate statistics the category ranker scores."""
 
     def features(
         self,
@@ -159,6 +120,20 @@ def _rank(order: Sequence[Hashable], answer: Hashable) -> int | None:
         return list(order).index(answer) + 1
     except ValueError:
         return None
+
+
+def _baseline_ranks(
+    into: dict[str, list[int | None]],
+    history: app_head.SymbolHistory,
+    current: Hashable,
+    hour: int,
+    answer: Hashable,
+    exclude: Hashable | None,
+) -> None:
+    """Append where each baseline ranks `answer` after `current` (None: not ranked)."""
+    into["mru"].append(_rank(history.mru(exclude), answer))
+    into["markov1"].append(_rank(history.markov(current, exclude), answer))
+    into["frequency_by_hour"].append(_rank(history.hourly(hour, exclude), answer))
 
 
 class Ranker:
@@ -221,11 +196,7 @@ class _Task:
 
     def baseline_ranks(self, current: Hashable, hour: int, answer: Hashable) -> None:
         exclude = current if self.exclude_current else None
-        self.baselines["mru"].append(_rank(self.history.mru(exclude), answer))
-        self.baselines["markov1"].append(_rank(self.history.markov(current, exclude), answer))
-        self.baselines["frequency_by_hour"].append(
-            _rank(self.history.hourly(hour, exclude), answer)
-        )
+        _baseline_ranks(self.baselines, self.history, current, hour, answer, exclude)
 
     def model_scores(self, drop: int | None = None) -> dict[str, float]:
         """Fit on the personalization split, score the rest; `drop` removes one feature column
@@ -299,13 +270,7 @@ def evaluate(
             if s.app in candidates:
                 train.append((rows, candidates.index(s.app)))
             continue
-        app_baselines["mru"].append(_rank(history.mru(s.previous_app), s.app))
-        app_baselines["markov1"].append(
-            _rank(history.markov(s.previous_app, s.previous_app), s.app)
-        )
-        app_baselines["frequency_by_hour"].append(
-            _rank(history.hourly(s.hour, s.previous_app), s.app)
-        )
+        _baseline_ranks(app_baselines, history, s.previous_app, s.hour, s.app, s.previous_app)
         test.append((candidates, rows, s.app))
     if prior_path is not None and prior_path.exists():
         prior = app_head.PointerHead.load(prior_path)
@@ -348,7 +313,7 @@ def evaluate(
                 cats.train.append((crows, cat_candidates.index(s.category)))
         else:
             cats.test.append((cat_candidates, crows, s.category))
-        cats.history.observe(s.previous_category, s.category, s.at, s.hour)
+        cats.history.observe_symbols(s.previous_category, s.category, s.at, s.hour)
     return {
         "n_train": cut,
         "n_test": len(switches) - cut,
