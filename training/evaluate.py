@@ -184,9 +184,9 @@ class Ranker:
 
 @dataclass
 class _Task:
-    """One prediction target (apps or categories): its statistics, baselines and ranker data."""
+    """Next category: its statistics, baselines and ranker data. The current category stays a
+    candidate (people often switch apps within one category), unlike the current app."""
 
-    exclude_current: bool
     history: History = field(default_factory=History)
     baselines: dict[str, list[int | None]] = field(
         default_factory=lambda: {"mru": [], "markov1": [], "frequency_by_hour": []}
@@ -195,8 +195,7 @@ class _Task:
     test: list[tuple[list[Hashable], np.ndarray, Hashable]] = field(default_factory=list)
 
     def baseline_ranks(self, current: Hashable, hour: int, answer: Hashable) -> None:
-        exclude = current if self.exclude_current else None
-        _baseline_ranks(self.baselines, self.history, current, hour, answer, exclude)
+        _baseline_ranks(self.baselines, self.history, current, hour, answer, None)
 
     def model_scores(self, drop: int | None = None) -> dict[str, float]:
         """Fit on the personalization split, score the rest; `drop` removes one feature column
@@ -287,7 +286,7 @@ def evaluate(
         rows[:, belief_column] = head.mean[belief_column]
 
     # Next category: every category seen so far, scored by a linear softmax ranker.
-    cats = _Task(exclude_current=False)
+    cats = _Task()
     for index, (s, belief) in enumerate(zip(switches, beliefs, strict=True)):
         if index >= cut:
             cats.baseline_ranks(s.previous_category, s.hour, s.category)
