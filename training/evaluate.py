@@ -77,10 +77,9 @@ class History(app_head.SymbolHistory):
         current: Hashable,
         at: float,
         hour: int,
-        exclude: Hashable | None,
     ) -> np.ndarray:
         """Return per-candidate statistics: recency, Markov-1/2, hour, frequency, staleness."""
-        rank_of = {a: i + 1 for i, a in enumerate(self.mru(exclude))}
+        rank_of = {a: i + 1 for i, a in enumerate(self.mru())}
         after = self.transitions.get(current, Counter())
         after2 = self.transitions2.get((self.before, current), Counter())
         at_hour = self.by_hour.get(hour, Counter())
@@ -293,7 +292,7 @@ def evaluate(
         short = float(s.dwell_s < SHORT_DWELL_S)
         cat_candidates: list[Hashable] = list(cats.history.count)
         if cat_candidates:
-            cstats = cats.history.features(cat_candidates, s.previous_category, s.at, s.hour, None)
+            cstats = cats.history.features(cat_candidates, s.previous_category, s.at, s.hour)
             cextra = np.array(
                 [
                     (

@@ -14,14 +14,14 @@ from training.synthetic import corpus
 def test_real_traces_give_only_their_first_part_and_synthetic_ones_all_of_it():
     [(_, spans)] = corpus(1, 1, seed=3)
     total = len(switches_of(spans))
-    head = pretrain([("user_x.csv", spans), ("synthetic:p", spans)], SHIPPED_DIR, epochs=2)
+    named = [("user_x.csv", spans), ("synthetic:p", spans)]
+    head = pretrain(named, SHIPPED_DIR, epochs=2)
     counts = head.trained_on["histories"]
     # Examples are switches whose next app was among the candidates: nearly all of them.
     assert counts["synthetic:p"] > 0.9 * total
     assert counts["user_x.csv"] <= int(total * 0.7) < counts["synthetic:p"]
     # The initial weights' seed is recorded and is what the run depends on (its spread across
     # seeds is part of the figures the README reports).
-    named = [("user_x.csv", spans), ("synthetic:p", spans)]
     again = pretrain(named, SHIPPED_DIR, epochs=2, init_seed=1)
     assert head.trained_on["init_seed"] == 0 and again.trained_on["init_seed"] == 1
     assert not np.allclose(head.params["W1"], again.params["W1"])
