@@ -724,7 +724,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(app_head.DEFAULT_DATA),
         help="folder with the real traces and time-use/ (default ../shared/data)",
     )
-    realism.add_argument("--personas", type=int, default=40, help="synthetic people")
+    realism.add_argument(
+        "--personas", type=int, default=60, help="synthetic people (60: as the shipped model's)"
+    )
     realism.add_argument("--weeks", type=int, default=2, help="weeks per synthetic person")
     realism.add_argument("--seed", type=int, default=0, help="synthetic corpus seed")
     realism.add_argument("--json", help="write the figures here")

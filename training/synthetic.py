@@ -9,6 +9,12 @@ Everything is plain numpy + stdlib, deterministic for a seed, and fast (pure sca
 
 Personas live in UTC, so local time equals UTC. The first work category (development, office,
 design) listed in `Persona.apps` is the person's main kind of work.
+
+Two kinds of day, each checked against the real data that describes such people
+(`training/realism.py`): desk workers keep office hours at a desk computer (work minutes per
+weekday and weekend day as the American Time Use Survey's full-time desk workers), and students
+use their own laptop between classes and in the evening (hours and daily rhythm as the real
+desktop traces in ../shared/data, which are students' laptops).
 """
 
 from __future__ import annotations
@@ -183,8 +189,10 @@ def _persona(rng: np.random.Generator, index: int) -> Persona:
     platform = "linux" if rng.random() < linux_share else "windows"
     pool = _POOLS[platform]
     if role == "student":
-        start = float(rng.uniform(9.0, 11.5))
-        length = float(rng.uniform(6.0, 8.0))
+        # A student's own laptop (like the real traces in ../shared/data): opened between
+        # classes from `start`, then the evening's study until `end` (see _study_day).
+        start = float(rng.uniform(11.0, 13.5))
+        length = float(rng.uniform(7.5, 9.0))
     else:
         start = float(rng.uniform(7.0, 10.0))
         length = float(rng.uniform(7.5, 9.5))
@@ -192,7 +200,11 @@ def _persona(rng: np.random.Generator, index: int) -> Persona:
     end = start + round(length * 4) / 4
     lunch = float(np.clip(start + rng.uniform(3.25, 4.5), 11.5, 14.0))
     lunch = round(lunch * 4) / 4
-    if rng.random() < 0.6:  # a morning person: focus after settling in, before lunch
+    if role == "student":  # focus is the evening's study
+        rng.random()  # drawn as for everyone else, so the personas after this one stay the same
+        focus_start = end - 2.0 + float(rng.uniform(0.0, 0.75))
+        focus_end = min(end - 0.1, focus_start + float(rng.uniform(1.5, 3.0)))
+    elif rng.random() < 0.6:  # a morning person: focus after settling in, before lunch
         focus_start = start + float(rng.uniform(0.5, 1.5))
         focus_end = min(lunch - 0.25, focus_start + float(rng.uniform(1.5, 3.0)))
     else:
@@ -240,7 +252,8 @@ def _persona(rng: np.random.Generator, index: int) -> Persona:
         distraction_propensity=round(distraction, 3),
         meeting_load=round(float(meetings), 2),
         interruption_tolerance=round(float(rng.beta(2.0, 2.0)), 3),
-        works_weekends=bool(rng.random() < (0.5 if role == "student" else 0.12)),
+        # ATUS: full-time desk workers work on 24-28% of weekend days (realism.py).
+        works_weekends=bool(rng.random() < (0.5 if role == "student" else 0.45)),
         apps=apps,
     )
 
@@ -371,6 +384,7 @@ class _Sim:
         self.p = persona
         self.tr = traits
         self.rnd = rnd
+        self.student = "student" in persona.name  # their own laptop: see _study_day
         self.rows: list[list] = []  # [start, end, app, category, source, title]
         self.calendar: list[Span] = []
         self.t = 0.0
@@ -743,12 +757,52 @@ def _workday(sim: _Sim, day0: float, weekday: int) -> None:
         sim.leisure(min(day0 + 23.9 * 3600.0, sim.t + length * 60.0))
 
 
+def _study_day(sim: _Sim, day0: float, weekday: int) -> None:
+    """A student's weekday on their own laptop: short sittings between classes, then the evening.
+
+    The laptop is shut in between (no spans at all, as in the real traces), so the day's window
+    time is a few hours centred in the evening, like the UCSD students' traces in ../shared/data.
+    """
+    p, tr, rnd = sim.p, sim.tr, sim.rnd
+    start = _jitter_hour(rnd, p.work_start_hour, 0.5)
+    study = min(240.0, max(30.0, rnd.lognormvariate(math.log(80.0), 0.5)))  # minutes
+    evening = max(18.0, _jitter_hour(rnd, p.work_end_hour - study / 60.0, 1.0))  # study ends ~end
+    day_end = evening - 0.75
+    lunch = (p.lunch_hour, p.lunch_hour + 0.5)
+    sittings: list[tuple[float, float, str]] = [
+        (h, h + rnd.uniform(20.0, 75.0) / 60.0, "")
+        for h in (rnd.uniform(start, day_end) for _ in range(rnd.choice((1, 2, 2, 3))))
+    ]
+    # Group meetings and online office hours, in the daytime, each a sitting of its own.
+    sittings += _meetings_for(p, tr, rnd, weekday, start, day_end, lunch)
+    for h0, h1, title in sorted(sittings):
+        t0, t1 = day0 + h0 * 3600.0, day0 + h1 * 3600.0
+        if t1 <= sim.t + 60.0:
+            continue
+        sim.jump(max(sim.t, t0 - (rnd.uniform(60.0, 300.0) if title else 0.0)))
+        sim.blip()  # open the lid
+        if title:
+            sim.meeting(t0, t1, title)
+            sim.chat_block(sim.t + rnd.uniform(1.0, 4.0) * 60.0)
+        else:
+            sim.work(t1)
+    sim.jump(day0 + evening * 3600.0)
+    sim.blip()
+    sim.work(sim.t + study * 60.0)
+    if rnd.random() < tr.evening_use:  # then videos, games, chats: sometimes past midnight
+        length = min(200.0, max(10.0, rnd.lognormvariate(math.log(75.0), 0.7)))
+        sim.leisure(min(day0 + 25.5 * 3600.0, sim.t + length * 60.0))
+
+
 def _day_off(sim: _Sim, day0: float, work_light: bool) -> None:
     tr, rnd = sim.tr, sim.rnd
     if work_light and rnd.random() < 0.6:
-        sim.jump(day0 + rnd.uniform(9.5, 14.0) * 3600.0)
+        sim.jump(day0 + rnd.uniform(9.5, 13.0) * 3600.0)
         sim.blip()
-        sim.work(sim.t + rnd.uniform(2.0, 4.5) * 3600.0)
+        # Students catch up for a few hours; desk workers who work a weekend day work most of it
+        # (ATUS: ~350 min on a worked weekend day).
+        hours = rnd.uniform(2.0, 4.5) if sim.student else rnd.uniform(4.0, 7.5)
+        sim.work(sim.t + hours * 3600.0)
     sessions = 0
     while sessions < 3 and rnd.random() < (tr.weekend_use if sessions == 0 else 0.35):
         sessions += 1
@@ -772,8 +826,8 @@ def generate_timeline(
     for d in range(days):
         day0 = first + d * 86400.0
         weekday = (start_day.weekday() + d) % 7
-        if weekday < 5 and rnd.random() >= 0.03:  # 3%: a day off (sick, holiday)
-            _workday(sim, day0, weekday)
+        if weekday < 5 and rnd.random() >= 0.07:  # 7%: a day off (sick, holiday, vacation)
+            (_study_day if sim.student else _workday)(sim, day0, weekday)
         else:
             _day_off(sim, day0, persona.works_weekends and weekday >= 5)
     out = []

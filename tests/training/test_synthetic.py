@@ -160,6 +160,28 @@ def test_activity_concentrates_in_work_hours(timelines: list) -> None:
         assert sum(share[1:6]) == 0.0  # nights off
 
 
+def test_a_students_laptop_opens_between_classes_and_in_the_evening() -> None:
+    students = [p for p in make_personas(40, seed=0) if "-student-" in p.name]
+    workers = [p for p in make_personas(40, seed=0) if "-student-" not in p.name][:3]
+    assert students
+    evenings = []
+    for i, student in enumerate(students[:3]):
+        spans = generate_timeline(student, MONDAY, 5, seed=i)  # Monday to Friday
+        share = hourly_share(spans)
+        evenings.append(sum(share[18:24]) + share[0])  # the evening's study and more
+        assert sum(share[:10]) == 0.0  # no mornings on this laptop
+        hours = synthetic.weekday_active_hours(spans)[:5]
+        assert 1.5 < float(np.mean(hours)) < 6.5  # a few hours, not an office day
+        # The lid is shut between sittings: gaps with no span at all, not away-from-keyboard.
+        steps = [s for s in spans if s.source != "calendar"]
+        gaps = [b.start - (a.start + a.duration) for a, b in zip(steps, steps[1:], strict=False)]
+        assert sum(30 * 60 < g < 8 * 3600 for g in gaps) >= 5
+    assert min(evenings) > 0.35
+    for i, worker in enumerate(workers):  # an office day: evenings are the odd hour of leisure
+        share = hourly_share(generate_timeline(worker, MONDAY, 5, seed=i))
+        assert sum(share[18:24]) < min(evenings), worker.name
+
+
 def test_acceptance_rises_with_minutes_active(personas: list[Persona]) -> None:
     for persona in personas:
         for in_flow in (False, True):
