@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from training import synthetic
-from training.synthetic import AFK, WINDOW, WORK_KINDS, Span
+from training.synthetic import AFK, WINDOW, WORK_KINDS, Span, is_student
 
 # Where a real trace stored in UTC was recorded (from its source in ../shared/data/README.md).
 ZONES: dict[str, str] = {
@@ -127,11 +127,6 @@ ATUS_STATS: tuple[Stat, ...] = tuple(
         ("work_min_weekend", "work min per Sat-Sun day", ".0f", 15.0),
     )
 )
-
-
-def is_student(name: str) -> bool:
-    """Whether a synthetic person (by persona name) is one of the generator's students."""
-    return "-student-" in name
 
 
 # --- local clock -----------------------------------------------------------------------------

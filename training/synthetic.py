@@ -258,6 +258,11 @@ def _persona(rng: np.random.Generator, index: int) -> Persona:
     )
 
 
+def is_student(name: str) -> bool:
+    """Whether a persona (by its name, `first-role-index`) is one of the generator's students."""
+    return "-student-" in name
+
+
 def make_personas(count: int, seed: int) -> list[Persona]:
     """Return `count` varied personas, deterministic for `seed`."""
     rng = np.random.default_rng([seed, 0x5E75])
@@ -293,7 +298,7 @@ def _traits(persona: Persona) -> _Traits:
     """Derive the persona's fixed habits and recurring calendar from its fields (stable)."""
     rnd = random.Random(_stable_seed("traits", repr(persona)))
     main = next((k for k in persona.apps if k in WORK_KINDS and persona.apps[k]), "browsing")
-    student = "student" in persona.name
+    student = is_student(persona.name)
     start, end = persona.work_start_hour, persona.work_end_hour
     standup = None
     if persona.meeting_load >= 0.8 and rnd.random() < 0.6:
@@ -384,7 +389,7 @@ class _Sim:
         self.p = persona
         self.tr = traits
         self.rnd = rnd
-        self.student = "student" in persona.name  # their own laptop: see _study_day
+        self.student = is_student(persona.name)  # their own laptop: see _study_day
         self.rows: list[list] = []  # [start, end, app, category, source, title]
         self.calendar: list[Span] = []
         self.t = 0.0

@@ -18,7 +18,7 @@ import pytest
 
 from training import realism
 from training.cli import main as train_main
-from training.synthetic import Span, corpus
+from training.synthetic import Span, corpus, is_student
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 HERE = (DATA / "desktop-windows").is_dir()
@@ -87,12 +87,12 @@ def test_the_rhythm_is_checked_on_the_students_and_fails_office_hours() -> None:
     if not HERE:
         pytest.skip(NOT_HERE)
     people = corpus(60, 2, seed=0)
-    students = [(p, spans) for p, spans in people if realism.is_student(p.name)]
+    students = [(p, spans) for p, spans in people if is_student(p.name)]
     assert 8 <= len(students) < 20  # 15% of the generator's people
     # The same students with their day moved 7 hours earlier (an office day): the rhythm rows go.
     early = [
         (p, [dataclasses.replace(s, start=s.start - 7 * 3600.0) for s in spans])
-        if realism.is_student(p.name)
+        if is_student(p.name)
         else (p, spans)
         for p, spans in people
     ]

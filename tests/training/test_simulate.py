@@ -37,7 +37,8 @@ def test_the_report_has_one_entry_per_week_and_policy(tmp_path, capsys):
 
 def _desk_worker(seed: int) -> simulate.synthetic.Persona:
     """The first of the generator's people with a desk job (students use a laptop evenings)."""
-    return next(p for p in simulate.synthetic.make_personas(6, seed) if "-student-" not in p.name)
+    people = simulate.synthetic.make_personas(6, seed)
+    return next(p for p in people if not simulate.synthetic.is_student(p.name))
 
 
 def test_the_learned_policy_stops_pushing_a_kind_that_is_always_dismissed():

@@ -161,8 +161,8 @@ def test_activity_concentrates_in_work_hours(timelines: list) -> None:
 
 
 def test_a_students_laptop_opens_between_classes_and_in_the_evening() -> None:
-    students = [p for p in make_personas(40, seed=0) if "-student-" in p.name]
-    workers = [p for p in make_personas(40, seed=0) if "-student-" not in p.name][:3]
+    students = [p for p in make_personas(40, seed=0) if synthetic.is_student(p.name)]
+    workers = [p for p in make_personas(40, seed=0) if not synthetic.is_student(p.name)][:3]
     assert students
     evenings = []
     for i, student in enumerate(students[:3]):
