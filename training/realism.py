@@ -510,24 +510,20 @@ def table(result: dict[str, Any]) -> str:
         f"synthetic people x {people['weeks']} weeks, seed {people['seed']}]"
     )
     students = sum(is_student(name) for name in result["people"])
+    atus = result.get("atus")
+    headers = {  # printed above the first row of each group of people checked
+        "students": "[when the laptop is used: the real traces (students' own laptops) against "
+        f"the {students} synthetic students]",
+        "workers": "[time-use survey (range over survey years): "
+        + (atus["population"] if atus else "not here")
+        + f"; synthetic: the {len(result['people']) - students} non-students, their mean"
+        " checked]",
+    }
+    group = "everyone"
     for row in result["rows"]:
-        if row["people"] == "students" and row is next(
-            r for r in result["rows"] if r["people"] == "students"
-        ):
-            lines.append(
-                f"[when the laptop is used: the real traces (students' own laptops) against the "
-                f"{students} synthetic students]"
-            )
-        if row["source"] == "atus" and row is next(
-            r for r in result["rows"] if r["source"] == "atus"
-        ):
-            atus = result.get("atus")
-            lines.append(
-                "[time-use survey (range over survey years): "
-                + (atus["population"] if atus else "not here")
-                + f"; synthetic: the {len(result['people']) - students} non-students, their mean"
-                " checked]"
-            )
+        if row["people"] != group:
+            group = row["people"]
+            lines.append(headers[group])
         fmt = fmts[row["key"]]
         checked = "-" if row["checked"] is None else format(row["checked"], fmt)
         inside = {True: "yes", False: "NO", None: "-"}[row["inside"]]
