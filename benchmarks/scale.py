@@ -13,6 +13,8 @@ measures, as medians over `--repeat` runs:
   its active pieces for the focus/break walk);
 - featurize: the engine's per-tick work before the model: `store.events` of the last 16 h,
   `Timeline.from_spans` and `features.featurize` for one moment;
+- timing: the timing head's app history, read once a local day (14 days of stays), and one
+  tick's statistics of the app with the most stays;
 - the database's size on disk.
 
 Wall-clock medians, and for the dashboard also CPU-time medians (steadier on a shared machine).
@@ -38,9 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from desktop import reports  # noqa: E402
-from desktop.engine import HISTORY_S  # noqa: E402
+from desktop.engine import HISTORY_S, stays_from_store  # noqa: E402
 from desktop.store import DB_NAME, Event, Store  # noqa: E402
-from edge_model import features  # noqa: E402
+from edge_model import features, timing  # noqa: E402
 
 DAY_S = 86_400.0
 YEAR_START = 1_704_067_200.0  # 2024-01-01T00:00:00Z
@@ -160,6 +162,16 @@ def measure(path: Path, repeat: int) -> dict[str, Any]:
         return features.featurize(timeline, features.Context(now=moment))
 
     figures["featurize_16h_ms"], _ = median_ms(featurize, repeat)
+    # The timing head's app history: read from the store once a local day (the engine's
+    # `stays_from_store`), then one tick's statistics of the current app.
+    figures["timing_stays_14d_ms"], stays = median_ms(
+        lambda: stays_from_store(store, moment - timing.STAY_DAYS * DAY_S, moment), repeat
+    )
+    figures["timing_stays_14d_spans"] = sum(len(ends) for ends in stays.ends.values())
+    busiest = max(stays.ends, key=lambda app: len(stays.ends[app]))
+    figures["timing_tick_statistics_ms"], _ = median_ms(
+        lambda: stays.statistics(busiest, 60.0, moment), repeat
+    )
     figures["glance_ms"], _ = median_ms(lambda: reports.glance(store, moment), repeat)
     store.close()
     figures["db_bytes"] = sum(

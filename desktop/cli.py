@@ -412,6 +412,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
         result = store.delete_all() if args.all else store.delete_range(start, end)
     finally:
         store.close()
+    if args.all:
+        from desktop.service import forget_personal_heads
+
+        forget_personal_heads(store.path.parent)
     print(
         f"deleted {result.spans_deleted} spans"
         + (f", cut {result.spans_trimmed} at the edges" if result.spans_trimmed else "")
@@ -447,6 +451,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for reason in refused.values():
         print(f"model refused: {reason}")
     problems += best is None
+    from desktop.service import TIMING_HEAD_NAME
+    from edge_model import timing
+
+    personal = directory / TIMING_HEAD_NAME
+    if timing.TimingHead.load(personal) is not None:
+        print(f"timing head  : personalized at {personal}")
+    elif timing.TimingHead.load(timing.SHIPPED_PRIOR) is not None:
+        print("timing head  : the shipped prior (personalized by the first nightly step)")
+    else:  # the app still runs, on the network's own timing
+        problems += 1
+        print(f"timing head  : MISSING {timing.SHIPPED_PRIOR} (the network's timing is used)")
     try:
         import PySide6
 

@@ -16,7 +16,7 @@ adjusted by the user's own reactions (personal head + bandit posteriors).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from desktop import policy
 from desktop.config import Config
 from desktop.models import ModelManager
 from desktop.store import Event, Store, SuggestionRecord
-from edge_model import features
+from edge_model import features, timing
 from edge_model.categories import CATEGORIES, DISTRACTION_CATEGORIES
 
 HISTORY_S = 16 * 3600.0  # enough history to find the last break and fill the sequence
@@ -255,6 +255,7 @@ class SuggestionEngine:
         utc_offset_s: float = 0.0,
         *,
         head: policy.PersonalHead | None = None,
+        timing_head: timing.TimingHead | None = None,
     ) -> None:
         self.store = store
         self.models = models
@@ -264,6 +265,11 @@ class SuggestionEngine:
         self.rules = policy.HardRules(config)
         self.bandit = policy.ThompsonPolicy(config, rng)
         self.head = head
+        # When the current activity ends: the network's guess, corrected by the timing head.
+        self.timing_head = timing_head
+        self._stays = timing.AppStays()  # finished stays up to `_stays_until`
+        self._stays_until: float | None = None
+        self._stays_day: int | None = None
         self._records: list[SuggestionRecord] = []
         self._records_key: tuple[Any, ...] | None = None
         self._records_at = -math.inf
@@ -319,6 +325,7 @@ class SuggestionEngine:
         self._days.clear()
         self._profile_day = None
         self._posterior_key = None
+        self._stays_until = None
 
     def forget_history(self) -> None:
         """Drop everything derived from stored history (after the user deleted some of it)."""
@@ -417,6 +424,8 @@ class SuggestionEngine:
         )
         inputs = features.featurize(timeline, context)
         prediction = runtime.predict(inputs)
+        if self.timing_head is not None and current is not None:
+            prediction = self._timed(prediction, inputs, now, full_history, current)
         decision.switch_soon = prediction.switch_soon
         decision.next_category = CATEGORIES[int(np.argmax(prediction.next_category))]
         decision.context = features.describe_context(inputs)
@@ -482,6 +491,54 @@ class SuggestionEngine:
         return self._log(decision, candidate.kind, candidate.text, explanation, inputs, runtime)
 
     # pieces -------------------------------------------------------------------------------------
+    def _timed(
+        self,
+        prediction: Any,
+        inputs: dict[str, np.ndarray],
+        now: float,
+        spans: list[Event],
+        current: Event,
+    ) -> Any:
+        """Return the prediction with the timing head's switch-soon and minutes-left."""
+        assert self.timing_head is not None
+        stable = now - 600.0  # spans that ended before this do not change any more
+        day = policy.local_day(now, self.utc_offset_s)
+        until = self._stays_until
+        if until is None or day != self._stays_day or now < until or stable - until > HISTORY_S:
+            # Once a local day (and after a clock jump or a long sleep) from the store, so an
+            # edit such as `time-sculptor delete` reaches the statistics within a day.
+            self._stays = stays_from_store(
+                self.store, now - timing.STAY_DAYS * policy.DAY_S, stable
+            )
+            self._stays_day = day
+        else:  # the spans that finished since the last tick (the history holds the last 16 h)
+            for span in sorted(spans, key=lambda s: s.end):
+                if until < span.end <= stable and span.source != "afk":
+                    self._stays.add(span.app, span.end, span.duration)
+            self._stays.prune(now - timing.STAY_DAYS * policy.DAY_S)
+        self._stays_until = stable
+        fresh = [
+            s.duration
+            for s in spans
+            if s.app == current.app
+            and stable < s.end <= now
+            and s is not current
+            and s.source != "afk"
+        ]
+        statistics = self._stays.statistics(current.app, now - current.start, now, fresh)
+        rows = timing.rows(
+            inputs,
+            np.array([prediction.switch_soon]),
+            None
+            if prediction.time_to_switch_minutes is None
+            else np.array([prediction.time_to_switch_minutes]),
+            statistics[None, :],
+        )
+        soon, minutes = self.timing_head.predict(rows)
+        return replace(
+            prediction, switch_soon=float(soon[0]), time_to_switch_minutes=float(minutes[0])
+        )
+
     def _snoozes(self, records: list[SuggestionRecord]) -> dict[int, float]:
         if not records or records[-1].outcome != "snoozed":
             return {}
@@ -800,6 +857,15 @@ def _occlusion_phrase(group: str, described: dict[str, float], kind: str) -> str
         "battery": "you are on battery",
         "recent_pattern": "your recent switching between apps looks like a pause is near",
     }.get(group, "")
+
+
+def stays_from_store(store: Store, since: float, until: float) -> timing.AppStays:
+    """Return the window stays that ended in [since, until] (the timing head's app history)."""
+    stays = timing.AppStays()
+    found = [s for s in store.events(since, until, sources=("window", "import")) if s.end <= until]
+    for span in sorted(found, key=lambda s: s.end):
+        stays.add(span.app, span.end, span.duration)
+    return stays
 
 
 def trim_history(spans: list[Event], now: float) -> list[Event]:

@@ -26,7 +26,7 @@ from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
 from desktop.store import DB_NAME, DeleteResult, Event, ReplaceResult, Store, StoreError
-from edge_model import features
+from edge_model import features, timing
 from edge_model.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,25 @@ STREAM = "activity"  # window and afk polls share one heartbeat stream
 PERSONALIZED_KEY = "personalized_at"  # when the nightly personal head was last fitted
 PERSONALIZE_DAYS = 56  # outcomes the personal head is fitted on
 MAX_PENDING_MINUTES = 24 * 60  # input tallies kept in memory while the store cannot be written
+TIMING_HEAD_NAME = "timing_head.json"  # the timing head personalized on the user's timeline
+TIMING_DAYS = 28  # moments the timing head is personalized on (each with its stays before it)
+
+
+def load_timing_head(data_dir: Path, learning: bool) -> timing.TimingHead | None:
+    """Return the user's personalized timing head (when learning), else the shipped prior."""
+    personal = timing.TimingHead.load(Path(data_dir) / TIMING_HEAD_NAME) if learning else None
+    return personal or timing.TimingHead.load(timing.SHIPPED_PRIOR)
+
+
+def forget_personal_heads(data_dir: Path) -> list[str]:
+    """Remove the heads fitted on the user's own data (after "delete everything")."""
+    removed = []
+    for name in (policy.HEAD_NAME, TIMING_HEAD_NAME):
+        path = Path(data_dir) / name
+        if path.exists():
+            path.unlink()
+            removed.append(name)
+    return removed
 
 
 def system_utc_offset(at: float) -> float:
@@ -100,6 +119,7 @@ class AppService:
             rng or np.random.default_rng(),
             utc_offset_s,
             head=policy.PersonalHead.load(self.data_dir) if config.learning else None,
+            timing_head=load_timing_head(self.data_dir, config.learning),
         )
         # Simulated seconds between polls (the scheduler may run faster than real time).
         self.poll_step_s = poll_step_s or config.poll_interval_s
@@ -310,6 +330,7 @@ class AppService:
             self.store.store_titles = config.store_titles
             engine = self.engine
             engine.config = config
+            engine.timing_head = load_timing_head(self.data_dir, config.learning)
             engine.rules = policy.HardRules(config)
             engine.bandit.config = config
             engine.invalidate()
@@ -323,6 +344,9 @@ class AppService:
     def delete_all(self) -> DeleteResult:
         """Delete everything recorded; forget what was derived from it."""
         result = self.store.delete_all()
+        forget_personal_heads(self.data_dir)
+        self.engine.head = None
+        self.engine.timing_head = load_timing_head(self.data_dir, self.config.learning)
         self.engine.forget_history()
         return result
 
@@ -458,9 +482,32 @@ class AppService:
             "path": str(path),
             "outcomes": head.counts,
             "fitted": sorted(head.weights),
+            "timing": self._personalize_timing(now),
         }
         log.info("personal head refitted: %s", summary)
         return summary
+
+    def _personalize_timing(self, now: float) -> dict[str, Any]:
+        """Refit the timing head on the user's last TIMING_DAYS of moments; save it."""
+        prior = timing.TimingHead.load(timing.SHIPPED_PRIOR)
+        runtime = self.models.current
+        if prior is None or runtime is None:
+            return {"skipped": "no timing prior or no valid model"}
+        since = now - TIMING_DAYS * policy.DAY_S
+        # Stays from before the first moment too: each moment sees STAY_DAYS of them.
+        spans = self.store.events(
+            since - timing.STAY_DAYS * policy.DAY_S, now, sources=("window", "afk", "import")
+        )
+        timeline = features.Timeline.from_spans(spans)
+        rng = np.random.default_rng(int(now))
+        moments = timing.moment_times(timeline, rng, timing.MOMENTS_PER_HOUR, since=since)
+        found = timing.labelled_moments(spans, moments, self.utc_offset_s)
+        rows = timing.network_rows(runtime, found.inputs, found.app_statistics)
+        head = timing.personalize(prior, rows, found.soon, found.minutes)
+        path = head.save(self.data_dir / TIMING_HEAD_NAME)
+        if self.config.learning:
+            self.engine.timing_head = head
+        return {"path": str(path)} | head.trained_on
 
     def maybe_personalize(self) -> bool:
         """Run the nightly personalization once per local day after `personalize_hour`."""

@@ -138,6 +138,11 @@ def _log_minutes(seconds: float | np.ndarray) -> np.ndarray:
     return np.log1p(np.maximum(seconds, 0.0) / 60.0) / 5.0
 
 
+def minutes_from_log(encoded: float | np.ndarray) -> np.ndarray:
+    """Return minutes from a duration as the inputs encode it (span lengths, gaps, elapsed)."""
+    return np.expm1(5.0 * np.asarray(encoded, dtype=np.float64))
+
+
 def _cyclic(value: float, period: float) -> tuple[float, float]:
     angle = 2.0 * math.pi * value / period
     return math.sin(angle), math.cos(angle)
@@ -226,7 +231,7 @@ def describe_context(features: dict[str, np.ndarray]) -> dict[str, float]:
     ctx = features["context"][0]
 
     def minutes(v: float) -> float:
-        return float(np.expm1(v * 5.0))
+        return float(minutes_from_log(v))
 
     hour = (math.degrees(math.atan2(ctx[0], ctx[1])) % 360.0) / 15.0
     return {

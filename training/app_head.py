@@ -107,7 +107,7 @@ def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
             Path(args.model) if args.model else SHIPPED_DIR,
             epochs=args.epochs,
             real_fraction=args.real_fraction,
-            belief_models=dict(_pair(text) for text in args.belief_model),
+            belief_models=dict(belief_model_pair(text) for text in args.belief_model),
             init_seed=args.init_seed,
         )
     except (ValueError, ModelRefused) as exc:
@@ -126,7 +126,7 @@ def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pair(text: str) -> tuple[str, Path]:
+def belief_model_pair(text: str) -> tuple[str, Path]:
     word, sep, path = text.partition("=")
     if not sep or not word or not path:
         raise ValueError(f"--belief-model {text!r} is not WORD=MODEL_DIR")

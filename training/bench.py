@@ -19,7 +19,7 @@ import numpy as np
 from edge_model import convert, features
 from edge_model.keras_model import ModelConfig, export_copy
 from edge_model.manifest import KERAS_NAME
-from training.export import output_shapes
+from training.export import head_metrics, output_shapes
 
 
 def weight_bytes(flatbuffer: bytes) -> int:
@@ -102,11 +102,14 @@ def run_bench(
     runs: int = 2000,
     keras_runs: int = 100,
     sources: dict[str, np.ndarray] | None = None,
+    targets: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Return the contract JSON: {"variants": {name: {size_bytes, sparsity, top1, ...}}}.
 
     `sources` names boolean masks over the rows (e.g. real / synthetic); each variant then also
-    carries top-1 and MRR per source under "by_source".
+    carries top-1 and MRR per source under "by_source". With every head's `targets`, "heads"
+    holds the float model's figures for all heads beside the recent-window baseline's, overall
+    and per source.
     """
     import keras
 
@@ -116,7 +119,8 @@ def run_bench(
     config = ModelConfig.from_dict(model_config_of(Path(model_dir)))
     twin = export_copy(model, config)
     weight_sparsity = sparsity(prunable_weights(model))
-    float_probs = model.predict(inputs, verbose=0, batch_size=256)["next_category"]
+    float_out = model.predict(inputs, verbose=0, batch_size=256)
+    float_probs = float_out["next_category"]
     float_top = np.argmax(float_probs, -1)
 
     one = {name: inputs[name][:1] for name in features.INPUT_NAMES}
@@ -160,9 +164,22 @@ def run_bench(
             "latency_ms_p99": p99,
             **by_source(probs, labels, sources),
         }
+    heads = {}
+    if targets is not None:
+        masks = {"all": np.ones(len(labels), bool)} | (sources or {})
+        heads = {
+            name: head_metrics(
+                {k: v[mask] for k, v in float_out.items()},
+                {k: v[mask] for k, v in targets.items()},
+                {k: v[mask] for k, v in inputs.items()},
+            )
+            for name, mask in masks.items()
+            if mask.any()
+        }
     return {
         "variants": variants,
         "extra_variants": extra,
+        "heads": heads,
         "evaluation_examples": int(labels.shape[0]),
         "model": str(model_dir),
     }
@@ -193,5 +210,26 @@ def table(result: dict[str, Any]) -> str:
                 f"{v.get('by_source', {}).get(n, {}).get('top1', float('nan')):>11.3f}"
                 for n in sources
             )
+        )
+    return "\n".join(lines)
+
+
+def heads_table(result: dict[str, Any]) -> str:
+    """Return the float model's time and switch-soon figures beside the window baseline's."""
+    heads = result.get("heads") or {}
+    if not heads:
+        return ""
+    head = (
+        f"{'moments':<11}{'time MAE min':>13}{'baseline':>9}{'factor':>8}{'baseline':>9}"
+        f"{'switch-soon acc':>16}{'baseline':>9}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, m in heads.items():
+        lines.append(
+            f"{name:<11}{m.get('time_to_switch_median_abs_error_minutes', float('nan')):>13.2f}"
+            f"{m.get('time_to_switch_baseline_median_abs_error_minutes', float('nan')):>9.2f}"
+            f"{m.get('time_to_switch_median_factor', float('nan')):>8.2f}"
+            f"{m.get('time_to_switch_baseline_median_factor', float('nan')):>9.2f}"
+            f"{m['switch_soon_accuracy']:>16.3f}{m['switch_soon_baseline_accuracy']:>9.3f}"
         )
     return "\n".join(lines)

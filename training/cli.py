@@ -465,7 +465,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from edge_model.registry import SHIPPED_DIR
     from training import real as real_traces
-    from training.bench import run_bench, table
+    from training.bench import heads_table, run_bench, table
     from training.dataset import Examples
 
     model_dir = Path(args.model) if args.model else SHIPPED_DIR
@@ -496,6 +496,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         representative,
         runs=args.runs,
         sources={"real": is_real, "synthetic": ~is_real},
+        targets=sample.targets,
     )
     result["evaluation_set"] = (
         f"{len(synthetic)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
@@ -504,6 +505,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     )
     print(table(result))
     print(result["evaluation_set"])
+    print("Time until the current activity ends, and switch-soon, float model vs the window:")
+    print(heads_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     return 0
@@ -512,7 +515,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from desktop.config import Config
     from desktop.importers import ImportFailed, parse_csv, prepare
-    from edge_model import app_head
+    from edge_model import app_head, timing
     from edge_model.registry import SHIPPED_DIR
     from training.evaluate import evaluate
 
@@ -530,9 +533,23 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if args.app_head == "none"
         else Path(args.app_head)
     )
+    timing_prior = (
+        timing.SHIPPED_PRIOR
+        if args.timing_head is None
+        else None
+        if args.timing_head == "none"
+        else Path(args.timing_head)
+    )
+    if timing_prior is not None and timing.TimingHead.load(timing_prior) is None:
+        print(f"sculptor-train: {timing_prior} is not a timing head", file=sys.stderr)
+        return 2
     try:
         result = evaluate(
-            events, Path(args.model) if args.model else SHIPPED_DIR, args.split, prior_path=prior
+            events,
+            Path(args.model) if args.model else SHIPPED_DIR,
+            args.split,
+            prior_path=prior,
+            timing_prior_path=timing_prior,
         )
     except (OSError, ValueError) as exc:
         print(f"sculptor-train: {exc}", file=sys.stderr)
@@ -546,6 +563,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     )
     for name, m in rows:
         print(f"  {name:<18} top-1 {m['top1']:.3f}  top-3 {m['top3']:.3f}  MRR {m['mrr']:.3f}")
+    when = result["timing"]
+    if when["n_test"]:
+        switch, left = when["switch_soon"], when["time_to_switch"]
+        print(
+            f"when the current activity ends ({when['n_test']} moments after the cut): "
+            f"ends within 5 min, accuracy: timing head {switch['model']['accuracy']:.3f}, "
+            f"network {switch['network']['accuracy']:.3f}, window "
+            f"{switch['baselines']['window']['accuracy']:.3f}, app history "
+            f"{switch['baselines']['app_history']['accuracy']:.3f}; minutes left, typical "
+            f"factor off: {left['model']['median_factor']:.2f}, "
+            f"{left['network']['median_factor']:.2f}, "
+            f"{left['baselines']['window']['median_factor']:.2f}, "
+            f"{left['baselines']['app_history']['median_factor']:.2f}"
+        )
     return 0
 
 
@@ -686,6 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--app-head",
         help="the next-app head's prior (default: the shipped one; 'none': fit from scratch)",
     )
+    ev.add_argument(
+        "--timing-head",
+        help="the timing head's prior (default: the shipped one; 'none': fit from scratch)",
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     conv = sub.add_parser("convert", help="convert a Keras-only model dir (from a GPU run)")
@@ -732,11 +767,12 @@ def build_parser() -> argparse.ArgumentParser:
     realism.add_argument("--json", help="write the figures here")
     realism.set_defaults(func=cmd_realism)
     # Subcommands that live with their own packages (argparse only at import time).
-    from training import simulate, tune
+    from training import simulate, timing, tune
     from training.federated import register as register_federated
 
     simulate.register(sub)
     app_head.register(sub)
+    timing.register(sub)
     tune.register(sub)
     register_federated(sub)
     return parser

@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import app_head, features
+from edge_model import app_head, features, timing
 from edge_model.categories import CATEGORIES
 from edge_model.runtime import ModelRuntime
+from training.timing import evaluate_timing
 
 SHORT_DWELL_S = 15.0  # a stay this short is often an alt-tab through, then back
 NETWORK_COLUMN = 7  # in the category rows: the network's probability of the candidate category
@@ -245,11 +246,15 @@ def evaluate(
     split: float = 0.7,
     utc_offset_s: float = 0.0,
     prior_path: Path | None = app_head.SHIPPED_PRIOR,
+    timing_prior_path: Path | None = timing.SHIPPED_PRIOR,
 ) -> dict[str, Any]:
     """Return the evaluation contract for one user's chronological spans.
 
     Next app: the shipped pointer head (`prior_path`; None or a missing file: fitted from
     scratch on the personalization split) fine-tuned on the first `split` of the switches.
+    Also, under "timing", when the current activity ends (`training.timing.evaluate_timing`):
+    the timing head from `timing_prior_path` (None: fitted from scratch) personalized on the
+    moments before the same cut, against the network alone and the window baseline.
     """
     switches = switches_of(events, utc_offset_s)
     if len(switches) < 20:
@@ -334,4 +339,11 @@ def evaluate(
             "model": _ranks(no_network, held),
             "category": cats.model_scores(drop=NETWORK_COLUMN),
         },
+        "timing": evaluate_timing(
+            list(events),
+            runtime,
+            switches[cut].at,
+            timing.TimingHead.load(timing_prior_path) if timing_prior_path is not None else None,
+        )
+        | {"prior": str(timing_prior_path) if timing_prior_path is not None else None},
     }

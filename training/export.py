@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import convert, features
+from edge_model import convert, features, timing
 from edge_model.categories import CATEGORIES
 from edge_model.keras_model import ModelConfig, export_copy
 from edge_model.manifest import (
@@ -107,40 +107,57 @@ def passes(report: dict[str, float]) -> bool:
     )
 
 
+def _time_errors(predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
+    # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
+    return {
+        f"{prefix}_median_abs_error_minutes": float(np.median(np.abs(predicted - actual))),
+        f"{prefix}_median_factor": float(
+            np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))
+        ),
+    }
+
+
 def head_metrics(
-    outputs: dict[str, np.ndarray], targets: dict[str, np.ndarray]
+    outputs: dict[str, np.ndarray],
+    targets: dict[str, np.ndarray],
+    inputs: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float]:
-    """Return quality figures of the heads on held-out examples."""
+    """Return quality figures of the heads on held-out examples.
+
+    With the examples' `inputs`, also the window baseline's time-to-switch errors and
+    switch-soon accuracy (`edge_model.timing.window_remaining`), on the same examples.
+    """
     probs = outputs["next_category"]
     label = targets["next_category"]
     ranks = (probs > probs[np.arange(len(label)), label][:, None]).sum(-1) + 1
     top3 = np.argsort(-probs, -1)[:, :3]
     known = targets["accept"] >= 0
+    switch_soon = targets["switch_soon"][:, 0] >= 0.5
     metrics = {
         "next_category_top1": float((np.argmax(probs, -1) == label).mean()),
         "next_category_top3": float((top3 == label[:, None]).any(-1).mean()),
         "next_category_mrr": float((1.0 / ranks).mean()),
         "switch_soon_accuracy": float(
-            ((outputs["switch_soon"] >= 0.5) == (targets["switch_soon"] >= 0.5)).mean()
+            ((outputs["switch_soon"][:, 0] >= 0.5) == switch_soon).mean()
         ),
     }
     if known.any():
         metrics["accept_mae"] = float(
             np.abs(outputs["accept"][known] - targets["accept"][known]).mean()
         )
+    baseline = timing.window_remaining(inputs) if inputs is not None else None
+    if baseline is not None:
+        says_soon = baseline <= timing.HORIZON_MIN
+        metrics["switch_soon_baseline_accuracy"] = float((says_soon == switch_soon).mean())
     if "time_to_switch" in outputs and "time_to_switch" in targets:
         labelled = targets["time_to_switch"][:, 0] >= 0
         if labelled.any():
             scale = features.TIME_TO_SWITCH_SCALE
             predicted = np.expm1(scale * outputs["time_to_switch"][labelled, 0].clip(0, None))
             actual = np.expm1(scale * targets["time_to_switch"][labelled, 0])
-            # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
-            metrics["time_to_switch_median_abs_error_minutes"] = float(
-                np.median(np.abs(predicted - actual))
-            )
-            metrics["time_to_switch_median_factor"] = float(
-                np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))
-            )
+            metrics |= _time_errors(predicted, actual, "time_to_switch")
+            if baseline is not None:
+                metrics |= _time_errors(baseline[labelled], actual, "time_to_switch_baseline")
     return metrics
 
 
@@ -186,7 +203,7 @@ def write_model_dir(
             "convert_seconds": round(convert_s, 2),
             "parity": parity(keras_probe, lite_probe)
             | {"examples": int(probe["context"].shape[0])},
-            "quality": head_metrics(lite_out, held_out_targets),
+            "quality": head_metrics(lite_out, held_out_targets, held_out_inputs),
         }
         variants[variant] = report
         if passes(report["parity"]) and (chosen is None or len(flatbuffer) < len(chosen[1])):
@@ -203,7 +220,7 @@ def write_model_dir(
     variant, flatbuffer, io, report = chosen
     (out_dir / TFLITE_NAME).write_bytes(flatbuffer)
     metrics = {
-        "keras": head_metrics(keras_out, held_out_targets),
+        "keras": head_metrics(keras_out, held_out_targets, held_out_inputs),
         "tflite": report["quality"],
         "parity": report["parity"] | {"tolerance": PARITY_TOLERANCE},
         "held_out_examples": int(len(held_out_targets["switch_soon"])),
@@ -237,6 +254,11 @@ def write_model_dir(
     return manifest
 
 
+def _switch_baseline(metrics: dict[str, float]) -> str:
+    key = "switch_soon_baseline_accuracy"
+    return f" (the recent window's median: {metrics[key]:.3f})" if key in metrics else ""
+
+
 def _time_line(keras_metrics: dict[str, float], lite_metrics: dict[str, float]) -> str:
     key = "time_to_switch_median_abs_error_minutes"
     if key not in keras_metrics or key not in lite_metrics:
@@ -244,7 +266,15 @@ def _time_line(keras_metrics: dict[str, float], lite_metrics: dict[str, float]) 
     return (
         f"- **Time until the current activity ends:** median absolute error "
         f"{keras_metrics[key]:.1f} min (Keras) / {lite_metrics[key]:.1f} min (TFLite); typical "
-        f"factor off {lite_metrics['time_to_switch_median_factor']:.2f}x (TFLite).\n"
+        f"factor off {lite_metrics['time_to_switch_median_factor']:.2f}x (TFLite)"
+        + (
+            f"; the recent window's median (no learning): "
+            f"{lite_metrics['time_to_switch_baseline_median_abs_error_minutes']:.1f} min, "
+            f"{lite_metrics['time_to_switch_baseline_median_factor']:.2f}x"
+            if "time_to_switch_baseline_median_factor" in lite_metrics
+            else ""
+        )
+        + ".\n"
     )
 
 
@@ -277,8 +307,8 @@ def model_card(manifest: Manifest) -> str:
 - **Held-out quality ({m["held_out_examples"]} examples):** next category top-1
   {k["next_category_top1"]:.3f} (Keras) / {q["next_category_top1"]:.3f} (TFLite), MRR
   {k["next_category_mrr"]:.3f} / {q["next_category_mrr"]:.3f}; switch-soon accuracy
-  {k["switch_soon_accuracy"]:.3f} / {q["switch_soon_accuracy"]:.3f}; acceptance MAE
-  {k.get("accept_mae", float("nan")):.3f} / {q.get("accept_mae", float("nan")):.3f}.
+  {k["switch_soon_accuracy"]:.3f} / {q["switch_soon_accuracy"]:.3f}{_switch_baseline(q)};
+  acceptance MAE {k.get("accept_mae", float("nan")):.3f} / {q.get("accept_mae", float("nan")):.3f}.
 {_time_line(k, q)}- **Keras vs TFLite parity ({p["examples"]} inputs):** top-1 agreement
   {p["top1_agreement"]:.4f} strict, {p["top1_agreement_tie_aware"]:.4f} counting ties within
   {TIE_TOLERANCE} as agreeing; max |Δp| next category {p["next_category_max_abs_diff"]:.3f} (mean

@@ -383,3 +383,64 @@ def test_focus_comes_at_the_start_of_the_deepest_hours_not_the_busiest(setup):
     at, decision = first_of_kind(engine, clock, MONDAY + 9 * HOUR, MONDAY + 17 * HOUR, "focus")
     assert at is not None and MONDAY + 14 * HOUR <= at < MONDAY + 14.5 * HOUR
     assert "usually start at 14:00" in decision.suggestion.explanation
+
+
+def _habit(store, start, stay_minutes, days=3):
+    """Days of editor stays of `stay_minutes`, each followed by a one-minute browser glance."""
+    t = start
+    for day in range(days):
+        t = start + day * 86400.0
+        end = t + 6 * 3600.0
+        while t < end:
+            store.insert_events(
+                [
+                    Event(
+                        start=t,
+                        duration=stay_minutes * 60.0,
+                        source="window",
+                        app="code",
+                        category="development",
+                    ),
+                    Event(
+                        start=t + stay_minutes * 60.0,
+                        duration=60.0,
+                        source="window",
+                        app="firefox",
+                        category="browsing",
+                    ),
+                ]
+            )
+            t += (stay_minutes + 1) * 60.0
+    return t
+
+
+@pytest.mark.parametrize("stay_minutes", [2, 45])
+def test_the_timing_head_knows_how_long_this_user_stays_in_an_app(tmp_path, stay_minutes):
+    from edge_model import timing
+
+    clock = FakeClock(MONDAY_9AM)
+    store = Store(tmp_path / "db.sqlite3")
+    models = ModelManager(Registry(tmp_path / "models"), store, clock)
+    assert models.refresh()
+    head = timing.TimingHead.load(timing.SHIPPED_PRIOR)
+    engine = SuggestionEngine(store, models, Config(), np.random.default_rng(1), timing_head=head)
+    plain = SuggestionEngine(store, models, Config(), np.random.default_rng(1))
+    # Three past days of the habit, then today: an editor stay that began 40 s ago.
+    _habit(store, MONDAY_9AM - 3 * 86400.0, stay_minutes)
+    now = MONDAY_9AM + 40.0
+    store.insert_events(
+        [
+            Event(
+                start=MONDAY_9AM, duration=40.0, source="window", app="code", category="development"
+            )
+        ]
+    )
+    timed = engine.consider(now)
+    raw = plain.consider(now)
+    assert timed.switch_soon is not None and raw.switch_soon is not None
+    if stay_minutes == 2:  # always out of the editor within two minutes: ends soon
+        assert timed.switch_soon > 0.7
+    else:  # three-quarter-hour stays: not within five minutes
+        assert timed.switch_soon < 0.3
+    # The network alone sees only the last 24 spans and cannot tell the two users apart as well.
+    assert abs(timed.switch_soon - raw.switch_soon) > 0.05

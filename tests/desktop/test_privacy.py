@@ -174,7 +174,12 @@ def test_delete_all_needs_yes_and_keeps_the_app_usable(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--yes" in err
     assert Store(data / DB_NAME).event_count() == 6
+    # What was fitted on this data goes with it: the personal heads of the nightly step.
+    for name in ("personal_head.json", "timing_head.json"):
+        (data / name).write_text("{}")
     assert cli.main(["--data-dir", str(data), "delete", "--all", "--yes"]) == 0
+    assert not (data / "personal_head.json").exists()
+    assert not (data / "timing_head.json").exists()
     store = Store(data / DB_NAME)
     assert (store.event_count(), store.suggestions()) == (0, [])
     assert store.get_setting("title_salt")  # settings stay: hashes keep their meaning

@@ -189,3 +189,51 @@ def test_no_input_intensity_is_recorded_while_paused(parts):
     finally:
         again.close()
     assert minutes == [240.0, 300.0, 360.0]  # only after the resume (240 s from START)
+
+
+def test_the_timing_head_is_personalized_on_the_users_own_timeline_and_deleted_with_it(
+    parts, tmp_path
+):
+    from desktop.service import TIMING_HEAD_NAME
+    from desktop.store import Event
+    from edge_model import timing
+
+    clock, watcher, monitor, service = parts
+    prior = timing.TimingHead.load(timing.SHIPPED_PRIOR)
+    assert service.engine.timing_head == prior  # before any personalization: the shipped one
+    # Three weeks of a user who stays 40 min in the editor and glances at mail for 1 min.
+    events, t = [], START - 21 * 86400.0
+    while t < START - 3600.0:
+        if (t % 86400.0) / 3600.0 < 8 or (t % 86400.0) / 3600.0 > 17:
+            t += 3600.0
+            continue
+        events.append(
+            Event(start=t, duration=2400.0, source="window", app="code", category="development")
+        )
+        events.append(
+            Event(
+                start=t + 2400.0,
+                duration=60.0,
+                source="window",
+                app="mail",
+                category="communication",
+            )
+        )
+        t += 2460.0
+    service.store.insert_events(events)
+    assert service.refresh_model()  # what the scheduler does at start
+    summary = service.personalize()["timing"]
+    assert summary["moments"] > 1000
+    saved = timing.TimingHead.load(tmp_path / TIMING_HEAD_NAME)
+    assert saved is not None and service.engine.timing_head == saved
+    # A new start reads the personal head back.
+    again = AppService(tmp_path, Config(), clock, watcher=Watcher(), system=Monitor())
+    assert again.engine.timing_head == saved
+    again.close()
+    # Turning learning off falls back to the shipped prior; "delete everything" removes the file.
+    service.apply_config(replace(Config(), learning=False))
+    assert service.engine.timing_head == prior
+    service.apply_config(Config())
+    service.delete_all()
+    assert not (tmp_path / TIMING_HEAD_NAME).exists()
+    assert service.engine.timing_head == prior

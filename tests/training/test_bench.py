@@ -53,5 +53,12 @@ def test_bench_measures_every_variant_in_one_run(tmp_path, capsys):
         assert set(figures["by_source"]) == ({"real", "synthetic"} if here else {"synthetic"})
         assert all(0 < s["top1"] <= s["mrr"] <= 1 for s in figures["by_source"].values())
     assert result["evaluation_examples"] > 300 or not here  # 300 synthetic + the real moments
+    # Every head of the float model beside the recent window's statistic, per source too.
+    heads = result["heads"]
+    assert set(heads) == ({"all", "real", "synthetic"} if here else {"all", "synthetic"})
+    for figures in heads.values():
+        assert 0 < figures["switch_soon_baseline_accuracy"] <= 1
+        assert figures["time_to_switch_baseline_median_factor"] >= 1
     table = capsys.readouterr().out
     assert "tflite_int8_per_tensor" in table and "p99 ms" in table and "top-1 real" in table
+    assert "switch-soon acc" in table

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,23 @@ def test_evaluate_writes_the_contract_with_baselines_on_the_same_split(tmp_path)
     # Personalization must at least match the strongest baseline it builds on.
     best = max(b["top1"] for b in result["baselines"].values())
     assert result["model"]["top1"] >= best
+    # When the current activity ends, on moments after the same cut: the timing head the app
+    # uses against the network alone and the simple statistics, in the same run.
+    when = result["timing"]
+    assert when["n_train"] > 100 and when["n_test"] > 30
+    switch = when["switch_soon"]
+    assert set(switch) == {"model", "network", "prior", "baselines"}
+    assert set(switch["baselines"]) == {"window", "app_history", "base_rate"}
+    assert all(0 < f["accuracy"] <= 1 for f in [switch["model"], *switch["baselines"].values()])
+    # The network alone is worse than a constant guess in log loss on this real user; the head
+    # is not (a regression to the raw network would fail here).
+    rate = when["switch_rate"]
+    constant = -(rate * math.log(rate) + (1 - rate) * math.log(1 - rate))
+    assert switch["model"]["log_loss"] < constant < switch["network"]["log_loss"]
+    assert switch["model"]["accuracy"] > switch["network"]["accuracy"]
+    minutes = when["time_to_switch"]
+    assert set(minutes["baselines"]) == {"window", "app_history"}
+    assert all(f["median_factor"] >= 1 for f in [minutes["model"], minutes["network"]])
 
 
 def test_metrics_and_switches_are_what_they_say():

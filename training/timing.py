@@ -1,0 +1,217 @@
+"""`sculptor-train pretrain-timing-head`, and the timing part of `sculptor-train evaluate`.
+
+The timing head (edge_model.timing) turns the network's switch-soon and time-to-switch outputs
+plus the recent window's statistics into the app's estimate of when the current activity ends.
+Its prior is fitted here on real people's timelines — every moment labelled by what happened
+next — with each real trace's network outputs from a network that never saw that trace (the
+leave-one-user-out networks, `--belief-model`), for the reason `pretrain-app-head` gives: a
+network's outputs on its own training moments are sharper than on anyone new.
+`evaluate_timing` scores, on the moments after a user's cut, the network alone, the window
+baseline, the prior, and the prior personalized on the moments before the cut.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge_model import features, timing
+from edge_model.manifest import ModelRefused
+from edge_model.registry import SHIPPED_DIR
+from edge_model.runtime import ModelRuntime
+from training import real
+from training.app_head import belief_model_pair, histories
+
+
+def labelled_rows(
+    spans: list[Any],
+    runtime: ModelRuntime,
+    rng: np.random.Generator,
+    since: float | None = None,
+    until: float | None = None,
+    per_hour: float = timing.MOMENTS_PER_HOUR,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Return (head rows, ends soon 0/1, minutes left, inputs) of moments in [since, until)."""
+    timeline = features.Timeline.from_spans(spans)
+    moments = timing.moment_times(timeline, rng, per_hour, since, until)
+    found = timing.labelled_moments(spans, moments)
+    rows = timing.network_rows(runtime, found.inputs, found.app_statistics)
+    return rows, found.soon, found.minutes, found.inputs
+
+
+def pretrain(
+    named: list[tuple[str, list[Any]]],
+    model_dir: Path,
+    belief_models: dict[str, Path] | None = None,
+    real_fraction: float = real.SPLIT,
+    seed: int = 0,
+) -> timing.TimingHead:
+    """Fit the prior on every history's labelled moments (real ones up to their cut)."""
+    if not 0.0 < real_fraction <= 1.0:
+        raise ValueError(f"real fraction {real_fraction} is not in (0, 1]")
+    rng = np.random.default_rng(seed)
+    runtime = ModelRuntime(model_dir)
+    others = {word: ModelRuntime(path) for word, path in (belief_models or {}).items()}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    counts: dict[str, int] = {}
+    networks: dict[str, str] = {}
+    for name, spans in named:
+        until = None if name.startswith("synthetic:") else real.cut_time(spans, real_fraction)
+        network = next((r for word, r in others.items() if word in name), runtime)
+        x, soon, minutes, _ = labelled_rows(spans, network, rng, until=until)
+        if len(x) == 0:
+            continue
+        counts[name] = len(x)
+        networks[name] = network.version
+        parts.append((x, soon, minutes))
+    if not parts:
+        raise ValueError("no history with active time to learn from")
+    x, soon, minutes = (np.concatenate(column) for column in zip(*parts, strict=True))
+    head = timing.TimingHead.fit(x, soon, minutes)
+    head.trained_on = {
+        "histories": counts,
+        "moments": len(x),
+        "network": runtime.version,
+        "belief_networks": {n: v for n, v in networks.items() if v != runtime.version},
+        "real_fraction": real_fraction,
+        "moments_per_hour": timing.MOMENTS_PER_HOUR,
+        "seed": seed,
+    }
+    return head
+
+
+def _switch_figures(p: np.ndarray, soon: np.ndarray) -> dict[str, float]:
+    return {
+        "accuracy": float(((p >= 0.5) == (soon >= 0.5)).mean()),
+        "log_loss": timing.log_loss(p, soon),
+    }
+
+
+def _minute_figures(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
+    return {
+        "median_abs_error_minutes": float(np.median(np.abs(predicted - actual))),
+        "median_factor": float(np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))),
+    }
+
+
+def evaluate_timing(
+    spans: list[Any],
+    runtime: ModelRuntime,
+    cut: float,
+    prior: timing.TimingHead | None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Return when-does-it-end figures on the moments after `cut`, personalized on those before.
+
+    "model" is what the app uses: the prior personalized on the moments before the cut (the
+    prior alone where personalizing does not help; fitted from scratch without a prior).
+    """
+    rng = np.random.default_rng(seed)
+    x_train, soon_train, minutes_train, _ = labelled_rows(spans, runtime, rng, until=cut)
+    x_test, soon_test, minutes_test, inputs = labelled_rows(spans, runtime, rng, since=cut)
+    if len(x_test) == 0:
+        return {"n_train": len(x_train), "n_test": 0}
+    if prior is not None:
+        head = timing.personalize(prior, x_train, soon_train, minutes_train)
+    else:
+        head = timing.TimingHead.fit(x_train, soon_train, minutes_train)
+    network_p = 1.0 / (1.0 + np.exp(-x_test[:, timing.FEATURES.index("network_switch_soon_logit")]))
+    network_minutes = np.expm1(x_test[:, timing.FEATURES.index("network_log_minutes")])
+    window = timing.window_remaining(inputs)
+    app_column = len(timing.FEATURES) - timing.APP_FEATURES
+    app_minutes = np.expm1(x_test[:, app_column])
+    p, minutes = head.predict(x_test)
+    switch = {
+        "model": _switch_figures(p, soon_test),
+        "network": _switch_figures(network_p, soon_test),
+        "baselines": {
+            "window": {"accuracy": float(((window <= timing.HORIZON_MIN) == soon_test).mean())},
+            "app_history": {
+                "accuracy": float(((app_minutes <= timing.HORIZON_MIN) == soon_test).mean())
+            },
+            "base_rate": {"accuracy": float(max(soon_test.mean(), 1 - soon_test.mean()))},
+        },
+    }
+    minutes_left = {
+        "model": _minute_figures(minutes, minutes_test),
+        "network": _minute_figures(network_minutes, minutes_test),
+        "baselines": {
+            "window": _minute_figures(window, minutes_test),
+            "app_history": _minute_figures(app_minutes, minutes_test),
+        },
+    }
+    if prior is not None:
+        prior_p, prior_minutes = prior.predict(x_test)
+        switch["prior"] = _switch_figures(prior_p, soon_test)
+        minutes_left["prior"] = _minute_figures(prior_minutes, minutes_test)
+    return {
+        "n_train": len(x_train),
+        "n_test": len(x_test),
+        "switch_rate": float(soon_test.mean()),
+        "personalized": head.trained_on,
+        "switch_soon": switch,
+        "time_to_switch": minutes_left,
+    }
+
+
+def cmd_pretrain_timing_head(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    named = histories(Path(args.data), args.exclude, args.synthetic_personas, args.seed)
+    try:
+        head = pretrain(
+            named,
+            Path(args.model) if args.model else SHIPPED_DIR,
+            belief_models=dict(belief_model_pair(text) for text in args.belief_model),
+            real_fraction=args.real_fraction,
+            seed=args.seed,
+        )
+    except (ValueError, ModelRefused) as exc:
+        print(f"sculptor-train: {exc}", file=sys.stderr)
+        return 2
+    out = head.save(Path(args.out))
+    print(
+        f"timing head prior: {head.trained_on['moments']} moments from "
+        f"{len(head.trained_on['histories'])} histories -> {out} "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+    return 0
+
+
+def register(sub: Any) -> None:
+    """Add `pretrain-timing-head` to sculptor-train's subcommands."""
+    p = sub.add_parser(
+        "pretrain-timing-head", help="fit the timing head's prior on many people's timelines"
+    )
+    p.add_argument("--data", default=str(real.DEFAULT_DATA), help="the shared data folder")
+    p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
+    p.add_argument(
+        "--synthetic-personas",
+        type=int,
+        default=0,
+        help="synthetic people added to the real traces (default none: the head exists because "
+        "the network's timing does not carry from synthetic to real people)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--real-fraction",
+        type=float,
+        default=real.SPLIT,
+        help="use the first this much of each real trace (the rest stays unseen for evaluate)",
+    )
+    p.add_argument("--model", help="network whose outputs the head reads (default: shipped)")
+    p.add_argument(
+        "--belief-model",
+        nargs="*",
+        default=[],
+        metavar="WORD=MODEL_DIR",
+        help="histories whose name has WORD get this network's outputs (a network that never "
+        "saw them, e.g. user_a=runs/louo/no_a)",
+    )
+    p.add_argument("--out", default=str(timing.SHIPPED_PRIOR))
+    p.set_defaults(func=cmd_pretrain_timing_head)
