@@ -98,16 +98,23 @@ def pretrain(
     return head
 
 
+def prior_sources(args: argparse.Namespace) -> tuple[list[tuple[str, list[Any]]], Path, dict]:
+    """Return the histories, the network and the per-history networks a prior was given."""
+    named = histories(Path(args.data), args.exclude, args.synthetic_personas, args.seed)
+    network = Path(args.model) if args.model else SHIPPED_DIR
+    return named, network, dict(belief_model_pair(text) for text in args.belief_model)
+
+
 def cmd_pretrain_app_head(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    named = histories(Path(args.data), args.exclude, args.synthetic_personas, args.seed)
     try:
+        named, network, beliefs = prior_sources(args)
         head = pretrain(
             named,
-            Path(args.model) if args.model else SHIPPED_DIR,
+            network,
             epochs=args.epochs,
             real_fraction=args.real_fraction,
-            belief_models=dict(belief_model_pair(text) for text in args.belief_model),
+            belief_models=beliefs,
             init_seed=args.init_seed,
         )
     except (ValueError, ModelRefused) as exc:
@@ -133,34 +140,43 @@ def belief_model_pair(text: str) -> tuple[str, Path]:
     return word, Path(path)
 
 
+def add_history_arguments(p: Any, synthetic_personas: int, seed: int, synthetic_help: str) -> None:
+    """Add the arguments every cross-person prior takes: which histories, which networks."""
+    p.add_argument("--data", default=str(DEFAULT_DATA), help="the shared data folder")
+    p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
+    p.add_argument(
+        "--synthetic-personas", type=int, default=synthetic_personas, help=synthetic_help
+    )
+    p.add_argument("--seed", type=int, default=seed)
+    p.add_argument(
+        "--real-fraction",
+        type=float,
+        default=real.SPLIT,
+        help="use the first this much of each real trace (the rest stays unseen for evaluate)",
+    )
+    p.add_argument(
+        "--model", help="network whose outputs the head reads (default: the shipped one)"
+    )
+    p.add_argument(
+        "--belief-model",
+        nargs="*",
+        default=[],
+        metavar="WORD=MODEL_DIR",
+        help="histories whose name has WORD get this network's outputs (e.g. "
+        "user_a=runs/louo/no_a: a network that never saw user_a)",
+    )
+
+
 def register(sub: Any) -> None:
     """Add `pretrain-app-head` to sculptor-train's subcommands."""
     p = sub.add_parser("pretrain-app-head", help="fit the next-app head's prior on many histories")
-    p.add_argument("--data", default=str(DEFAULT_DATA), help="the shared data folder")
-    p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
-    p.add_argument("--synthetic-personas", type=int, default=6)
-    p.add_argument("--seed", type=int, default=7)
+    add_history_arguments(p, 6, 7, "synthetic people added to the real traces")
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument(
         "--init-seed",
         type=int,
         default=0,
         help="seed of the head's initial weights (the README reports the spread over seeds)",
-    )
-    p.add_argument(
-        "--real-fraction",
-        type=float,
-        default=0.7,
-        help="use the first this much of each real trace (the rest stays unseen for evaluate)",
-    )
-    p.add_argument("--model", help="network for the category belief (default: the shipped one)")
-    p.add_argument(
-        "--belief-model",
-        nargs="*",
-        default=[],
-        metavar="WORD=MODEL_DIR",
-        help="histories whose name has WORD get this network's beliefs (e.g. "
-        "user_a=runs/louo/no_a: a network that never saw user_a)",
     )
     p.add_argument("--out", default=str(app_head.SHIPPED_PRIOR))
     p.set_defaults(func=cmd_pretrain_app_head)

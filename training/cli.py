@@ -526,20 +526,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"sculptor-train: {exc}", file=sys.stderr)
         return 2
     events = sorted(prepare(parsed, Config()), key=lambda e: e.start)
-    prior = (
-        app_head.SHIPPED_PRIOR
-        if args.app_head is None
-        else None
-        if args.app_head == "none"
-        else Path(args.app_head)
-    )
-    timing_prior = (
-        timing.SHIPPED_PRIOR
-        if args.timing_head is None
-        else None
-        if args.timing_head == "none"
-        else Path(args.timing_head)
-    )
+    prior = _prior_path(args.app_head, app_head.SHIPPED_PRIOR)
+    timing_prior = _prior_path(args.timing_head, timing.SHIPPED_PRIOR)
     if timing_prior is not None and timing.TimingHead.load(timing_prior) is None:
         print(f"sculptor-train: {timing_prior} is not a timing head", file=sys.stderr)
         return 2
@@ -578,6 +566,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{left['baselines']['app_history']['median_factor']:.2f}"
         )
     return 0
+
+
+def _prior_path(text: str | None, shipped: Path) -> Path | None:
+    """Return a head's prior from its flag: the shipped one by default, None for 'none'."""
+    return shipped if text is None else None if text == "none" else Path(text)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

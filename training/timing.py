@@ -22,10 +22,9 @@ import numpy as np
 
 from edge_model import features, timing
 from edge_model.manifest import ModelRefused
-from edge_model.registry import SHIPPED_DIR
 from edge_model.runtime import ModelRuntime
 from training import real
-from training.app_head import belief_model_pair, histories
+from training.app_head import add_history_arguments, prior_sources
 
 
 def labelled_rows(
@@ -162,14 +161,10 @@ def evaluate_timing(
 
 def cmd_pretrain_timing_head(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    named = histories(Path(args.data), args.exclude, args.synthetic_personas, args.seed)
     try:
+        named, network, beliefs = prior_sources(args)
         head = pretrain(
-            named,
-            Path(args.model) if args.model else SHIPPED_DIR,
-            belief_models=dict(belief_model_pair(text) for text in args.belief_model),
-            real_fraction=args.real_fraction,
-            seed=args.seed,
+            named, network, belief_models=beliefs, real_fraction=args.real_fraction, seed=args.seed
         )
     except (ValueError, ModelRefused) as exc:
         print(f"sculptor-train: {exc}", file=sys.stderr)
@@ -188,30 +183,12 @@ def register(sub: Any) -> None:
     p = sub.add_parser(
         "pretrain-timing-head", help="fit the timing head's prior on many people's timelines"
     )
-    p.add_argument("--data", default=str(real.DEFAULT_DATA), help="the shared data folder")
-    p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
-    p.add_argument(
-        "--synthetic-personas",
-        type=int,
-        default=0,
-        help="synthetic people added to the real traces (default none: the head exists because "
-        "the network's timing does not carry from synthetic to real people)",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument(
-        "--real-fraction",
-        type=float,
-        default=real.SPLIT,
-        help="use the first this much of each real trace (the rest stays unseen for evaluate)",
-    )
-    p.add_argument("--model", help="network whose outputs the head reads (default: shipped)")
-    p.add_argument(
-        "--belief-model",
-        nargs="*",
-        default=[],
-        metavar="WORD=MODEL_DIR",
-        help="histories whose name has WORD get this network's outputs (a network that never "
-        "saw them, e.g. user_a=runs/louo/no_a)",
+    add_history_arguments(
+        p,
+        0,
+        0,
+        "synthetic people added to the real traces (default none: the head exists because the "
+        "network's timing does not carry from synthetic to real people)",
     )
     p.add_argument("--out", default=str(timing.SHIPPED_PRIOR))
     p.set_defaults(func=cmd_pretrain_timing_head)
