@@ -7,6 +7,10 @@ model scores the candidates, the personal head adjusts the scores, and the Thomp
 bandit (desktop.policy.ThompsonPolicy) shows one or holds, with the probability of its choice
 logged next to the exact features, so offline learning stays unbiased.
 
+When the current activity ends (the "natural break" every timed kind waits for) is the
+network's switch-soon output read through the timing head (`edge_model.timing`) with the user's
+own stays in the current app, when a timing head is loaded (the service loads one).
+
 Which model head is used: the shipped model's acceptance head has one output per kind, but only
 `break` was trained with labels (synthetic people's reactions); the other outputs are untrained.
 So `break` uses the model's head and every other kind a stated prior (`KIND_PRIORS`), both then
