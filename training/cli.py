@@ -304,24 +304,32 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
             f"`sculptor-train convert --model {out}` where it is."
         )
         return 0
-    _write(model, config, out, train, held_out, rng, training)
-    return 0
+    return _write(model, config, out, train, held_out, rng, training)
 
 
-def _write(model, config, out: Path, train, held_out, rng, training: dict) -> None:
-    from training.export import write_model_dir
+def _write(model, config, out: Path, train, held_out, rng, training: dict) -> int:
+    from training.export import OutsideTolerance, write_model_dir
 
-    manifest = write_model_dir(
-        model,
-        config,
-        out,
-        representative=_representative(train, REPRESENTATIVE_SIZE, rng),
-        held_out_inputs=held_out.inputs,
-        held_out_targets=held_out.targets,
-        parent_version=None,
-        training=training,
-    )
+    try:
+        manifest = write_model_dir(
+            model,
+            config,
+            out,
+            representative=_representative(train, REPRESENTATIVE_SIZE, rng),
+            held_out_inputs=held_out.inputs,
+            held_out_targets=held_out.targets,
+            parent_version=None,
+            training=training,
+        )
+    except OutsideTolerance as exc:
+        print(
+            f"sculptor-train: {exc}; no model written (the Keras weights are in "
+            f"{out / 'model.keras'})",
+            file=sys.stderr,
+        )
+        return 2
     _print_summary(manifest, out)
+    return 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
@@ -343,8 +351,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     )
     train, held_out = examples.split(0.9, rng)
     out = Path(args.out) if args.out else source
-    _write(model, saved_config, out, train, held_out, rng, training)
-    return 0
+    return _write(model, saved_config, out, train, held_out, rng, training)
 
 
 def _print_summary(manifest, out: Path) -> None:
@@ -374,7 +381,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     from edge_model.manifest import KERAS_NAME
     from edge_model.registry import Registry
     from training.dataset import Examples, examples_from_feedback, examples_from_spans
-    from training.export import write_model_dir
+    from training.export import OutsideTolerance, write_model_dir
 
     keras = _keras()
     _seed_everything(args.seed)
@@ -432,24 +439,31 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         prune=args.prune,
     )
     with tempfile.TemporaryDirectory(prefix="ts-finetune-") as tmp:
-        manifest = write_model_dir(
-            model,
-            config,
-            Path(tmp),
-            representative=_representative(train, 200, rng),
-            held_out_inputs=held_out.inputs,
-            held_out_targets=held_out.targets,
-            parent_version=parent,
-            parity_inputs=Examples.concat([examples, probe]).inputs,
-            training={
-                "data": f"user store {db_path}: {len(spans)} spans, {len(feedback)} "
-                "answered suggestions (inverse-propensity weighted, cap 10)",
-                "examples": len(examples),
-                "history": history,
-                "seed": args.seed,
-                "backend": keras.backend.backend(),
-            },
-        )
+        try:
+            manifest = write_model_dir(
+                model,
+                config,
+                Path(tmp),
+                representative=_representative(train, 200, rng),
+                held_out_inputs=held_out.inputs,
+                held_out_targets=held_out.targets,
+                parent_version=parent,
+                parity_inputs=Examples.concat([examples, probe]).inputs,
+                training={
+                    "data": f"user store {db_path}: {len(spans)} spans, {len(feedback)} "
+                    "answered suggestions (inverse-propensity weighted, cap 10)",
+                    "examples": len(examples),
+                    "history": history,
+                    "seed": args.seed,
+                    "backend": keras.backend.backend(),
+                },
+            )
+        except OutsideTolerance as exc:
+            print(
+                f"sculptor-train: {exc}; nothing installed: the app keeps its model",
+                file=sys.stderr,
+            )
+            return 2
         installed = registry.install(Path(tmp))
     _print_summary(manifest, installed)
     return 0

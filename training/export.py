@@ -99,6 +99,10 @@ def parity(keras_out: dict[str, np.ndarray], lite_out: dict[str, np.ndarray]) ->
     return report
 
 
+class OutsideTolerance(ValueError):
+    """No int8 variant of a model is within the parity tolerance: nothing may ship."""
+
+
 def passes(report: dict[str, float]) -> bool:
     """Return True if a conversion's parity report is within the stated tolerance."""
     return (
@@ -209,7 +213,7 @@ def write_model_dir(
         if passes(report["parity"]) and (chosen is None or len(flatbuffer) < len(chosen[1])):
             chosen = (variant, flatbuffer, io, report)
     if chosen is None:
-        raise ValueError(
+        raise OutsideTolerance(
             f"no int8 variant is within tolerance {PARITY_TOLERANCE}: "
             + ", ".join(
                 f"{v} top-1 {r['parity']['top1_agreement_tie_aware']:.4f} (tie-aware), "

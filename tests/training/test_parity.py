@@ -165,3 +165,20 @@ def test_a_keras_only_run_converts_later(tmp_path, monkeypatch, capsys):
     assert train_main(["convert", "--model", str(out)]) == 0
     manifest = verify(out, SPEC_VERSION)
     assert manifest.training["seed"] == 5 and manifest.metrics["held_out_examples"] > 0
+
+
+def test_a_model_outside_the_parity_tolerance_is_one_line_and_ships_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    from training import export
+
+    # A gate no conversion can pass (as when the acceptance head drifts under quantization).
+    monkeypatch.setitem(export.PARITY_TOLERANCE, "accept_atol", -1.0)
+    out = tmp_path / "model"
+    args = ["pretrain", "--out", str(out), "--personas", "4", "--weeks", "1", "--epochs", "1"]
+    assert train_main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("sculptor-train: no int8 variant is within tolerance")
+    assert "model.keras" in err
+    assert (out / "model.keras").exists()  # the training is not lost
+    assert not (out / "manifest.json").exists() and not (out / "model.tflite").exists()
