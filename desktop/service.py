@@ -498,12 +498,10 @@ class AppService:
         spans = self.store.events(
             since - timing.STAY_DAYS * policy.DAY_S, now, sources=("window", "afk", "import")
         )
-        timeline = features.Timeline.from_spans(spans)
-        rng = np.random.default_rng(int(now))
-        moments = timing.moment_times(timeline, rng, timing.MOMENTS_PER_HOUR, since=since)
-        found = timing.labelled_moments(spans, moments, self.utc_offset_s)
-        rows = timing.network_rows(runtime, found.inputs, found.app_statistics)
-        head = timing.personalize(prior, rows, found.soon, found.minutes)
+        rows, soon, minutes = timing.labelled_rows(
+            spans, runtime, np.random.default_rng(int(now)), since, utc_offset_s=self.utc_offset_s
+        )
+        head = timing.personalize(prior, rows, soon, minutes)
         path = head.save(self.data_dir / TIMING_HEAD_NAME)
         if self.config.learning:
             self.engine.timing_head = head

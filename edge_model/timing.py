@@ -422,18 +422,43 @@ def labelled_moments(
     return Labelled(inputs, app_statistics, (left <= HORIZON_MIN).astype(np.float64), left)
 
 
-def network_rows(
-    runtime: Any, inputs: dict[str, np.ndarray], app_statistics: np.ndarray
-) -> np.ndarray:
-    """Return the head's rows for a batch of inputs, running the network one moment at a time."""
-    size = inputs["context"].shape[0]
+def labelled_rows(
+    spans: Sequence[features.SpanLike],
+    runtime: Any,
+    rng: np.random.Generator,
+    since: float | None = None,
+    until: float | None = None,
+    utc_offset_s: float = 0.0,
+    per_hour: float = MOMENTS_PER_HOUR,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (head rows, ends soon 0/1, minutes left) of moments in [since, until) of spans.
+
+    The network (`runtime`, anything with the ModelRuntime `predict`) runs one moment at a time,
+    as on the device: the prior's fit, `evaluate` and the nightly step all read rows this way.
+    """
+    timeline = features.Timeline.from_spans(spans)
+    found = labelled_moments(
+        spans, moment_times(timeline, rng, per_hour, since, until), utc_offset_s
+    )
+    size = found.soon.shape[0]
     soon = np.empty(size)
     minutes: np.ndarray | None = np.empty(size)
     for row in range(size):
-        prediction = runtime.predict({k: v[row : row + 1] for k, v in inputs.items()})
+        prediction = runtime.predict({k: v[row : row + 1] for k, v in found.inputs.items()})
         soon[row] = prediction.switch_soon
         if prediction.time_to_switch_minutes is None:
             minutes = None
         elif minutes is not None:
             minutes[row] = prediction.time_to_switch_minutes
-    return rows(inputs, soon, minutes, app_statistics)
+    return rows(found.inputs, soon, minutes, found.app_statistics), found.soon, found.minutes
+
+
+def minute_errors(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """Return the median absolute error and the typical factor off of minutes-left guesses.
+
+    Minutes are heavy-tailed: medians, and the factor as exp(median |log1p error|).
+    """
+    return {
+        "median_abs_error_minutes": float(np.median(np.abs(predicted - actual))),
+        "median_factor": float(np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))),
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import convert, features
+from edge_model import convert, features, timing
 from edge_model.keras_model import ModelConfig, export_copy
 from edge_model.manifest import KERAS_NAME
 from training.export import head_metrics, output_shapes
@@ -167,11 +167,12 @@ def run_bench(
     heads = {}
     if targets is not None:
         masks = {"all": np.ones(len(labels), bool)} | (sources or {})
+        window = timing.window_remaining(inputs)
         heads = {
             name: head_metrics(
                 {k: v[mask] for k, v in float_out.items()},
                 {k: v[mask] for k, v in targets.items()},
-                {k: v[mask] for k, v in inputs.items()},
+                window[mask],
             )
             for name, mask in masks.items()
             if mask.any()

@@ -112,24 +112,19 @@ def passes(report: dict[str, float]) -> bool:
 
 
 def _time_errors(predicted: np.ndarray, actual: np.ndarray, prefix: str) -> dict[str, float]:
-    # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
-    return {
-        f"{prefix}_median_abs_error_minutes": float(np.median(np.abs(predicted - actual))),
-        f"{prefix}_median_factor": float(
-            np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))
-        ),
-    }
+    return {f"{prefix}_{k}": v for k, v in timing.minute_errors(predicted, actual).items()}
 
 
 def head_metrics(
     outputs: dict[str, np.ndarray],
     targets: dict[str, np.ndarray],
-    inputs: dict[str, np.ndarray] | None = None,
+    window: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Return quality figures of the heads on held-out examples.
 
-    With the examples' `inputs`, also the window baseline's time-to-switch errors and
-    switch-soon accuracy (`edge_model.timing.window_remaining`), on the same examples.
+    With `window`, the window baseline's minutes left per example
+    (`edge_model.timing.window_remaining` of their inputs), also its time-to-switch errors and
+    switch-soon accuracy on the same examples.
     """
     probs = outputs["next_category"]
     label = targets["next_category"]
@@ -149,9 +144,8 @@ def head_metrics(
         metrics["accept_mae"] = float(
             np.abs(outputs["accept"][known] - targets["accept"][known]).mean()
         )
-    baseline = timing.window_remaining(inputs) if inputs is not None else None
-    if baseline is not None:
-        says_soon = baseline <= timing.HORIZON_MIN
+    if window is not None:
+        says_soon = window <= timing.HORIZON_MIN
         metrics["switch_soon_baseline_accuracy"] = float((says_soon == switch_soon).mean())
     if "time_to_switch" in outputs and "time_to_switch" in targets:
         labelled = targets["time_to_switch"][:, 0] >= 0
@@ -160,8 +154,8 @@ def head_metrics(
             predicted = np.expm1(scale * outputs["time_to_switch"][labelled, 0].clip(0, None))
             actual = np.expm1(scale * targets["time_to_switch"][labelled, 0])
             metrics |= _time_errors(predicted, actual, "time_to_switch")
-            if baseline is not None:
-                metrics |= _time_errors(baseline[labelled], actual, "time_to_switch_baseline")
+            if window is not None:
+                metrics |= _time_errors(window[labelled], actual, "time_to_switch_baseline")
     return metrics
 
 
@@ -186,6 +180,7 @@ def write_model_dir(
     twin = export_copy(model, config)
     shapes = output_shapes(config)
     keras_out = model.predict(held_out_inputs, verbose=0, batch_size=256)
+    window = timing.window_remaining(held_out_inputs)  # the timing heads' baseline, once
     # Parity needs no labels: more inputs (e.g. the training ones too) make it more certain.
     probe = parity_inputs if parity_inputs is not None else held_out_inputs
     keras_probe = model.predict(probe, verbose=0, batch_size=256)
@@ -207,7 +202,7 @@ def write_model_dir(
             "convert_seconds": round(convert_s, 2),
             "parity": parity(keras_probe, lite_probe)
             | {"examples": int(probe["context"].shape[0])},
-            "quality": head_metrics(lite_out, held_out_targets, held_out_inputs),
+            "quality": head_metrics(lite_out, held_out_targets, window),
         }
         variants[variant] = report
         if passes(report["parity"]) and (chosen is None or len(flatbuffer) < len(chosen[1])):
@@ -224,7 +219,7 @@ def write_model_dir(
     variant, flatbuffer, io, report = chosen
     (out_dir / TFLITE_NAME).write_bytes(flatbuffer)
     metrics = {
-        "keras": head_metrics(keras_out, held_out_targets, held_out_inputs),
+        "keras": head_metrics(keras_out, held_out_targets, window),
         "tflite": report["quality"],
         "parity": report["parity"] | {"tolerance": PARITY_TOLERANCE},
         "held_out_examples": int(len(held_out_targets["switch_soon"])),

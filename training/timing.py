@@ -20,27 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import features, timing
+from edge_model import timing
 from edge_model.manifest import ModelRefused
 from edge_model.runtime import ModelRuntime
 from training import real
 from training.app_head import add_history_arguments, prior_sources
-
-
-def labelled_rows(
-    spans: list[Any],
-    runtime: ModelRuntime,
-    rng: np.random.Generator,
-    since: float | None = None,
-    until: float | None = None,
-    per_hour: float = timing.MOMENTS_PER_HOUR,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Return (head rows, ends soon 0/1, minutes left, inputs) of moments in [since, until)."""
-    timeline = features.Timeline.from_spans(spans)
-    moments = timing.moment_times(timeline, rng, per_hour, since, until)
-    found = timing.labelled_moments(spans, moments)
-    rows = timing.network_rows(runtime, found.inputs, found.app_statistics)
-    return rows, found.soon, found.minutes, found.inputs
 
 
 def pretrain(
@@ -62,7 +46,7 @@ def pretrain(
     for name, spans in named:
         until = None if name.startswith("synthetic:") else real.cut_time(spans, real_fraction)
         network = next((r for word, r in others.items() if word in name), runtime)
-        x, soon, minutes, _ = labelled_rows(spans, network, rng, until=until)
+        x, soon, minutes = timing.labelled_rows(spans, network, rng, until=until)
         if len(x) == 0:
             continue
         counts[name] = len(x)
@@ -91,14 +75,6 @@ def _switch_figures(p: np.ndarray, soon: np.ndarray) -> dict[str, float]:
     }
 
 
-def _minute_figures(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
-    # Minutes are heavy-tailed: the median absolute error, and the typical factor off.
-    return {
-        "median_abs_error_minutes": float(np.median(np.abs(predicted - actual))),
-        "median_factor": float(np.exp(np.median(np.abs(np.log1p(predicted) - np.log1p(actual))))),
-    }
-
-
 def evaluate_timing(
     spans: list[Any],
     runtime: ModelRuntime,
@@ -112,19 +88,20 @@ def evaluate_timing(
     prior alone where personalizing does not help; fitted from scratch without a prior).
     """
     rng = np.random.default_rng(seed)
-    x_train, soon_train, minutes_train, _ = labelled_rows(spans, runtime, rng, until=cut)
-    x_test, soon_test, minutes_test, inputs = labelled_rows(spans, runtime, rng, since=cut)
+    x_train, soon_train, minutes_train = timing.labelled_rows(spans, runtime, rng, until=cut)
+    x_test, soon_test, minutes_test = timing.labelled_rows(spans, runtime, rng, since=cut)
     if len(x_test) == 0:
         return {"n_train": len(x_train), "n_test": 0}
     if prior is not None:
         head = timing.personalize(prior, x_train, soon_train, minutes_train)
     else:
         head = timing.TimingHead.fit(x_train, soon_train, minutes_train)
-    network_p = 1.0 / (1.0 + np.exp(-x_test[:, timing.FEATURES.index("network_switch_soon_logit")]))
-    network_minutes = np.expm1(x_test[:, timing.FEATURES.index("network_log_minutes")])
-    window = timing.window_remaining(inputs)
-    app_column = len(timing.FEATURES) - timing.APP_FEATURES
-    app_minutes = np.expm1(x_test[:, app_column])
+    # The network's outputs and both statistics are columns of the head's own rows.
+    column = {name: x_test[:, i] for i, name in enumerate(timing.FEATURES)}
+    network_p = 1.0 / (1.0 + np.exp(-column["network_switch_soon_logit"]))
+    network_minutes = np.expm1(column["network_log_minutes"])
+    window = np.expm1(column["window_log_minutes"])
+    app_minutes = np.expm1(column["app_log_minutes"])
     p, minutes = head.predict(x_test)
     switch = {
         "model": _switch_figures(p, soon_test),
@@ -138,17 +115,17 @@ def evaluate_timing(
         },
     }
     minutes_left = {
-        "model": _minute_figures(minutes, minutes_test),
-        "network": _minute_figures(network_minutes, minutes_test),
+        "model": timing.minute_errors(minutes, minutes_test),
+        "network": timing.minute_errors(network_minutes, minutes_test),
         "baselines": {
-            "window": _minute_figures(window, minutes_test),
-            "app_history": _minute_figures(app_minutes, minutes_test),
+            "window": timing.minute_errors(window, minutes_test),
+            "app_history": timing.minute_errors(app_minutes, minutes_test),
         },
     }
     if prior is not None:
         prior_p, prior_minutes = prior.predict(x_test)
         switch["prior"] = _switch_figures(prior_p, soon_test)
-        minutes_left["prior"] = _minute_figures(prior_minutes, minutes_test)
+        minutes_left["prior"] = timing.minute_errors(prior_minutes, minutes_test)
     return {
         "n_train": len(x_train),
         "n_test": len(x_test),
