@@ -277,12 +277,15 @@ def _time_line(keras_metrics: dict[str, float], lite_metrics: dict[str, float]) 
     )
 
 
-def _architecture(config: dict[str, Any]) -> str:
+def encoder_name(config: dict[str, Any]) -> str:
+    """Return the model card's name for the encoder of a saved `ModelConfig` dict."""
     if config.get("encoder") == "transformer":
         return (
             f"Transformer ({config.get('blocks')} block(s), width {config.get('hidden')}, "
             f"{config.get('heads')} heads)"
         )
+    if config.get("encoder") == "conv":
+        return f"causal dilated convolution ({config.get('hidden')} channels)"
     return f"GRU ({config.get('hidden', 48)} units, unrolled for export)"
 
 
@@ -297,7 +300,7 @@ def model_card(manifest: Manifest) -> str:
   context, predicts the next activity category, whether the current activity ends within five
   minutes (and, where the model has the head, how many minutes until it ends), and the
   probability that each suggestion kind would be accepted now.
-- **Architecture:** {_architecture(t.get("model_config", {}))} encoder over (category, hashed
+- **Architecture:** {encoder_name(t.get("model_config", {}))} encoder over (category, hashed
   app, span features) + context MLP, Keras 3; exported batch-1,
   {manifest.compression["quantization"]} ({manifest.size_bytes:,} bytes; every int8
   variant measured is in the manifest).

@@ -4,6 +4,7 @@ trains, masks padding, converts to full int8 with builtin ops) and the GRU's Unr
 
 from __future__ import annotations
 
+import json
 import os
 
 import numpy as np
@@ -23,7 +24,7 @@ from edge_model.keras_model import (  # noqa: E402
 )
 from training.cli import synthetic_examples  # noqa: E402
 from training.dataset import representative_inputs  # noqa: E402
-from training.export import output_shapes, parity, tflite_outputs  # noqa: E402
+from training.export import encoder_name, output_shapes, parity, tflite_outputs  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 CONFIGS = {
@@ -62,6 +63,17 @@ def test_config_defaults_to_the_gru_and_rejects_bad_shapes():
         ModelConfig(encoder="transformer", hidden=30, heads=4)
     with pytest.raises(ValueError):
         ModelConfig(encoder="lstm")  # type: ignore[arg-type]
+
+
+def test_the_model_card_names_the_encoder_the_model_has():
+    # A convolution model's card once said "GRU": the card is how a maintainer tells them apart.
+    cards = {
+        name: encoder_name(json.loads(config.to_json()))
+        for name, config in CONFIGS.items() | {"gru": ModelConfig(encoder="gru")}.items()
+    }
+    assert cards["gru"].startswith("GRU (48 units")
+    assert cards["transformer"].startswith("Transformer (2 block(s), width 32, 4 heads")
+    assert cards["conv"].startswith("causal dilated convolution (32 channels")
 
 
 def test_encoder_trains(trained):
