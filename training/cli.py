@@ -565,6 +565,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     )
     for name, m in rows:
         print(f"  {name:<18} top-1 {m['top1']:.3f}  top-3 {m['top3']:.3f}  MRR {m['mrr']:.3f}")
+    print(
+        "  top-1 by where the switch went: "
+        + "; ".join(
+            f"{group.replace('_', ' ')} ({part['n']}): model {part['model']['top1']:.3f}, "
+            f"mru {part['mru']['top1']:.3f}"
+            for group, part in result["by_target"].items()
+        )
+    )
     when = result["timing"]
     if when["n_test"]:
         switch, left = when["switch_soon"], when["time_to_switch"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from training.cli import main as train_main
-from training.evaluate import _score, switches_of
+from training.evaluate import _score, by_target, switches_of
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "desktop-windows"
 METRICS = {"top1", "top3", "mrr"}
@@ -40,6 +40,18 @@ def test_evaluate_writes_the_contract_with_baselines_on_the_same_split(tmp_path)
     # Personalization must at least match the strongest baseline it builds on.
     best = max(b["top1"] for b in result["baselines"].values())
     assert result["model"]["top1"] >= best
+    # The same switches split by where they went: into a system process or between apps;
+    # the two parts add up to the whole, and on this trace the model's loss to MRU is in the
+    # first part (between apps it is further ahead than overall).
+    parts = result["by_target"]
+    assert parts["into_system"]["n"] + parts["between_apps"]["n"] == result["n_test"]
+    assert parts["into_system"]["n"] > 20
+    recombined = sum(p["n"] * p["model"]["top1"] for p in parts.values()) / result["n_test"]
+    assert recombined == pytest.approx(result["model"]["top1"])
+    between, into = parts["between_apps"], parts["into_system"]
+    ahead = result["model"]["top1"] - result["baselines"]["mru"]["top1"]
+    assert between["model"]["top1"] - between["mru"]["top1"] > ahead
+    assert into["model"]["top1"] < into["mru"]["top1"]
     # When the current activity ends, on moments after the same cut: the timing head the app
     # uses against the network alone and the simple statistics, in the same run.
     when = result["timing"]
@@ -61,6 +73,12 @@ def test_evaluate_writes_the_contract_with_baselines_on_the_same_split(tmp_path)
 
 def test_metrics_and_switches_are_what_they_say():
     assert _score([1, 2, None, 4]) == {"top1": 0.25, "top3": 0.5, "mrr": (1 + 0.5 + 0.25) / 4}
+    split = by_target({"model": [1, 2, None, 1], "mru": [2, 1, 1, 3]}, [True, False, False, True])
+    assert split["into_system"]["n"] == split["between_apps"]["n"] == 2
+    assert split["into_system"]["model"] == {"top1": 1.0, "top3": 1.0, "mrr": 1.0}
+    assert split["into_system"]["mru"]["top1"] == 0.0
+    assert split["between_apps"]["model"] == {"top1": 0.0, "top3": 0.5, "mrr": 0.25}
+    assert split["between_apps"]["mru"]["top1"] == 1.0
 
     class E:
         def __init__(self, start, app):
