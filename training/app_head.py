@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,28 @@ def histories(
         for persona, spans in corpus(synthetic_personas, 2, seed):
             found.append((f"synthetic:{persona.name}", spans))
     return found
+
+
+class HistoryNetworks:
+    """Which network reads each history when a prior is fitted: the one given, or for a history
+    whose name has a word of `belief_models`, that network (e.g. one that never saw the user)."""
+
+    def __init__(self, model_dir: Path, belief_models: dict[str, Path] | None = None) -> None:
+        self.default = ModelRuntime(model_dir)
+        self.others = {word: ModelRuntime(path) for word, path in (belief_models or {}).items()}
+
+    def for_history(self, name: str) -> ModelRuntime:
+        """Return the network whose outputs the history called `name` gets."""
+        return next((r for word, r in self.others.items() if word in name), self.default)
+
+    def provenance(self, used: Iterable[str]) -> dict[str, Any]:
+        """Return the prior's record of its networks: the default one, and each history of
+        `used` that another network read."""
+        versions = {name: self.for_history(name).version for name in used}
+        return {
+            "network": self.default.version,
+            "belief_networks": {n: v for n, v in versions.items() if v != self.default.version},
+        }
 
 
 def pretrain(
@@ -65,20 +88,16 @@ def pretrain(
         raise ValueError(f"real fraction {real_fraction} is not in (0, 1]")
     from training.evaluate import switch_beliefs, switches_of
 
-    runtime = ModelRuntime(model_dir)
-    others = {word: ModelRuntime(path) for word, path in (belief_models or {}).items()}
+    networks = HistoryNetworks(model_dir, belief_models)
     items: list[app_head.Example] = []
     counts: dict[str, int] = {}
-    networks: dict[str, str] = {}
     for name, spans in named:
         switches = switches_of(spans)
         if not name.startswith("synthetic:"):
             switches = switches[: int(len(switches) * real_fraction)]
         if len(switches) < 20:
             continue
-        network = next((r for word, r in others.items() if word in name), runtime)
-        networks[name] = network.version
-        beliefs = switch_beliefs(switches, spans, network, 0.0)
+        beliefs = switch_beliefs(switches, spans, networks.for_history(name), 0.0)
         mine = app_head.examples(switches, beliefs)
         counts[name] = len(mine)
         items.extend(mine)
@@ -88,8 +107,7 @@ def pretrain(
     head.trained_on = {
         "histories": counts,
         "examples": len(items),
-        "network": runtime.version,
-        "belief_networks": {n: v for n, v in networks.items() if v != runtime.version},
+        **networks.provenance(counts),
         "hidden": hidden,
         "epochs": epochs,
         "real_fraction": real_fraction,

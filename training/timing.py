@@ -24,7 +24,7 @@ from edge_model import timing
 from edge_model.manifest import ModelRefused
 from edge_model.runtime import ModelRuntime
 from training import real
-from training.app_head import add_history_arguments, prior_sources
+from training.app_head import HistoryNetworks, add_history_arguments, prior_sources
 
 
 def pretrain(
@@ -38,19 +38,16 @@ def pretrain(
     if not 0.0 < real_fraction <= 1.0:
         raise ValueError(f"real fraction {real_fraction} is not in (0, 1]")
     rng = np.random.default_rng(seed)
-    runtime = ModelRuntime(model_dir)
-    others = {word: ModelRuntime(path) for word, path in (belief_models or {}).items()}
+    networks = HistoryNetworks(model_dir, belief_models)
     parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     counts: dict[str, int] = {}
-    networks: dict[str, str] = {}
     for name, spans in named:
         until = None if name.startswith("synthetic:") else real.cut_time(spans, real_fraction)
-        network = next((r for word, r in others.items() if word in name), runtime)
+        network = networks.for_history(name)
         x, soon, minutes = timing.labelled_rows(spans, network, rng, until=until)
         if len(x) == 0:
             continue
         counts[name] = len(x)
-        networks[name] = network.version
         parts.append((x, soon, minutes))
     if not parts:
         raise ValueError("no history with active time to learn from")
@@ -59,8 +56,7 @@ def pretrain(
     head.trained_on = {
         "histories": counts,
         "moments": len(x),
-        "network": runtime.version,
-        "belief_networks": {n: v for n, v in networks.items() if v != runtime.version},
+        **networks.provenance(counts),
         "real_fraction": real_fraction,
         "moments_per_hour": timing.MOMENTS_PER_HOUR,
         "seed": seed,
