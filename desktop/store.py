@@ -189,8 +189,69 @@ def _v4(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    # The plan: what the user wants time for (each item as declared, kept after it is removed
+    # so past blocks still say what they were for), the blocks placed for it, and how each
+    # block went: the share kept, measured from activity, and the user's optional answer.
+    db.table("plan_items").create(
+        {"key": str, "spec": str, "first_seen": float, "updated": float, "removed": float},
+        pk="key",
+        not_null={"spec", "first_seen", "updated"},
+    )
+    db.table("plan_blocks").create(
+        {
+            "id": int,
+            "item": str,
+            "start": float,
+            "end": float,
+            "status": str,
+            "decided_at": float,
+            "why": str,
+            "kept_share": float,
+            "kept_s": float,
+            "answer": str,
+            "answered_at": float,
+        },
+        pk="id",
+        not_null={"item", "start", "end", "status", "decided_at"},
+        defaults={"why": ""},
+    )
+    db.table("plan_blocks").create_index(["start"])
+    db.table("plan_blocks").create_index(["item", "start"])
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+BLOCK_STATUSES = ("planned", "started", "skipped", "done")
+BLOCK_ANSWERS = ("well", "partly", "badly")
+
+
+@dataclass(frozen=True)
+class PlanBlock:
+    """A block of time placed for a plan item, and how it went once it ended."""
+
+    id: int
+    item: str
+    start: float
+    end: float
+    status: str  # planned | started | skipped | done (ended and measured)
+    decided_at: float
+    why: str = ""
+    kept_share: float | None = None
+    kept_s: float | None = None
+    answer: str | None = None
+    answered_at: float | None = None
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start) / 60.0
+
+
+_BLOCK_COLUMNS = (
+    "id, item, start, end, status, decided_at, why, kept_share, kept_s, answer, answered_at"
+)
 
 
 def _event_from_row(row: dict[str, Any]) -> Event:
@@ -655,6 +716,8 @@ class Store:
                 self.db.execute(
                     "DELETE FROM activity WHERE minute < ? AND minute + 60 > ?", [end, start]
                 )
+                # Plan blocks that touch the range go too: what was planned says what was done.
+                self.db.execute("DELETE FROM plan_blocks WHERE start < ? AND end > ?", [end, start])
             self._after_delete()
             self._last.clear()
             # Polls still waiting in memory must not bring deleted activity back.
@@ -666,12 +729,14 @@ class Store:
         return DeleteResult(deleted, trimmed, suggestions)
 
     def delete_all(self) -> DeleteResult:
-        """Remove every span, input tally, suggestion and reaction (settings and models stay)."""
+        """Remove every span, input tally, suggestion, reaction and plan (settings, models stay)."""
         with self._locked():
             self._secure_delete()
             with self.db.conn:
                 spans = self.db.execute("DELETE FROM events").rowcount
                 self.db.execute("DELETE FROM activity")
+                self.db.execute("DELETE FROM plan_blocks")
+                self.db.execute("DELETE FROM plan_items")
                 self.db.execute("DELETE FROM feedback")
                 suggestions = self.db.execute("DELETE FROM suggestions").rowcount
             self._after_delete()
@@ -962,3 +1027,111 @@ class Store:
     def model_history(self) -> list[dict[str, Any]]:
         with self._locked():
             return list(self.db.query("SELECT * FROM models ORDER BY at DESC"))
+
+    # the plan ---------------------------------------------------------------------------------
+    def sync_plan_items(self, specs: dict[str, dict[str, Any]], at: float) -> None:
+        """Record the plan's items as declared now: new and changed upserted, missing removed."""
+        with self._locked(), self.db.conn:
+            stored = dict(
+                self.db.execute("SELECT key, spec FROM plan_items WHERE removed IS NULL").fetchall()
+            )
+            for key, spec in specs.items():
+                text = json.dumps(spec, sort_keys=True)
+                if stored.get(key) == text:
+                    continue
+                self.db.execute(
+                    "INSERT INTO plan_items (key, spec, first_seen, updated, removed)"
+                    " VALUES (?, ?, ?, ?, NULL) ON CONFLICT(key) DO UPDATE SET"
+                    " spec = excluded.spec, updated = excluded.updated, removed = NULL",
+                    [key, text, at, at],
+                )
+            gone = [(at, key) for key in stored if key not in specs]
+            self.db.conn.executemany("UPDATE plan_items SET removed = ? WHERE key = ?", gone)
+
+    def plan_items(self, *, include_removed: bool = False) -> dict[str, dict[str, Any]]:
+        """Return the recorded plan items by key (their declared spec), oldest first."""
+        sql = "SELECT key, spec FROM plan_items"
+        if not include_removed:
+            sql += " WHERE removed IS NULL"
+        with self._locked():
+            rows = self.db.execute(sql + " ORDER BY first_seen, key").fetchall()
+        return {key: json.loads(spec) for key, spec in rows}
+
+    def plan_blocks(self, start: float, end: float, item: str | None = None) -> list[PlanBlock]:
+        """Return blocks overlapping [start, end) (of one item if given), in start order."""
+        sql = f"SELECT {_BLOCK_COLUMNS} FROM plan_blocks WHERE start < ? AND end > ?"
+        params: list[Any] = [end, start]
+        if item is not None:
+            sql += " AND item = ?"
+            params.append(item)
+        with self._locked():
+            rows = self.db.execute(sql + " ORDER BY start, id", params).fetchall()
+        return [PlanBlock(*row) for row in rows]
+
+    def plan_block(self, block_id: int) -> PlanBlock | None:
+        with self._locked():
+            row = self.db.execute(
+                f"SELECT {_BLOCK_COLUMNS} FROM plan_blocks WHERE id = ?", [block_id]
+            ).fetchone()
+        return PlanBlock(*row) if row else None
+
+    def replace_planned_blocks(
+        self, since: float, blocks: Iterable[tuple[str, float, float, str]], decided_at: float
+    ) -> list[int]:
+        """Make the not yet started blocks from `since` on exactly `blocks`, in one transaction.
+
+        `blocks` are (item, start, end, why). A block that is already stored unchanged keeps its
+        id and decision time; started, skipped and measured blocks are never touched.
+        """
+        wanted = [(item, float(s), float(e), why) for item, s, e, why in blocks]
+        with self._locked(), self.db.conn:
+            stored = self.db.execute(
+                "SELECT id, item, start, end FROM plan_blocks"
+                " WHERE status = 'planned' AND start >= ?",
+                [since],
+            ).fetchall()
+            by_slot = {(item, s, e): row_id for row_id, item, s, e in stored}
+            ids: list[int] = []
+            keep: set[int] = set()
+            for item, s, e, why in wanted:
+                row_id = by_slot.get((item, s, e))
+                if row_id is not None and row_id not in keep:
+                    keep.add(row_id)
+                    self.db.execute("UPDATE plan_blocks SET why = ? WHERE id = ?", [why, row_id])
+                    ids.append(row_id)
+                    continue
+                cursor = self.db.execute(
+                    "INSERT INTO plan_blocks (item, start, end, status, decided_at, why)"
+                    " VALUES (?, ?, ?, 'planned', ?, ?)",
+                    [item, s, e, decided_at, why],
+                )
+                ids.append(int(cursor.lastrowid or 0))
+            gone = [(row_id,) for row_id, *_ in stored if row_id not in keep]
+            self.db.conn.executemany("DELETE FROM plan_blocks WHERE id = ?", gone)
+        return ids
+
+    def set_block_status(self, block_id: int, status: str) -> None:
+        if status not in BLOCK_STATUSES:
+            raise ValueError(f"unknown block status {status!r}; expected one of {BLOCK_STATUSES}")
+        with self._locked(), self.db.conn:
+            self.db.execute("UPDATE plan_blocks SET status = ? WHERE id = ?", [status, block_id])
+
+    def record_block_outcome(self, block_id: int, kept_s: float, kept_share: float) -> None:
+        """Store how much of an ended block was kept (measured from activity); it is then done."""
+        with self._locked(), self.db.conn:
+            self.db.execute(
+                "UPDATE plan_blocks SET status = 'done', kept_s = ?, kept_share = ? WHERE id = ?",
+                [kept_s, kept_share, block_id],
+            )
+
+    def record_block_answer(self, block_id: int, answer: str, at: float) -> None:
+        """Store the user's answer to "how did it go" for a block."""
+        if answer not in BLOCK_ANSWERS:
+            raise ValueError(f"unknown answer {answer!r}; expected one of {BLOCK_ANSWERS}")
+        with self._locked(), self.db.conn:
+            if not self.db.execute("SELECT 1 FROM plan_blocks WHERE id = ?", [block_id]).fetchone():
+                raise KeyError(f"no plan block {block_id}")
+            self.db.execute(
+                "UPDATE plan_blocks SET answer = ?, answered_at = ? WHERE id = ?",
+                [answer, at, block_id],
+            )
