@@ -1135,3 +1135,26 @@ class Store:
                 "UPDATE plan_blocks SET answer = ?, answered_at = ? WHERE id = ?",
                 [answer, at, block_id],
             )
+
+    def app_totals(
+        self,
+        start: float,
+        end: float,
+        sources: Iterable[str] | None = None,
+        *,
+        exclude_category: str | None = None,
+    ) -> list[tuple[str, str, str, float]]:
+        """Return (category, app, title, seconds) of spans cut to [start, end), non-empty.
+
+        The title is "" where it is stored hashed: a hash means nothing to the user.
+        """
+        with self._locked():
+            where, params = self._overlap_where(start, end, sources, exclude_category)
+            rows = self.db.execute(
+                "SELECT category, app, CASE WHEN title_hashed THEN '' ELSE title END AS shown,"
+                " sum(min(start + duration, ?) - max(start, ?)) AS seconds"
+                f" FROM events WHERE {where} GROUP BY category, app, shown"
+                " ORDER BY category, app, shown",
+                [end, start, *params],
+            ).fetchall()
+        return [(c, a, t, float(s)) for c, a, t, s in rows if s > 0]
