@@ -71,6 +71,7 @@ def _service(args: argparse.Namespace, clock: Clock):
         # The zone as the system has it at each tick: DST and travel count without a restart.
         utc_offset=system_utc_offset,
         system=_system_monitor() if watcher is not None else None,
+        require_consent=True,  # nothing is recorded until the user says yes
     ), cfg
 
 
@@ -85,21 +86,92 @@ def _system_monitor():
         return None
 
 
+CONSENT_TEXT = (
+    "Time Sculptor records, once a second, which application is in front and its window title "
+    "(stored as a salted hash unless you turn clear titles on), when you are away from the "
+    "keyboard, and how you answer its suggestions. Everything stays in {directory} on this "
+    "computer; `time-sculptor pause`, `export` and `delete` work at any time, and "
+    "`time-sculptor consent no` stops the recording."
+)
+
+
+def _headless_consent(directory: Path, agree: bool) -> int | None:
+    """Return None when the user agreed to collection (asking on a terminal), else an exit code."""
+    from desktop.service import read_consent, write_consent
+    from desktop.store import DB_NAME, Store
+
+    if not agree and (directory / DB_NAME).exists():
+        store = Store(directory / DB_NAME)
+        try:
+            answer = read_consent(store)
+        finally:
+            store.close()
+        if answer is not None and answer[0]:
+            return None
+    if not agree and not sys.stdin.isatty():
+        print(
+            "time-sculptor: nothing is recorded until you agree: run "
+            "`time-sculptor run --no-gui --agree` (or `time-sculptor consent yes`) once",
+            file=sys.stderr,
+        )
+        return 2
+    if not agree:
+        print(CONSENT_TEXT.format(directory=directory))
+        try:
+            agree = input("Start recording? [y/N] ").strip().lower() in ("y", "yes")
+        except EOFError:
+            print()
+            return 2
+    store = Store(directory / DB_NAME)
+    try:
+        write_consent(store, agree, SystemClock().now())
+    finally:
+        store.close()
+    if not agree:
+        print("Nothing recorded. `time-sculptor consent yes` or `run --no-gui --agree` starts it.")
+        return 0
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from desktop.instance import AlreadyRunning, InstanceLock, knock
+
     if not args.no_gui and not _has_display():
         print(
-            "time-sculptor: no display found (DISPLAY and WAYLAND_DISPLAY are unset): running "
-            "headless and replaying a sample day through the real store, model and engine. "
-            "Use `time-sculptor run --no-gui` to collect headless on a machine with a display."
+            "time-sculptor: no display found (DISPLAY and WAYLAND_DISPLAY are unset): showing "
+            "a sample day replayed through the real store, model and engine, in a temporary "
+            "folder (your own data is not touched). Use `time-sculptor run --no-gui` to record "
+            "headless on a machine with a display."
         )
         return cmd_demo(args)
-    clock = _clock(args)
-    service, cfg = _service(args, clock)
-    if args.no_gui:
-        return _run_headless(service, cfg, clock, args.exit_after)
-    from desktop.ui.app import run_tray
+    directory = config_module.data_dir(args.data_dir)
+    config_module.load_config(directory)  # a broken config stops us before anything is created
+    lock = InstanceLock(directory)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        raised = not args.no_gui and knock(directory)
+        print(
+            f"time-sculptor: {exc}" + ("; its dashboard is now in front" if raised else ""),
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        if args.no_gui:
+            stop = _headless_consent(directory, args.agree)
+            if stop is not None:
+                return stop
+        clock = _clock(args)
+        service, cfg = _service(args, clock)
+        if args.agree:
+            service.set_consent(True)
+        if args.no_gui:
+            return _run_headless(service, cfg, clock, args.exit_after)
+        from desktop.ui.app import run_tray
 
-    return run_tray(service, cfg, clock)
+        return run_tray(service, cfg, clock)
+    finally:
+        lock.release()
 
 
 def _run_headless(service, cfg, clock: Clock, exit_after: float | None) -> int:
@@ -177,36 +249,74 @@ def _answer_from_stdin(service) -> None:
         )
 
 
+KIND_NAMES = {
+    "break": "a break",
+    "focus": "a focus block",
+    "distraction": "a step away from a distraction",
+    "wrap_up": "wrapping up",
+    "meeting_prep": "meeting preparation",
+}
+
+
+def _kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, kind.replace("_", " "))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from desktop.replay import load_day, replay_day
+    from desktop.replay import ReplayWatcher, load_day, replay_day
 
     spans = load_day(Path(args.day).read_text("utf-8") if getattr(args, "day", None) else None)
-    target = (
-        Path(args.data_dir)
-        if args.data_dir
-        else Path(tempfile.mkdtemp(prefix="time-sculptor-demo-"))
-    )
-    print(
-        f"Replaying {len(spans)} spans from {_stamp(spans[0].start)} to "
-        f"{_stamp(spans[-1].start + spans[-1].duration)} into {target}"
-    )
+    keep = Path(args.keep).expanduser() if getattr(args, "keep", None) else None
+    if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
+        raise ValueError(
+            f"--keep {keep}: not a new or empty folder (a replay never writes beside real data)"
+        )
+    counts = {
+        source: sum(s.source == source for s in spans) for source in ("window", "afk", "calendar")
+    }
+    with tempfile.TemporaryDirectory(prefix="time-sculptor-demo-") as scratch:
+        target = keep if keep is not None else Path(scratch)
+        where = (
+            f"into {target}"
+            if keep is not None
+            else "in a temporary folder, removed afterwards (your own data is not touched)"
+        )
+        print(
+            f"Replaying a recorded day ({_local_span(spans[0].start, max(s.end for s in spans))}): "
+            f"{len(spans)} entries ({counts['window']} stretches in one window, {counts['afk']} "
+            f"times away, {counts['calendar']} meetings), {where}."
+        )
 
-    def report(decision) -> None:
-        if decision.shown and decision.suggestion is not None:
-            s = decision.suggestion
-            print(
-                f"  {_stamp(decision.at)}  SUGGEST {s.kind} (score {s.score:.2f}, "
-                f"p={s.propensity:.2f}): {s.text}\n                    why: {s.explanation}"
+        def report(decision) -> None:
+            if decision.shown and decision.suggestion is not None:
+                s = decision.suggestion
+                print(
+                    f"  {_local_clock(decision.at)}  Suggests {_kind_name(s.kind)}: {s.text}\n"
+                    f"         Why now: {s.explanation}"
+                )
+
+        service = replay_day(target, spans, on_decision=report)
+        try:
+            stored = service.store.event_count()
+            shown = len(service.store.suggestions())
+            watcher = service.watcher
+            unseen = (
+                len(watcher.spans) - len(watcher.seen) if isinstance(watcher, ReplayWatcher) else 0
             )
-
-    service = replay_day(target, spans, on_decision=report)
-    status = service.status()
-    shown = service.store.suggestions()
+            runtime = service.models.current
+        finally:
+            service.close()
+    merged = len(spans) - unseen - stored
     print(
-        f"Done: {status.events} spans stored, {len(shown)} suggestions from model "
-        f"{status.model_version} ({status.interpreter}); unanswered ones were recorded as ignored."
+        f"Done: {len(spans)} recorded entries became {stored} stored ones: "
+        f"{unseen} windows were in front for less than the replay's 2-second look and were "
+        f"not seen, and {merged} "
+        + ("entry" if merged == 1 else "entries")
+        + " merged with the same window around them. "
+        + f"{shown} suggestions, "
+        + ("from the on-device model" if runtime is not None else "from rules (no model)")
+        + "; those not answered are recorded as ignored."
     )
-    service.close()
     return 0
 
 
@@ -302,7 +412,21 @@ def _local_time(text: str, flag: str) -> float:
 
 
 def _local_stamp(ts: float) -> str:
+    """Return a moment as the user's clock shows it, with the zone (e.g. 2024-05-01 09:00 CEST)."""
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _local_span(start: float, end: float) -> str:
+    """Return "2024-05-01, 09:00 to 17:30 CEST" (the end's date too when it differs)."""
+    first, last = (datetime.fromtimestamp(t).astimezone() for t in (start, end))
+    if first.date() == last.date():
+        return f"{first:%Y-%m-%d}, {first:%H:%M} to {last:%H:%M %Z}"
+    return f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M %Z}"
+
+
+def _local_clock(ts: float) -> str:
+    """Return the local hour and minute of a moment (e.g. 09:00)."""
+    return datetime.fromtimestamp(ts).astimezone().strftime("%H:%M")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -311,16 +435,40 @@ def cmd_import(args: argparse.Namespace) -> int:
     directory = config_module.data_dir(args.data_dir)
     cfg = config_module.load_config(directory)
     rules = config_module.load_category_rules(directory)
-    path = Path(args.file)
-    fmt = args.format or importers.guess_format(path)
-    # Parse the whole file before opening the store: a bad file leaves no trace at all.
-    parsed = importers.parse_file(path, fmt, cfg, now=SystemClock().now())
-    store = _store(args, cfg)
-    try:
-        summary = importers.store_parsed(store, path, fmt, parsed, cfg, rules)
-    finally:
-        store.close()
-    print(summary.line())
+    paths, passed = importers.files_to_import(Path(name) for name in args.file)
+    for path in passed:
+        print(f"{path}: passed over (not .json, .csv or .ics)", file=sys.stderr)
+    if not paths:
+        raise ValueError("no file to import (.json, .csv or .ics)")
+    failed = added = 0
+    why_nothing: list[str] = []
+    for path in paths:
+        try:
+            fmt = args.format or importers.guess_format(path)
+            # Parse the whole file before opening the store: a bad file leaves no trace.
+            parsed = importers.parse_file(path, fmt, cfg, now=SystemClock().now())
+        except importers.ImportFailed as exc:
+            if len(paths) == 1:
+                raise
+            print(f"time-sculptor: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        store = _store(args, cfg)
+        try:
+            summary = importers.store_parsed(store, path, fmt, parsed, cfg, rules)
+        finally:
+            store.close()
+        print(summary.line())
+        added += summary.added + sum(summary.extras.values())
+        reason = summary.added_nothing()
+        if reason:
+            why_nothing.append(reason)
+    if failed:
+        return 2
+    if not added and why_nothing:
+        for reason in why_nothing:
+            print(f"time-sculptor: {reason}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -424,6 +572,25 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_consent(args: argparse.Namespace) -> int:
+    from desktop.service import read_consent, write_consent
+
+    store = _store(args)
+    try:
+        if args.answer is not None:
+            write_consent(store, args.answer == "yes", SystemClock().now())
+        answer = read_consent(store)
+    finally:
+        store.close()
+    if answer is None:
+        print("Not asked yet: nothing is recorded until you say yes (`time-sculptor consent yes`).")
+    elif answer[0]:
+        print(f"Recording: yes (agreed {_local_stamp(answer[1])}).")
+    else:
+        print(f"Recording: no (since {_local_stamp(answer[1])}); nothing is recorded.")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from desktop.collect import backend_report
     from edge_model.manifest import ModelRefused
@@ -493,14 +660,24 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the tray app (headless with --no-gui)")
     run.add_argument("--no-gui", action="store_true", help="collect and log suggestions headless")
     run.add_argument("--backend", help="force a collector backend (x11, wayland, windows, macos)")
+    run.add_argument(
+        "--agree",
+        action="store_true",
+        help="agree to recording activity (stored; otherwise the app asks first)",
+    )
     run.add_argument("--exit-after", type=float, help="stop after this many real seconds")
     run.add_argument("--clock-rate", type=float, default=1.0, help=argparse.SUPPRESS)
     run.add_argument("--clock-start", help=argparse.SUPPRESS)
     run.add_argument("--seed", type=int, default=None, help=argparse.SUPPRESS)
-    run.set_defaults(func=cmd_run, day=None)
+    run.set_defaults(func=cmd_run, day=None, keep=None)
 
     demo = sub.add_parser("demo", help="replay a sample (or given) day and print the suggestions")
     demo.add_argument("--day", help="CSV with start,duration,source,app,title (UTC)")
+    demo.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the replayed data in DIR, a new or empty folder (default: removed afterwards)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     status = sub.add_parser("status", help="what is collected, which model, last suggestion")
@@ -513,13 +690,25 @@ def build_parser() -> argparse.ArgumentParser:
     react.add_argument("--snooze-minutes", type=float)
     react.set_defaults(func=cmd_react)
 
+    consent = sub.add_parser(
+        "consent", help="agree to recording (yes), stop it (no), or show the answer"
+    )
+    consent.add_argument(
+        "answer", nargs="?", choices=["yes", "no"], help="yes or no; without it, show the answer"
+    )
+    consent.set_defaults(func=cmd_consent)
+
     doctor = sub.add_parser("doctor", help="check collector, TFLite runtime, display, model")
     doctor.set_defaults(func=cmd_doctor)
 
     importer = sub.add_parser(
         "import", help="add activity from an ActivityWatch export, a CSV log or a calendar"
     )
-    importer.add_argument("file", help="the file to import (all of it, or nothing)")
+    importer.add_argument(
+        "file",
+        nargs="+",
+        help="files to import, each whole or not at all; a directory: its .json, .csv, .ics",
+    )
     importer.add_argument(
         "--format",
         choices=["activitywatch", "csv", "ics"],

@@ -1,6 +1,7 @@
 """Replays a recorded or sample day through the real poll path, store, model and engine.
 
-What `time-sculptor run` does where there is no display: it shows the product at work.
+What `time-sculptor demo` (and `run` where there is no display) does: it shows the product at
+work. The CLI replays into a temporary data directory, never into one that holds the user's data.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ class ReplaySpan:
     title: str
 
     @property
+    def end(self) -> float:
+        return self.start + self.duration
+
+    @property
     def away(self) -> bool:
         return self.source == "afk"
 
@@ -65,6 +70,8 @@ class ReplayWatcher:
         self.spans = [s for s in spans if s.source in ("window", "afk")]
         self.clock = clock
         self._i = 0
+        # Which recorded spans a poll ever saw: a span shorter than the poll step may be missed.
+        self.seen: set[int] = set()
 
     def _current(self) -> ReplaySpan | None:
         now = self.clock.now()
@@ -74,6 +81,7 @@ class ReplayWatcher:
         ):
             self._i += 1
         if self._i < len(self.spans) and self.spans[self._i].start <= now:
+            self.seen.add(self._i)
             return self.spans[self._i]
         return None
 

@@ -6,6 +6,7 @@ headless runner receives suggestions through `on_suggestion` and answers with `r
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -36,6 +37,21 @@ PERSONALIZE_DAYS = 56  # outcomes the personal head is fitted on
 MAX_PENDING_MINUTES = 24 * 60  # input tallies kept in memory while the store cannot be written
 TIMING_HEAD_NAME = "timing_head.json"  # the timing head personalized on the user's timeline
 TIMING_DAYS = 28  # moments the timing head is personalized on (each with its stays before it)
+CONSENT_KEY = "collection_consent"  # the user's yes or no to collection, and when
+
+
+def read_consent(store: Store) -> tuple[bool, float] | None:
+    """Return (agreed, when) as the user last answered, or None when never asked."""
+    try:
+        answer = json.loads(store.get_setting(CONSENT_KEY) or "null")
+        return bool(answer["agreed"]), float(answer["at"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def write_consent(store: Store, agreed: bool, at: float) -> None:
+    """Store the user's answer to "record my activity?"."""
+    store.set_setting(CONSENT_KEY, json.dumps({"agreed": bool(agreed), "at": at}))
 
 
 def load_timing_head(data_dir: Path, learning: bool) -> timing.TimingHead | None:
@@ -96,10 +112,13 @@ class AppService:
         poll_step_s: float | None = None,
         system: SystemMonitor | None = None,
         utc_offset: Callable[[float], float] | None = None,
+        require_consent: bool = False,
     ) -> None:
         # `utc_offset(at)` gives the local offset at a moment (`system_utc_offset` in the app)
         # and is asked again at every tick, so DST and travel move the model's local hour and
         # day without a restart; without it the offset stays `utc_offset_s`.
+        # With `require_consent` nothing is collected or suggested until the user said yes
+        # (`set_consent`, the first-run dialog, `time-sculptor consent yes`); re-read each poll.
         self.data_dir = Path(data_dir)
         self.system = system
         self.config = config
@@ -130,6 +149,8 @@ class AppService:
         self.on_due: Callable[[float], None] | None = None
         # Kept in the store so that `time-sculptor pause` reaches a running app; re-read each poll.
         self.paused_until: float | None = self.store.paused_until()
+        self.require_consent = require_consent
+        self.consent: tuple[bool, float] | None = read_consent(self.store)
         self.last_decision: Decision | None = None
         self._last_poll: float | None = None
         self._last_error: str | None = None
@@ -167,7 +188,7 @@ class AppService:
             if state is not None and (state.is_gap or state.slept_s > 0):
                 self.store.end_span(STREAM)  # the machine slept: a gap, not activity
             paused_until = self._read_pause()
-            if paused_until is not None and now < paused_until:
+            if (paused_until is not None and now < paused_until) or not self.collecting():
                 self.store.end_span(STREAM)
                 return None
         try:
@@ -254,6 +275,24 @@ class AppService:
         self.paused_until = until
         self.store.end_span(STREAM)
         return until
+
+    def collecting(self) -> bool:
+        """Return False while the user has not agreed to collection (when it is required)."""
+        if not self.require_consent:
+            return True
+        try:
+            self.consent = read_consent(self.store)
+        except StoreError as exc:
+            self._report(str(exc))  # keep the last answer we knew of
+        return self.consent is not None and self.consent[0]
+
+    def set_consent(self, agreed: bool) -> None:
+        """Store the user's yes or no to collection; a no ends the span in progress."""
+        now = self.clock.now()
+        write_consent(self.store, agreed, now)
+        self.consent = (agreed, now)
+        if not agreed:
+            self.store.end_span(STREAM)
 
     def resume(self) -> None:
         """Collect and suggest again now (in every process that shares the store)."""
@@ -371,7 +410,7 @@ class AppService:
         now = self.clock.now()
         self._follow_local_time(now)
         paused_until = self._read_pause()
-        if paused_until is not None and now < paused_until:
+        if (paused_until is not None and now < paused_until) or not self.collecting():
             return None
         try:
             self.expire_unanswered(now)

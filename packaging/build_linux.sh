@@ -44,7 +44,7 @@ doctor_first=$(seconds "$APP" --data-dir "$CHECK_DIR/data" doctor)
 cp "$CHECK_DIR/out" "$CHECK_DIR/doctor.txt"
 doctor_warm=$(seconds "$APP" --data-dir "$CHECK_DIR/data" doctor)
 demo_s=$(seconds "$APP" --data-dir "$CHECK_DIR/demo" demo)
-grep -q "suggestions from model" "$CHECK_DIR/out" || {
+grep -q "from the on-device model" "$CHECK_DIR/out" || {
   cat "$CHECK_DIR/out" >&2
   echo "build_linux: the bundle's demo did not reach the model" >&2
   exit 1

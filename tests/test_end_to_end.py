@@ -49,6 +49,7 @@ class App:
                 str(data_dir),
                 "run",
                 "--no-gui",
+                "--agree",
                 "--backend",
                 "x11",
                 "--clock-rate",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
 
-from desktop import exporters, importers, reports
+from desktop import exporters, importers, instance, reports
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.notify.base import platform_backend
@@ -35,6 +35,10 @@ def local_utc_offset(at: float) -> float:
 
 def status_line(service: AppService, learning: bool = False) -> str:
     """Return the one-line state shown in the tray menu."""
+    if not service.collecting():
+        if service.consent is not None:  # the user said no
+            return text.tr("Not recording (you said no)")
+        return text.tr("Not recording until you say yes")
     status = service.status()
     now = service.clock.now()
     if status.paused_until is not None and status.paused_until > now:
@@ -113,6 +117,8 @@ class Shell:
         return self.settings.ui_state().learning_mode
 
     def state(self) -> str:
+        if not self.service.collecting():
+            return "paused"  # not recording at all: the same grey icon as a pause
         return reports.app_state(self.now(), self.service.paused_until, self.learning())
 
     def glance_text(self) -> str:
@@ -162,9 +168,18 @@ class Shell:
         self._raise(window)
         return window
 
+    def set_recording(self, agreed: bool) -> None:
+        """Store the user's yes or no to recording, and show it in the tray."""
+        self.service.set_consent(agreed)
+        if self.tray is not None:
+            self.tray.refresh_status()
+
     def open_first_run(self) -> FirstRunDialog:
         window = FirstRunDialog(
-            self.settings, import_activitywatch=self.import_activitywatch, now=time.time
+            self.settings,
+            import_activitywatch=self.import_activitywatch,
+            set_consent=self.set_recording,
+            now=time.time,
         )
         self.windows["first_run"] = window
         self._raise(window)
@@ -196,8 +211,14 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
         open_dashboard=shell.open_dashboard,
         open_settings=shell.open_settings,
         notifications=notifications,
+        recording=service.collecting,
+        set_recording=shell.set_recording,
     )
     shell.tray = tray
+    # A second `time-sculptor run` on this data knocks here; the dashboard comes to the front.
+    bridge.show_dashboard.connect(shell.open_dashboard)
+    knocks = instance.KnockListener(service.data_dir, bridge.show_dashboard.emit)
+    knocks.start()
     if notifications is not None:
         notifications.start()  # connects off the GUI thread; the popup stands in meanwhile
     bridge.suggestion.connect(tray.show_suggestion)
@@ -206,8 +227,8 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     service.on_error = bridge.error.emit
     service.refresh_model()
     tray.refresh_status()
-    if not settings.ui_state().first_run_done:
-        shell.open_first_run()
+    if not settings.ui_state().first_run_done or service.consent is None:
+        shell.open_first_run()  # recording starts only with the user's yes
     scheduler = QtScheduler()
     add_jobs(scheduler, service, config, clock)
     scheduler.start()
@@ -215,6 +236,7 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     try:
         return app.exec()
     finally:
+        knocks.close()
         scheduler.shutdown(wait=True)
         tray.close()
         if notifications is not None:

@@ -1,5 +1,6 @@
-"""The first-run dialog: what is collected and where, the titles opt-in, an optional
-ActivityWatch import, and the gentle learning start. Decisions go to desktop.settings."""
+"""The first-run dialog: what is recorded and where, the question whether to record at all,
+the titles opt-in, an optional ActivityWatch import, and the gentle learning start. Decisions
+go to desktop.settings; the yes or no to recording goes to `set_consent`."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def choose_activitywatch_export(parent: QWidget) -> str | None:
 
 
 class FirstRunDialog(QDialog):
-    """Shown once; "Start" remembers the choices, "Later" leaves everything as it was.
+    """Asks once whether to record. "Yes" remembers the choices and starts recording, "No"
+    remembers the no (nothing is recorded; the tray menu's "Record activity" changes it), and
+    closing the window answers nothing: the question comes again at the next start.
 
     `import_activitywatch(path)` (injected) imports a file all-or-nothing and returns how many
     spans it added; it runs off the GUI thread. Without it the import button is disabled and
@@ -46,6 +49,7 @@ class FirstRunDialog(QDialog):
         settings: Settings,
         *,
         import_activitywatch: Callable[[str], int] | None = None,
+        set_consent: Callable[[bool], object] | None = None,
         choose_file: ChooseFile = choose_activitywatch_export,
         now: Callable[[], float] = time.time,
         parent: QWidget | None = None,
@@ -53,6 +57,7 @@ class FirstRunDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.import_activitywatch = import_activitywatch
+        self.set_consent = set_consent
         self.choose_file = choose_file
         self.now = now
         self.imported = 0
@@ -71,6 +76,8 @@ class FirstRunDialog(QDialog):
                 "<li>the suggestions it shows and how you answer them.</li></ul>"
                 "<p>Where: <code>{path}</code> (one SQLite file, readable only by you). "
                 "You can pause, export or delete it at any time from the tray menu.</p>"
+                "<p><b>Start recording now?</b> Nothing is recorded until you say yes; "
+                "<i>Record activity</i> in the tray menu changes your answer later.</p>"
             ).format(path=settings.data_dir)
         )
         explanation.setWordWrap(True)
@@ -96,14 +103,14 @@ class FirstRunDialog(QDialog):
 
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton(
-            self.tr("&Start"), QDialogButtonBox.ButtonRole.AcceptRole
+            self.tr("&Yes, start recording"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.later_button = self.buttons.addButton(
-            self.tr("&Later"), QDialogButtonBox.ButtonRole.RejectRole
+        self.no_button = self.buttons.addButton(
+            self.tr("&No, do not record"), QDialogButtonBox.ButtonRole.RejectRole
         )
         self.start_button.setDefault(True)
         self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self.reject)
+        self.no_button.clicked.connect(self.decline)
         layout = QVBoxLayout(self)
         for widget in (heading, explanation, self.store_titles, self.learning):
             layout.addWidget(widget)
@@ -133,7 +140,7 @@ class FirstRunDialog(QDialog):
         self.import_result.setText(text.tr("Imported %n span(s).", "", int(count)))
 
     def start(self) -> None:
-        """Save the titles choice and the learning mode, and never show this dialog again."""
+        """Save the choices, start recording, and never show this dialog again."""
         try:
             config = self.settings.validate({"store_titles": self.store_titles.isChecked()})
         except SettingsError as exc:
@@ -141,5 +148,14 @@ class FirstRunDialog(QDialog):
             return
         if config != self.settings.load():
             self.settings.save(config)
+        if self.set_consent is not None:
+            self.set_consent(True)
         self.settings.finish_first_run(learning_mode=self.learning.isChecked(), now=self.now())
         self.accept()
+
+    def decline(self) -> None:
+        """Remember the no: nothing is recorded, and this dialog is not shown again."""
+        if self.set_consent is not None:
+            self.set_consent(False)
+        self.settings.finish_first_run(learning_mode=False, now=self.now())
+        self.reject()

@@ -75,6 +75,7 @@ class Bridge(QObject):
     suggestion = Signal(object)
     model_changed = Signal(str, str)
     error = Signal(str)
+    show_dashboard = Signal()  # a second start knocked: bring the dashboard to the front
 
 
 class SuggestionPopup(QWidget):
@@ -184,6 +185,7 @@ class TrayController(QObject):
     `state` returns "collecting" | "learning" | "paused" (icon colour and tooltip),
     `glance_text` the "Today at a glance" line, `minutes_until_tomorrow` enables
     "Pause until tomorrow", and `open_dashboard` / `open_settings` add those entries.
+    `recording` / `set_recording` add "Record activity", the user's yes or no to recording.
     With `notifications`, suggestions go to the platform's notification service and the
     popup is used only when it cannot show them (or for "Why now?" / the reasons).
     """
@@ -203,6 +205,8 @@ class TrayController(QObject):
         open_dashboard: Callable[[], object] | None = None,
         open_settings: Callable[[], object] | None = None,
         notifications: NotificationCenter | None = None,
+        recording: Callable[[], bool] | None = None,
+        set_recording: Callable[[bool], object] | None = None,
     ) -> None:
         super().__init__()
         self.react = react
@@ -230,6 +234,15 @@ class TrayController(QObject):
         if open_dashboard is not None:
             self.dashboard_action = self.menu.addAction(self.tr("Open &dashboard…"), open_dashboard)
             self.menu.addSeparator()
+        self.recording = recording
+        self.record_action: QAction | None = None
+        if recording is not None and set_recording is not None:
+            self.record_action = self.menu.addAction(self.tr("R&ecord activity"))
+            self.record_action.setCheckable(True)
+            self.record_action.setChecked(recording())
+            self.record_action.triggered.connect(
+                lambda checked: self._set_recording(set_recording, bool(checked))
+            )
         # These two labels predate mnemonics and scripts match them; arrows reach them.
         self.pause_actions = [
             self.menu.addAction(self.tr("Pause for 30 minutes"), lambda: self._pause(pause, 30)),
@@ -265,6 +278,10 @@ class TrayController(QObject):
         pause(minutes)
         self.refresh_status()
 
+    def _set_recording(self, set_recording: Callable[[bool], object], on: bool) -> None:
+        set_recording(on)
+        self.refresh_status()
+
     def _resume(self, resume: Callable[[], object]) -> None:
         resume()
         self.refresh_status()
@@ -273,6 +290,8 @@ class TrayController(QObject):
         """Re-read the state, status and glance lines; recolour the icon if the state changed."""
         text_line = self.status_text()
         self.status_action.setText(text_line)
+        if self.record_action is not None and self.recording is not None:
+            self.record_action.setChecked(self.recording())
         state = self.state_of() if self.state_of is not None else "collecting"
         paused = state == "paused"
         self.resume_action.setEnabled(paused)

@@ -18,15 +18,82 @@ def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.Compl
 
 
 def test_run_without_a_display_says_so_and_replays_a_day(tmp_path):
-    result = run("--data-dir", str(tmp_path), "run")
+    result = run("--data-dir", str(tmp_path / "data"), "run")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "no display found" in out and "running headless" in out
-    assert "SUGGEST break" in out and "why:" in out
-    assert "suggestions from model" in out
-    status = json.loads(run("--data-dir", str(tmp_path), "status", "--json").stdout)
-    assert status["events"] > 100 and status["last_suggestion"]["kind"] == "break"
-    assert status["model_last_active_in_app"] == status["model_to_serve"]
+    assert "no display found" in out and "your own data is not touched" in out
+    assert "Suggests a break:" in out and "Why now:" in out
+    assert "from the on-device model" in out
+    assert not (tmp_path / "data").exists()  # the replay ran in a folder of its own
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def real_store(directory: Path) -> dict[str, bytes]:
+    """Fill a data directory as a user's would be: spans, a setting, input minutes."""
+    from desktop.store import DB_NAME, Event, Store
+
+    store = Store(directory / DB_NAME)
+    store.insert_events(
+        Event(start=1_700_000_000.0 + 60 * i, duration=60.0, source="window", app="code")
+        for i in range(3)
+    )
+    store.set_setting("collection_consent", '{"agreed": true, "at": 1700000000.0}')
+    store.record_activity([(1_700_000_040.0, 30.0, 60.0)])
+    store.close()
+    return snapshot(directory)
+
+
+def test_run_headless_and_demo_leave_a_real_store_as_it_was(tmp_path):
+    from desktop.store import DB_NAME, Store
+
+    data, scratch = tmp_path / "data", tmp_path / "tmp"
+    data.mkdir()
+    scratch.mkdir()
+    before = real_store(data)
+    temporary = {"TMPDIR": str(scratch)}
+    for command in (("run",), ("demo",)):
+        result = run("--data-dir", str(data), *command, env_extra=temporary)
+        assert result.returncode == 0, result.stderr
+        assert "Suggests" in result.stdout
+    assert snapshot(data) == before  # byte for byte
+    store = Store(data / DB_NAME)
+    assert store.event_count() == 3 and store.suggestions() == []
+    store.close()
+    assert list(scratch.iterdir()) == []  # the replay's temporary folders are gone
+
+
+def test_demo_explains_why_stored_entries_are_fewer_than_replayed(tmp_path):
+    import re
+
+    result = run("demo", "--keep", str(tmp_path / "kept"))
+    assert result.returncode == 0, result.stderr
+    replayed = int(re.search(r"Replaying a recorded day \(.*\): (\d+) entries", result.stdout)[1])
+    done = re.search(
+        r"Done: (\d+) recorded entries became (\d+) stored ones: (\d+) windows were in front "
+        r"for less than the replay's 2-second look and were not seen, and (\d+) entries merged",
+        result.stdout,
+    )
+    assert done is not None, result.stdout
+    total, stored, unseen, merged = map(int, done.groups())
+    assert total == replayed and stored + unseen + merged == total
+    status = json.loads(run("--data-dir", str(tmp_path / "kept"), "status", "--json").stdout)
+    assert status["events"] == stored
+
+
+def test_demo_keeps_its_data_only_in_a_new_or_empty_folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    before = real_store(data)
+    refused = run("demo", "--keep", str(data))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("time-sculptor: --keep ") and "not a new or empty" in (
+        refused.stderr
+    )
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert snapshot(data) == before
 
 
 def test_doctor_names_what_is_missing(tmp_path):
@@ -44,7 +111,7 @@ def test_data_dir_comes_from_the_environment(tmp_path):
 
 
 def test_headless_collection_without_any_collector_is_one_clear_line(tmp_path):
-    result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--exit-after", "1")
+    result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--exit-after", "1")
     assert result.returncode == 0
     [line] = [x for x in result.stderr.splitlines() if x.startswith("time-sculptor:")]
     assert "no activity collector:" in line and "DISPLAY" in line
@@ -62,7 +129,8 @@ def test_bad_config_is_a_one_line_error_and_changes_nothing(tmp_path):
 
 
 def test_react_answers_once(tmp_path):
-    assert run("--data-dir", str(tmp_path), "run").returncode == 0  # creates suggestions
+    tmp_path.rmdir()
+    assert run("demo", "--keep", str(tmp_path)).returncode == 0  # creates suggestions
     status = json.loads(run("--data-dir", str(tmp_path), "status", "--json").stdout)
     sid = str(status["last_suggestion"]["id"])
     # The replay already recorded unanswered suggestions as ignored.

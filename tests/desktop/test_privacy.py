@@ -56,7 +56,7 @@ def no_network(monkeypatch):
 def test_demo_import_export_run_without_opening_a_socket(tmp_path, capsys, no_network):
     data = str(tmp_path / "data")
     assert cli.main(["--data-dir", data, "demo"]) == 0
-    assert "suggestions from model" in capsys.readouterr().out
+    assert "from the on-device model" in capsys.readouterr().out
     csv_log = DATA / "desktop-windows" / "user_d.csv"
     sources = [csv_log] if csv_log.is_file() else []
     calendar = tmp_path / "c.ics"

@@ -168,7 +168,7 @@ def _without_dac_override(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_read_only_data_dir_at_start_is_one_line_and_changes_nothing(tmp_path):
     data = tmp_path / "data"
-    assert _without_dac_override("--data-dir", str(data), "demo").returncode == 0
+    assert _without_dac_override("demo", "--keep", str(data)).returncode == 0
     database = data / DB_NAME
     content = database.read_bytes()
     for path in data.iterdir():
