@@ -1,17 +1,19 @@
 """Summaries of the store for the dashboard and the tray (no Qt).
 
 Everything here reads the store through its public methods only (`events`, `suggestions`,
-`model_history`, and the SQL sums `hourly_totals` and `clipped_spans` that keep the dashboard's
-week fast at a year of history) and returns frozen dataclasses the UI draws as they are. Times
-are Unix seconds; "local" days and hours use an explicit `utc_offset_s`, so tests need no time
-zone.
+`model_history`, `recent_events`, and the SQL sums `hourly_totals`, `clipped_spans` and
+`app_totals` that keep the dashboard's week and month fast at a year of history) and returns
+frozen dataclasses the UI draws as they are. Times are Unix seconds; "local" days and hours use
+an explicit `utc_offset_s`, so tests need no time zone.
 """
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from edge_model.categories import AWAY, WORK_CATEGORIES
@@ -28,7 +30,11 @@ OUTCOME_ORDER = ("accepted", "snoozed", "dismissed", "ignored", "pending")
 MIN_ANSWERS_FOR_HOURS = 5  # fewer answers than this and "good hours" would be noise
 STATES = ("collecting", "learning", "paused")
 AppState = Literal["collecting", "learning", "paused"]
-SpanKind = Literal["active", "away", "meeting"]
+SpanKind = Literal["active", "away", "meeting", "event"]
+PeriodKind = Literal["day", "week", "month"]
+PERIODS: tuple[PeriodKind, ...] = ("day", "week", "month")
+MEETINGS = "meetings"  # the category of calendar entries that are meetings
+MAX_TITLES = 8  # window titles listed under one app; the rest are summed as one "other" row
 
 
 class EventLike(Protocol):
@@ -82,6 +88,15 @@ class StoreLike(Protocol):
         *,
         exclude_category: str | None = None,
     ) -> list[tuple[float, float, str]]: ...
+    def app_totals(
+        self,
+        start: float,
+        end: float,
+        sources: Iterable[str] | None = None,
+        *,
+        exclude_category: str | None = None,
+    ) -> list[tuple[str, str, str, float]]: ...
+    def recent_events(self, limit: int, before: float) -> Sequence[EventLike]: ...
 
 
 # time -----------------------------------------------------------------------------------------
@@ -98,6 +113,42 @@ def local_hour(at: float, utc_offset_s: float = 0.0) -> int:
 def minutes_until_tomorrow(now: float, utc_offset_s: float = 0.0) -> float:
     """Return the minutes from `now` to the next local midnight ("pause until tomorrow")."""
     return (day_start(now, utc_offset_s) + DAY_S - now) / 60.0
+
+
+def _local_date(at: float, utc_offset_s: float) -> datetime:
+    """Return the local wall-clock time of `at` as a naive-in-UTC datetime (no zone database)."""
+    return datetime.fromtimestamp(at + utc_offset_s, UTC)
+
+
+def local_noon(year: int, month: int, day: int, utc_offset_s: float = 0.0) -> float:
+    """Return the Unix time of local noon on a calendar date (a safe time "inside" that day)."""
+    return datetime(year, month, day, 12, tzinfo=UTC).timestamp() - utc_offset_s
+
+
+def period_bounds(at: float, period: PeriodKind, utc_offset_s: float = 0.0) -> tuple[float, float]:
+    """Return [start, end) of the local day, week (Monday to Sunday) or month containing `at`."""
+    start = day_start(at, utc_offset_s)
+    if period == "day":
+        return start, start + DAY_S
+    local = _local_date(start, utc_offset_s)
+    if period == "week":
+        first = start - local.weekday() * DAY_S
+        return first, first + 7 * DAY_S
+    first = start - (local.day - 1) * DAY_S
+    return first, first + calendar.monthrange(local.year, local.month)[1] * DAY_S
+
+
+def step_period(at: float, period: PeriodKind, steps: int, utc_offset_s: float = 0.0) -> float:
+    """Return `at` moved by `steps` days, weeks or months (the day of the month kept if it can)."""
+    if period == "day":
+        return at + steps * DAY_S
+    if period == "week":
+        return at + steps * 7 * DAY_S
+    local = _local_date(at, utc_offset_s)
+    months = local.year * 12 + local.month - 1 + steps
+    year, month = divmod(months, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day).timestamp() - utc_offset_s
 
 
 def _overlap(start: float, end: float, lo: float, hi: float) -> float:
@@ -129,11 +180,15 @@ class DayTimeline:
     start: float
     end: float
     spans: tuple[Span, ...]  # activity and away, oldest first
-    meetings: tuple[Span, ...]
+    meetings: tuple[Span, ...]  # calendar entries: kind "meeting", or "event" for the others
 
 
 def day_timeline(events: Iterable[EventLike], start: float, end: float) -> DayTimeline:
-    """Return the spans of [start, end) as timeline bars: activity by category, away, meetings."""
+    """Return the spans of [start, end) as timeline bars: activity by category, away, calendar.
+
+    A calendar entry is a "meeting" when its category is meetings (what calendar import gives)
+    and an "event" otherwise (a rule or a CSV gave it another category).
+    """
     spans: list[Span] = []
     meetings: list[Span] = []
     for e in sorted(events, key=lambda e: e.start):
@@ -141,7 +196,8 @@ def day_timeline(events: Iterable[EventLike], start: float, end: float) -> DayTi
         if hi <= lo:
             continue
         if e.source == "calendar":
-            meetings.append(Span(lo, hi, "meeting", "meetings", e.app))
+            kind: SpanKind = "meeting" if e.category == MEETINGS else "event"
+            meetings.append(Span(lo, hi, kind, e.category, e.app))
         elif _is_away(e):
             spans.append(Span(lo, hi, "away", AWAY))
         elif e.source in ACTIVE_SOURCES:
@@ -167,6 +223,60 @@ def _largest_first(totals: dict[str, float]) -> list[tuple[str, float]]:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """Time in one category, app or window title, with what it breaks down into."""
+
+    name: str  # a category, an app, a title; "" for the titles summed as "other"
+    seconds: float
+    children: tuple[Usage, ...] = ()
+
+
+def usage_tree(
+    rows: Iterable[tuple[str, str, str, float]], max_titles: int = MAX_TITLES
+) -> tuple[Usage, ...]:
+    """Return categories, each with its apps and their titles, largest first.
+
+    `rows` are (category, app, title, seconds), the title "" where it is not kept in clear.
+    An app lists its titles only when some are known; the `max_titles` largest are named and
+    the rest (and any unknown ones) are summed in one row named "".
+    """
+    tree: dict[str, dict[str, dict[str, float]]] = {}
+    for category, app, title, seconds in rows:
+        if seconds <= 0 or category == AWAY:
+            continue
+        titles = tree.setdefault(category, {}).setdefault(app, {})
+        titles[title] = titles.get(title, 0.0) + seconds
+    categories = []
+    for category, apps in tree.items():
+        children = []
+        for app, titles in apps.items():
+            named = _largest_first({t: s for t, s in titles.items() if t})
+            shown = named[:max_titles]
+            rest = sum(titles.values()) - sum(s for _, s in shown)
+            leaves = [Usage(t, s) for t, s in shown]
+            if shown and rest > 0:
+                leaves.append(Usage("", rest))
+            children.append(Usage(app, sum(titles.values()), tuple(leaves)))
+        children.sort(key=lambda u: (-u.seconds, u.name))
+        categories.append(Usage(category, sum(u.seconds for u in children), tuple(children)))
+    return tuple(sorted(categories, key=lambda u: (-u.seconds, u.name)))
+
+
+def app_rows(
+    events: Iterable[EventLike], start: float, end: float
+) -> list[tuple[str, str, str, float]]:
+    """Return (category, app, clear title or "", seconds in [start, end)) of active spans."""
+    rows: dict[tuple[str, str, str], float] = {}
+    for e in _active(events):
+        seconds = _overlap(e.start, e.start + e.duration, start, end)
+        if seconds > 0:
+            title = "" if getattr(e, "title_hashed", True) else getattr(e, "title", "")
+            key = (e.category, e.app, title)
+            rows[key] = rows.get(key, 0.0) + seconds
+    return [(c, a, t, s) for (c, a, t), s in rows.items()]
+
+
+@dataclass(frozen=True)
 class Heatmap:
     """Active minutes per local hour for consecutive days."""
 
@@ -176,6 +286,22 @@ class Heatmap:
     @property
     def peak(self) -> float:
         return max((m for row in self.minutes for m in row), default=0.0)
+
+    def day_totals(self) -> tuple[float, ...]:
+        """Return the active minutes of each day."""
+        return tuple(sum(row) for row in self.minutes)
+
+
+# The heatmap's shades: any activity in the hour, then 15, 30 and 45 minutes or more. The legend
+# names the same bounds, so what a shade means never depends on the week shown.
+HEAT_LEVELS = (15.0, 30.0, 45.0)
+
+
+def heat_level(minutes: float) -> int:
+    """Return 0 (nothing) to len(HEAT_LEVELS) + 1 (45 minutes or more) for a heatmap cell."""
+    if minutes <= 0:
+        return 0
+    return 1 + sum(1 for bound in HEAT_LEVELS if minutes >= bound)
 
 
 def week_heatmap(events: Iterable[EventLike], first_day: float, days: int = 7) -> Heatmap:
@@ -543,20 +669,57 @@ def stored_pieces(store: StoreLike, start: float, end: float) -> list[tuple[floa
 
 
 # everything the dashboard draws ---------------------------------------------------------------
+def stored_apps(store: StoreLike, start: float, end: float) -> tuple[Usage, ...]:
+    """Return `usage_tree` of [start, end) from the store's per-app sums."""
+    return usage_tree(store.app_totals(start, end, ACTIVE_SOURCES, exclude_category=AWAY))
+
+
+def latest_day_with_data(store: StoreLike, now: float, utc_offset_s: float = 0.0) -> float | None:
+    """Return the local midnight of the last day with activity or away time up to `now`."""
+    recent = store.recent_events(1, before=now)
+    if not recent:
+        return None
+    last = recent[-1]
+    # A span that runs past midnight belongs to the day it ends in (up to now).
+    moment = max(last.start, min(last.start + last.duration, now) - 1.0)
+    return day_start(moment, utc_offset_s)
+
+
 @dataclass(frozen=True)
 class Dashboard:
+    """Every number the dashboard shows: the chosen day, and the day, week or month around it."""
+
     day_start: float
     now: float
     utc_offset_s: float
     timeline: DayTimeline
     day_categories: tuple[tuple[str, float], ...]
     day_balance: Balance
-    week_categories: tuple[tuple[str, float], ...]
-    week_balance: Balance
-    heatmap: Heatmap
-    suggestions: tuple[SuggestionRow, ...]  # the 7 days ending with the shown day, newest first
+    period: PeriodKind
+    period_start: float
+    period_end: float
+    categories: tuple[tuple[str, float], ...]  # the period's, largest first
+    apps: tuple[Usage, ...]  # the period's categories with their apps (and clear titles)
+    balance: Balance  # the period's
+    heatmap: Heatmap  # one row per day of the period
+    suggestions: tuple[SuggestionRow, ...]  # created in the period, newest first
     outcomes: dict[str, int]
     model: ModelSummary
+    latest_day: float | None  # the local midnight of the last day with data, None if none
+
+    @property
+    def has_data(self) -> bool:
+        """Return whether anything was recorded in the period (activity, away, calendar)."""
+        return bool(
+            self.balance.active_s > 0
+            or self.balance.away_s > 0
+            or (self.period == "day" and self.timeline.meetings)
+        )
+
+    @property
+    def is_current(self) -> bool:
+        """Return whether the period contains `now` (today, this week, this month)."""
+        return self.period_start <= self.now < self.period_end
 
 
 def dashboard(
@@ -566,39 +729,53 @@ def dashboard(
     now: float,
     manifest: Manifest | None = None,
     utc_offset_s: float = 0.0,
+    period: PeriodKind = "day",
 ) -> Dashboard:
-    """Return every number the dashboard shows for the local day containing `day`.
+    """Return every number the dashboard shows for the local day containing `day`, and for the
+    day, week or month (`period`) around it.
 
-    Only the day's timeline needs its spans one by one; the day's and the week's totals and
-    the heatmap are summed by the store in SQL, and the focus/break walk gets bare (start, end,
-    category) rows: the same figures as `category_totals`, `balance` and `week_heatmap` give
-    for the spans (tests/desktop/test_reports.py compares them).
+    Only the day's timeline needs its spans one by one; the period's totals, its apps and the
+    heatmap are summed by the store in SQL, and the focus/break walk gets bare (start, end,
+    category) rows: the same figures as `category_totals`, `app_rows`, `balance` and
+    `week_heatmap` give for the spans (tests/desktop/test_reports.py compares them). The day's
+    figures are cut from the period's.
     """
     start = day_start(day, utc_offset_s)
     end = start + DAY_S
-    week_start = start - 6 * DAY_S
+    first, last = period_bounds(day, period, utc_offset_s)
+    days = int(round((last - first) / DAY_S))
     events = list(store.events(start, end, sources=TIMELINE_SOURCES))
     all_suggestions = list(store.suggestions(since=0.0))
-    week_suggestions = [s for s in all_suggestions if week_start <= s.created_at < end]
-    rows = suggestion_rows(week_suggestions, week_start, end)
-    # One query sums the week by hour (the day is its last 24 hours); one gives its active
-    # pieces for the focus/break walk, which the day's walk reuses, cut at the day's start.
-    hours = stored_hours(store, week_start)
-    day_categories, day_away_s = hours_totals(hours, first=6 * 24)
-    week_categories, week_away_s = hours_totals(hours)
-    week_pieces = stored_pieces(store, week_start, end)
-    day_pieces = [(max(lo, start), hi, category) for lo, hi, category in week_pieces if hi > start]
+    period_suggestions = [s for s in all_suggestions if first <= s.created_at < last]
+    rows = suggestion_rows(period_suggestions, first, last)
+    # One query sums the period by hour (the day is 24 of its hours); one gives its active
+    # pieces for the focus/break walk, which the day's walk reuses, cut to the day.
+    hours = stored_hours(store, first, days)
+    day_index = int(round((start - first) / DAY_S))
+    day_categories, day_away_s = hours_totals(hours, day_index * 24, (day_index + 1) * 24)
+    categories, away_s = hours_totals(hours)
+    pieces = stored_pieces(store, first, last)
+    day_pieces = [
+        (max(lo, start), min(hi, end), category)
+        for lo, hi, category in pieces
+        if hi > start and lo < end
+    ]
     return Dashboard(
         day_start=start,
         now=now,
         utc_offset_s=utc_offset_s,
         timeline=day_timeline(events, start, end),
         day_categories=tuple(day_categories),
-        day_balance=_balance(day_pieces, day_away_s, start, end, week_suggestions),
-        week_categories=tuple(week_categories),
-        week_balance=_balance(week_pieces, week_away_s, week_start, end, week_suggestions),
-        heatmap=hours_heatmap(hours, week_start),
+        day_balance=_balance(day_pieces, day_away_s, start, end, period_suggestions),
+        period=period,
+        period_start=first,
+        period_end=last,
+        categories=tuple(categories),
+        apps=stored_apps(store, first, last),
+        balance=_balance(pieces, away_s, first, last, period_suggestions),
+        heatmap=hours_heatmap(hours, first, days),
         suggestions=tuple(rows),
         outcomes=outcome_counts(rows),
         model=model_summary(store.model_history(), all_suggestions, manifest, utc_offset_s),
+        latest_day=latest_day_with_data(store, now, utc_offset_s),
     )

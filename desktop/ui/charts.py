@@ -43,6 +43,9 @@ CATEGORY_COLORS = {
     "design": "#84cc16",
     "unknown": "#a8a29e",
 }
+# Calendar entries have hues of their own: the "meetings" category (time in a call app) is
+# violet, a calendar meeting fuchsia, any other calendar entry mustard.
+CALENDAR_COLORS = {"meeting": "#c026d3", "event": "#ca8a04"}
 OUTCOME_COLORS = {
     "accepted": "#10b981",
     "snoozed": "#f59e0b",
@@ -122,15 +125,16 @@ class TimelineChart(_Chart):
         for span in timeline.spans:
             seen.setdefault(span.category if span.kind == "active" else "away", None)
         self.legend = sorted(seen, key=lambda c: (c == "away", text.category_label(c)))
-        if timeline.meetings:
-            self.legend.append("calendar")
+        for kind in ("meeting", "event"):
+            if any(span.kind == kind for span in timeline.meetings):
+                self.legend.append(f"calendar:{kind}")
         active = sum(s.end - s.start for s in timeline.spans if s.kind == "active")
         self.setAccessibleDescription(
-            text.tr("{active} active between {start} and {end}; {n} meetings").format(
+            text.tr("{active} active between {start} and {end}; {events}").format(
                 active=text.duration(active),
                 start=text.clock_time(self.lo, utc_offset_s),
                 end=text.clock_time(self.hi, utc_offset_s),
-                n=len(timeline.meetings),
+                events=text.tr("%n calendar event(s)", "", len(timeline.meetings)),
             )
         )
         self.setFixedHeight(self._height())
@@ -148,7 +152,15 @@ class TimelineChart(_Chart):
         return rows
 
     def _legend_label(self, name: str) -> str:
-        return text.tr("Calendar event") if name == "calendar" else text.category_label(name)
+        if name.startswith("calendar:"):
+            return text.calendar_label(name.split(":", 1)[1])
+        return text.category_label(name)
+
+    def legend_color(self, name: str) -> QColor:
+        """Return the colour a legend entry (and the bars it names) is drawn in."""
+        if name.startswith("calendar:"):
+            return QColor(CALENDAR_COLORS[name.split(":", 1)[1]])
+        return category_color(name)
 
     def _height(self) -> int:
         line = QFontMetrics(self.font()).height() + 6
@@ -186,7 +198,7 @@ class TimelineChart(_Chart):
         painter.drawText(
             QRectF(0, meetings.top() - 2, self.LABEL_W - 6, meetings.height() + 4),
             flags,
-            text.tr("Meetings"),
+            text.tr("Calendar"),
         )
         base = palette.color(QPalette.ColorRole.Base)
         painter.fillRect(activity, base)
@@ -219,11 +231,10 @@ class TimelineChart(_Chart):
                     painter.fillRect(rect, away)
                 else:
                     painter.fillRect(rect, category_color(span.category))
-            meeting_color = category_color("meetings")
             for span in self.timeline.meetings:
                 x0, x1 = self._x(span.start), self._x(span.end)
                 rect = QRectF(x0, meetings.top(), max(2.0, x1 - x0), meetings.height())
-                painter.setBrush(meeting_color)
+                painter.setBrush(self.legend_color(f"calendar:{span.kind}"))
                 painter.drawRoundedRect(rect, 3, 3)
         painter.setPen(_grid_pen(self))
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -246,9 +257,12 @@ class TimelineChart(_Chart):
                 color = self.palette().color(QPalette.ColorRole.WindowText)
                 color.setAlphaF(0.35)
                 painter.fillRect(swatch, QBrush(color, Qt.BrushStyle.BDiagPattern))
+            elif name.startswith("calendar:"):
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(self.legend_color(name))
+                painter.drawRoundedRect(swatch, 3, 3)
             else:
-                key = "meetings" if name == "calendar" else name
-                painter.fillRect(swatch, category_color(key))
+                painter.fillRect(swatch, self.legend_color(name))
             painter.setPen(_text_pen(self))
             painter.drawText(QRectF(x + 20, y, item, line), Qt.AlignmentFlag.AlignVCenter, label)
             x += item
@@ -269,8 +283,8 @@ class TimelineChart(_Chart):
                 what = (
                     text.tr("Away")
                     if span.kind == "away"
-                    else text.tr("Meeting")
-                    if span.kind == "meeting"
+                    else text.calendar_label(span.kind)
+                    if span.kind in ("meeting", "event")
                     else f"{text.category_label(span.category)} · {span.app}"
                 )
                 return (
@@ -282,41 +296,61 @@ class TimelineChart(_Chart):
 
 
 class HeatmapChart(_Chart):
-    """Active minutes per hour for each day of the week: darker is busier."""
+    """Active minutes per hour for each day of a week or month, a legend for the shades, and
+    each day's total at the row's end."""
 
     LABEL_W = 96
+    TOTAL_W = 84
     CELL_H = 22
+    DENSE_CELL_H = 15  # a month's rows
     AXIS_H = 20
+    LEGEND_H = 28
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(text.tr("Week heatmap of active hours"), parent)
+        super().__init__(text.tr("Heatmap of active hours"), parent)
         self.heatmap: reports.Heatmap | None = None
         self.utc_offset_s = 0.0
-        self.setFixedHeight(self.AXIS_H + 7 * self.CELL_H + 8)
+        self.legend = text.heat_legend()
+        self.setFixedHeight(self._height(7))
+
+    def _cell_h(self) -> int:
+        rows = len(self.heatmap.day_starts) if self.heatmap is not None else 7
+        return self.CELL_H if rows <= 7 else self.DENSE_CELL_H
+
+    def _height(self, rows: int) -> int:
+        cell = self.CELL_H if rows <= 7 else self.DENSE_CELL_H
+        return self.AXIS_H + rows * cell + 8 + self.LEGEND_H
 
     def set_data(self, heatmap: reports.Heatmap, utc_offset_s: float) -> None:
         self.heatmap = heatmap
         self.utc_offset_s = utc_offset_s
-        self.setFixedHeight(self.AXIS_H + len(heatmap.day_starts) * self.CELL_H + 8)
-        busiest = [
-            f"{text.day_label(day, utc_offset_s)}: {text.duration(sum(row) * 60)}"
-            for day, row in zip(heatmap.day_starts, heatmap.minutes, strict=True)
+        self.setFixedHeight(self._height(len(heatmap.day_starts)))
+        days = [
+            f"{text.day_label(day, utc_offset_s)}: {text.duration(total * 60)}"
+            for day, total in zip(heatmap.day_starts, heatmap.day_totals(), strict=True)
         ]
-        self.setAccessibleDescription("; ".join(busiest))
+        self.setAccessibleDescription("; ".join(days))
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(720, self.height())
 
     def _cell(self, day: int, hour: int) -> QRectF:
-        width = (self.width() - self.LABEL_W - 12) / 24.0
-        return QRectF(
-            self.LABEL_W + hour * width, self.AXIS_H + day * self.CELL_H, width, self.CELL_H
-        )
+        width = (self.width() - self.LABEL_W - self.TOTAL_W) / 24.0
+        cell_h = self._cell_h()
+        return QRectF(self.LABEL_W + hour * width, self.AXIS_H + day * cell_h, width, cell_h)
+
+    def shade(self, level: int) -> QColor:
+        """Return the colour of a heatmap shade (reports.heat_level), from the palette."""
+        if level <= 0:
+            return self.palette().color(QPalette.ColorRole.Base)
+        color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+        steps = len(reports.HEAT_LEVELS) + 1
+        color.setAlphaF(0.2 + 0.8 * (level - 1) / (steps - 1))
+        return color
 
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        palette = self.palette()
         painter.setPen(_text_pen(self))
         for hour in range(0, 24, 3):
             cell = self._cell(0, hour)
@@ -325,36 +359,72 @@ class HeatmapChart(_Chart):
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 f"{hour:02d}:00",
             )
+        right = self._cell(0, 23).right()
+        painter.drawText(
+            QRectF(right + 8, 0, self.TOTAL_W - 8, self.AXIS_H),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            text.tr("Active"),
+        )
         if self.heatmap is None:
             painter.end()
             return
-        accent = palette.color(QPalette.ColorRole.Highlight)
-        empty = palette.color(QPalette.ColorRole.Base)
-        peak = max(self.heatmap.peak, 1.0)
+        cell_h = self._cell_h()
+        background = self.shade(0)
+        totals = self.heatmap.day_totals()
         for d, (day, row) in enumerate(
             zip(self.heatmap.day_starts, self.heatmap.minutes, strict=True)
         ):
-            label_rect = QRectF(0, self.AXIS_H + d * self.CELL_H, self.LABEL_W - 8, self.CELL_H)
+            top = self.AXIS_H + d * cell_h
             painter.setPen(_text_pen(self))
             painter.drawText(
-                label_rect,
+                QRectF(0, top, self.LABEL_W - 8, cell_h),
                 Qt.AlignmentFlag.AlignVCenter,
-                text.local_datetime(day, self.utc_offset_s).strftime("%a %d %b"),
+                text.short_day_label(day, self.utc_offset_s),
             )
+            if totals[d] > 0:
+                painter.drawText(
+                    QRectF(right + 8, top, self.TOTAL_W - 8, cell_h),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    text.duration(totals[d] * 60),
+                )
             for hour, minutes in enumerate(row):
                 cell = self._cell(d, hour).adjusted(1, 1, -1, -1)
-                painter.fillRect(cell, empty)
-                if minutes > 0:
-                    color = QColor(accent)
-                    color.setAlphaF(0.15 + 0.85 * min(1.0, minutes / peak))
-                    painter.fillRect(cell, color)
+                painter.fillRect(cell, background)
+                level = reports.heat_level(minutes)
+                if level:
+                    painter.fillRect(cell, self.shade(level))
+        self._paint_legend(painter, self.AXIS_H + len(totals) * cell_h + 8)
         painter.end()
+
+    def _paint_legend(self, painter: QPainter, top: float) -> None:
+        metrics = QFontMetrics(self.font())
+        x = float(self.LABEL_W)
+        painter.setPen(_text_pen(self))
+        title = text.tr("Active in the hour:")
+        painter.drawText(
+            QRectF(x, top, metrics.horizontalAdvance(title) + 4, self.LEGEND_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            title,
+        )
+        x += metrics.horizontalAdvance(title) + 12
+        for level, label in enumerate(self.legend, start=1):
+            swatch = QRectF(x, top + (self.LEGEND_H - 14) / 2, 18, 14)
+            painter.fillRect(swatch, self.shade(0))
+            painter.fillRect(swatch, self.shade(level))
+            painter.setPen(_grid_pen(self))
+            painter.drawRect(swatch)
+            painter.setPen(_text_pen(self))
+            width = metrics.horizontalAdvance(label) + 4
+            painter.drawText(
+                QRectF(x + 24, top, width, self.LEGEND_H), Qt.AlignmentFlag.AlignVCenter, label
+            )
+            x += 24 + width + 16
 
     def tooltip_at(self, x: float, y: float) -> str | None:
         if self.heatmap is None or x < self.LABEL_W or y < self.AXIS_H:
             return None
-        width = (self.width() - self.LABEL_W - 12) / 24.0
-        hour, day = int((x - self.LABEL_W) // width), int((y - self.AXIS_H) // self.CELL_H)
+        width = (self.width() - self.LABEL_W - self.TOTAL_W) / 24.0
+        hour, day = int((x - self.LABEL_W) // width), int((y - self.AXIS_H) // self._cell_h())
         if not (0 <= hour < 24 and 0 <= day < len(self.heatmap.day_starts)):
             return None
         minutes = self.heatmap.minutes[day][hour]
@@ -378,10 +448,12 @@ class BarsChart(_Chart):
 
     ROW_H = 24
 
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, name: str, empty_text: str | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(name, parent)
         self.bars: list[Bar] = []
-        self.empty_text = text.tr("Nothing recorded yet")
+        self.empty_text = empty_text if empty_text is not None else text.tr("Nothing to show")
         self.setFixedHeight(self.ROW_H)
 
     def set_bars(self, bars: Sequence[Bar]) -> None:
@@ -435,7 +507,10 @@ class HourRateChart(_Chart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(text.tr("Break acceptance by hour"), parent)
         self.rates: list[reports.HourRate] = []
-        self.setFixedHeight(self.PLOT_H + self.AXIS_H + 12)
+        # It takes the height its page leaves: the model page has no empty lower half.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(self.PLOT_H + self.AXIS_H + 12)
+        self.setMaximumHeight(2 * self.PLOT_H + self.AXIS_H + 12)
 
     def set_rates(self, rates: Sequence[reports.HourRate]) -> None:
         self.rates = list(rates)
@@ -444,17 +519,21 @@ class HourRateChart(_Chart):
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(720, self.height())
+        return QSize(720, self.PLOT_H + self.AXIS_H + 12)
+
+    def _plot_h(self) -> float:
+        return max(float(self.PLOT_H), self.height() - self.AXIS_H - 12.0)
 
     def _column(self, hour: int) -> QRectF:
         width = (self.width() - self.AXIS_W - 12) / 24.0
-        return QRectF(self.AXIS_W + hour * width, 8, width, self.PLOT_H)
+        return QRectF(self.AXIS_W + hour * width, 8, width, self._plot_h())
 
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
-        plot_bottom = 8.0 + self.PLOT_H
+        plot_h = self._plot_h()
+        plot_bottom = 8.0 + plot_h
         for fraction in (0.0, 0.5, 1.0):
-            y = plot_bottom - fraction * self.PLOT_H
+            y = plot_bottom - fraction * plot_h
             painter.setPen(_grid_pen(self))
             painter.drawLine(QPointF(self.AXIS_W, y), QPointF(self.width() - 12, y))
             painter.setPen(_text_pen(self))
@@ -467,7 +546,7 @@ class HourRateChart(_Chart):
         for rate in self.rates:
             column = self._column(rate.hour)
             if rate.rate is not None:
-                height = max(2.0, rate.rate * self.PLOT_H)
+                height = max(2.0, rate.rate * plot_h)
                 painter.fillRect(
                     QRectF(column.left() + 2, plot_bottom - height, column.width() - 4, height),
                     accent,

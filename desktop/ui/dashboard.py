@@ -1,4 +1,4 @@
-"""The dashboard window: four pages that draw a desktop.reports.Dashboard and compute nothing."""
+"""The dashboard window: pages that draw a desktop.reports.Dashboard and compute nothing."""
 
 from __future__ import annotations
 
@@ -8,25 +8,37 @@ from desktop import reports
 from desktop.ui import charts, text
 from desktop.ui.qt import (
     QAbstractItemView,
+    QButtonGroup,
+    QColor,
+    QDate,
+    QDateEdit,
+    QFont,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QIcon,
     QKeyEvent,
     QKeySequence,
     QLabel,
+    QPixmap,
     QPushButton,
     QScrollArea,
     QShortcut,
+    QSizePolicy,
+    QStackedWidget,
     Qt,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-Loader = Callable[[float], reports.Dashboard]  # a time inside the day to show -> its dashboard
+# (a time inside the day to show, "day" | "week" | "month") -> what the dashboard draws
+Loader = Callable[[float, reports.PeriodKind], reports.Dashboard]
 
 
 def _scrolling(page: QWidget) -> QScrollArea:
@@ -70,11 +82,30 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+def _fill(table: QTableWidget, rows: list[list[str]], tooltips: list[str] | None = None) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(value))
+            item = QTableWidgetItem(value)
+            if tooltips is not None:
+                item.setToolTip(tooltips[r])
+            table.setItem(r, c, item)
+
+
+def _fit_height(table: QTableWidget, rows: int | None = None) -> None:
+    shown = table.rowCount() if rows is None else rows
+    table.setFixedHeight(
+        table.horizontalHeader().height()
+        + sum(table.rowHeight(r) for r in range(min(shown, table.rowCount())))
+        + max(0, shown - table.rowCount()) * 30
+        + 4
+    )
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
 
 
 class BalanceForm(QWidget):
@@ -97,12 +128,13 @@ class BalanceForm(QWidget):
             self.values[key] = value
             layout.addRow(label, value)
 
-    def set_balance(self, balance: reports.Balance, utc_offset_s: float) -> None:
+    def set_balance(self, balance: reports.Balance, utc_offset_s: float, period: str) -> None:
         focus = text.duration(balance.longest_focus_s)
         if balance.longest_focus_start is not None and balance.longest_focus_s > 0:
-            focus += " " + text.tr("(from {start})").format(
-                start=text.clock_time(balance.longest_focus_start, utc_offset_s)
-            )
+            start = text.clock_time(balance.longest_focus_start, utc_offset_s)
+            if period != "day":
+                start = f"{text.short_day_label(balance.longest_focus_start, utc_offset_s)} {start}"
+            focus += " " + text.tr("(from {start})").format(start=start)
         self.values["active"].setText(text.duration(balance.active_s))
         self.values["away"].setText(text.duration(balance.away_s))
         self.values["focus"].setText(focus)
@@ -111,8 +143,78 @@ class BalanceForm(QWidget):
         self.values["accepted"].setText(str(balance.suggested_breaks_accepted))
 
 
+class AppsTree(QTreeWidget):
+    """Categories, the apps inside each, and the window titles kept in clear inside each app."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setColumnCount(3)
+        self.setHeaderLabels(
+            [text.tr("Category, app and window"), text.tr("Time"), text.tr("Share")]
+        )
+        self.setAccessibleName(text.tr("Time by category and app"))
+        self.setAlternatingRowColors(True)
+        self.setUniformRowHeights(True)
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.setMinimumHeight(160)
+
+    def set_usage(self, usage: tuple[reports.Usage, ...]) -> None:
+        self.clear()
+        total = sum(u.seconds for u in usage) or 1.0
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for category in usage:
+            item = self._item(None, category, 0, total)
+            item.setIcon(
+                0,
+                _swatch(
+                    charts.CATEGORY_COLORS.get(category.name, charts.CATEGORY_COLORS["unknown"])
+                ),
+            )
+            item.setFont(0, bold)
+            for app in category.children:
+                child = self._item(item, app, 1, total)
+                for title in app.children:
+                    self._item(child, title, 2, total)
+            item.setExpanded(True)
+
+    def _item(
+        self, parent: QTreeWidgetItem | None, usage: reports.Usage, depth: int, total: float
+    ) -> QTreeWidgetItem:
+        name = text.usage_label(usage.name, depth)
+        values = [name, text.duration(usage.seconds), f"{usage.seconds / total:.0%}"]
+        item = QTreeWidgetItem(values) if parent is None else QTreeWidgetItem(parent, values)
+        if parent is None:
+            self.addTopLevelItem(item)
+        item.setToolTip(0, name)
+        for column in (1, 2):
+            item.setTextAlignment(
+                column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            )
+        return item
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        """Return every row as (depth, name, time), in display order (expanded or not)."""
+        found: list[tuple[int, str, str]] = []
+
+        def walk(item: QTreeWidgetItem | None, depth: int) -> None:
+            if item is None:
+                return
+            found.append((depth, item.text(0), item.text(1)))
+            for index in range(item.childCount()):
+                walk(item.child(index), depth + 1)
+
+        for index in range(self.topLevelItemCount()):
+            walk(self.topLevelItem(index), 0)
+        return found
+
+
 class DashboardWindow(QWidget):
-    """Today / Week / Suggestions / Model pages over one day; arrows move between days."""
+    """Activity / Suggestions / Model pages over a day, week or month picked in the header."""
 
     def __init__(
         self, load: Loader, now: Callable[[], float], parent: QWidget | None = None
@@ -121,44 +223,81 @@ class DashboardWindow(QWidget):
         self.load = load
         self.now = now
         self.day = now()
+        self.period: reports.PeriodKind = "day"
         self.data: reports.Dashboard | None = None
         self.setObjectName("dashboard")
         self.setWindowTitle(self.tr("Time Sculptor — Dashboard"))
-        self.resize(940, 720)
+        self.resize(980, 760)
 
-        self.previous_button = QPushButton(self.tr("◀ &Previous day"))
-        self.next_button = QPushButton(self.tr("&Next day ▶"))
-        self.today_button = QPushButton(self.tr("&Today"))
-        self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.day_label = QLabel()
         self.day_label.setObjectName("dayLabel")
         font = self.day_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.day_label.setFont(font)
-        self.previous_button.clicked.connect(lambda: self.show_day(self.day - reports.DAY_S))
-        self.next_button.clicked.connect(lambda: self.show_day(self.day + reports.DAY_S))
+        self.period_buttons: dict[str, QPushButton] = {}
+        self.period_group = QButtonGroup(self)
+        self.period_group.setExclusive(True)
+        periods = QHBoxLayout()
+        periods.setSpacing(0)
+        for period, label in (
+            ("day", self.tr("D&ay")),
+            ("week", self.tr("&Week")),
+            ("month", self.tr("M&onth")),
+        ):
+            button = QPushButton(label)
+            button.setCheckable(True)
+            button.setChecked(period == self.period)
+            button.setAccessibleName(self.tr("Show one {period}").format(period=period))
+            button.clicked.connect(lambda _=False, p=period: self.show_period(p))
+            self.period_group.addButton(button)
+            self.period_buttons[period] = button
+            periods.addWidget(button)
+        top = QHBoxLayout()
+        top.addWidget(self.day_label, 1)
+        top.addLayout(periods)
+
+        self.previous_button = QPushButton(text.step_label("day", forward=False))
+        self.next_button = QPushButton(text.step_label("day", forward=True))
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd d MMM yyyy")
+        self.date_edit.setAccessibleName(self.tr("Day to show"))
+        self.date_edit.setToolTip(self.tr("Pick a day to show"))
+        self.date_edit.dateChanged.connect(self._date_picked)
+        self.today_button = QPushButton(self.tr("&Today"))
+        self.latest_button = QPushButton(text.latest_day_button(None, 0.0))
+        self.latest_button.setToolTip(self.tr("Jump to the last day with recorded activity"))
+        self.refresh_button = QPushButton(self.tr("&Refresh"))
+        self.previous_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(lambda: self.show_day(self.now()))
+        self.latest_button.clicked.connect(self.show_latest_day)
         self.refresh_button.clicked.connect(self.refresh)
-        header = QHBoxLayout()
-        header.addWidget(self.previous_button)
-        header.addWidget(self.day_label, 1, Qt.AlignmentFlag.AlignCenter)
-        header.addWidget(self.next_button)
-        header.addWidget(self.today_button)
-        header.addWidget(self.refresh_button)
+        navigation = QHBoxLayout()
+        navigation.addWidget(self.previous_button)
+        navigation.addWidget(self.date_edit)
+        navigation.addWidget(self.next_button)
+        navigation.addSpacing(12)
+        navigation.addWidget(self.today_button)
+        navigation.addWidget(self.latest_button)
+        navigation.addStretch(1)
+        navigation.addWidget(self.refresh_button)
 
         self.tabs = QTabWidget()
-        self.tabs.addTab(_scrolling(self._today_page()), self.tr("D&ay"))
-        self.tabs.addTab(_scrolling(self._week_page()), self.tr("&Week"))
+        self.tabs.addTab(self._activity_page(), self.tr("A&ctivity"))
         self.tabs.addTab(self._suggestions_page(), self.tr("&Suggestions"))
         self.tabs.addTab(_scrolling(self._model_page()), self.tr("&Model"))
         layout = QVBoxLayout(self)
-        layout.addLayout(header)
+        layout.addLayout(top)
+        layout.addLayout(navigation)
         layout.addWidget(self.tabs, 1)
         QShortcut(QKeySequence.StandardKey.Refresh, self, self.refresh)
-        self.setTabOrder(self.previous_button, self.next_button)
+        self.setTabOrder(self.previous_button, self.date_edit)
+        self.setTabOrder(self.date_edit, self.next_button)
         self.setTabOrder(self.next_button, self.today_button)
-        self.setTabOrder(self.today_button, self.refresh_button)
+        self.setTabOrder(self.today_button, self.latest_button)
+        self.setTabOrder(self.latest_button, self.refresh_button)
         self.setTabOrder(self.refresh_button, self.tabs)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
@@ -168,49 +307,58 @@ class DashboardWindow(QWidget):
         super().keyPressEvent(event)
 
     # pages ------------------------------------------------------------------------------------
-    def _today_page(self) -> QWidget:
-        page = QWidget()
+    def _activity_page(self) -> QWidget:
         self.timeline = charts.TimelineChart()
-        self.day_categories = charts.BarsChart(self.tr("Categories today"))
-        self.day_balance = BalanceForm()
-        row = QHBoxLayout()
-        row.addWidget(_group(self.tr("Where the time went"), self.day_categories), 3)
-        row.addWidget(_group(self.tr("Focus and breaks"), self.day_balance), 2)
-        layout = QVBoxLayout(page)
-        layout.addWidget(_group(self.tr("Timeline"), self.timeline))
-        layout.addLayout(row)
-        layout.addStretch(1)
-        return page
-
-    def _week_page(self) -> QWidget:
-        page = QWidget()
         self.heatmap = charts.HeatmapChart()
-        self.week_categories = charts.BarsChart(self.tr("Categories this week"))
-        self.week_balance = BalanceForm()
+        self.timeline_box = _group(self.tr("Timeline"), self.timeline)
+        self.heatmap_box = _group(self.tr("Active hours"), self.heatmap)
+        self.categories = charts.BarsChart(self.tr("Categories"))
+        self.balance = BalanceForm()
+        self.apps = AppsTree()
         row = QHBoxLayout()
-        row.addWidget(_group(self.tr("Where the time went"), self.week_categories), 3)
-        row.addWidget(_group(self.tr("Focus and breaks"), self.week_balance), 2)
-        layout = QVBoxLayout(page)
-        layout.addWidget(_group(self.tr("Active hours (7 days)"), self.heatmap))
+        row.addWidget(_group(self.tr("Where the time went"), self.categories), 3)
+        row.addWidget(_group(self.tr("Focus and breaks"), self.balance), 2)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.timeline_box)
+        layout.addWidget(self.heatmap_box)
         layout.addLayout(row)
-        layout.addStretch(1)
-        return page
+        apps_box = _group(self.tr("Apps and windows"), self.apps)
+        layout.addWidget(apps_box, 1)  # the list takes the rest of the window: no empty half
+
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("emptyState")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.empty_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.empty_label.setFont(font)
+        self.empty_latest_button = QPushButton()
+        self.empty_latest_button.clicked.connect(self.show_latest_day)
+        self.empty_latest_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        empty = QWidget()
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_label)
+        empty_layout.addWidget(self.empty_latest_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        empty_layout.addStretch(2)
+
+        self.activity_stack = QStackedWidget()
+        self.activity_stack.addWidget(_scrolling(content))
+        self.activity_stack.addWidget(empty)
+        return self.activity_stack
 
     def _suggestions_page(self) -> QWidget:
         page = QWidget()
-        self.outcomes = charts.BarsChart(self.tr("Outcomes"))
-        self.suggestion_table = _table(
-            [
-                self.tr("When"),
-                self.tr("Outcome"),
-                self.tr("Score"),
-                self.tr("Model"),
-                self.tr("Suggestion"),
-            ]
+        self.outcomes = charts.BarsChart(
+            self.tr("Outcomes"), self.tr("No suggestions were shown in this period.")
         )
+        self.suggestion_table = _table([self.tr("When"), self.tr("Outcome"), self.tr("Suggestion")])
         self.suggestion_table.setAccessibleName(self.tr("Suggestion history"))
+        self.outcomes_box = _group(self.tr("Outcomes"), self.outcomes)
         layout = QVBoxLayout(page)
-        layout.addWidget(_group(self.tr("Outcomes (7 days)"), self.outcomes))
+        layout.addWidget(self.outcomes_box)
         layout.addWidget(_group(self.tr("History"), self.suggestion_table), 1)
         return page
 
@@ -220,73 +368,149 @@ class DashboardWindow(QWidget):
         form_layout = QFormLayout(form)
         self.model_values: dict[str, QLabel] = {}
         for key, label in (
-            ("version", self.tr("Version in use")),
+            ("version", self.tr("In use")),
             ("since", self.tr("Active since")),
-            ("trained", self.tr("Trained")),
-            ("parent", self.tr("Fine-tuned from")),
+            ("parent", self.tr("Learned from your answers")),
             ("answers", self.tr("Your answers so far")),
         ):
             value = QLabel("–")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.model_values[key] = value
             form_layout.addRow(label, value)
-        self.metrics_table = _table([self.tr("Held-out metric"), self.tr("Value")])
-        self.metrics_table.setAccessibleName(self.tr("Model metrics"))
+        quality = QWidget()
+        self.quality_layout = QFormLayout(quality)
+        self.quality_values: dict[str, str] = {}
         self.hour_rates = charts.HourRateChart()
         self.learned_label = QLabel()
         self.learned_label.setWordWrap(True)
+        self.learned_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        # The details: technical names, version ids (for a bug report or the curious).
+        self.metrics_table = _table([self.tr("Held-out metric"), self.tr("Value")])
+        self.metrics_table.setAccessibleName(self.tr("Model metrics"))
         self.history_table = _table(
             [self.tr("Version"), self.tr("Status"), self.tr("When"), self.tr("Note")]
         )
         self.history_table.setAccessibleName(self.tr("Model history"))
+        self.details_button = QPushButton(self.tr("Show technical &details"))
+        self.details_button.setCheckable(True)
+        self.details_button.toggled.connect(self._show_details)
+        self.details = QWidget()
+        details_layout = QHBoxLayout(self.details)
+        details_layout.setContentsMargins(0, 0, 0, 0)
+        details_layout.addWidget(
+            _group(self.tr("Measured on held-out data"), self.metrics_table), 1
+        )
+        details_layout.addWidget(_group(self.tr("Versions"), self.history_table), 1)
+        self.details.setVisible(False)
+
         layout = QVBoxLayout(page)
         top = QHBoxLayout()
         top.addWidget(_group(self.tr("Model"), form), 1)
-        top.addWidget(
-            _group(self.tr("How well it predicts (held-out data)"), self.metrics_table), 1
-        )
+        top.addWidget(_group(self.tr("How well it predicts"), quality), 1)
         layout.addLayout(top)
         layout.addWidget(
             _group(
                 self.tr("What it has learned about good times for breaks"),
-                self.hour_rates,
                 self.learned_label,
-            )
+                self.hour_rates,
+            ),
+            1,
         )
-        layout.addWidget(_group(self.tr("Versions"), self.history_table))
-        layout.addStretch(1)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.details)
         return page
 
-    # data -------------------------------------------------------------------------------------
+    def _show_details(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setText(
+            self.tr("Hide technical &details") if shown else self.tr("Show technical &details")
+        )
+
+    # navigation -------------------------------------------------------------------------------
+    def _offset(self) -> float:
+        return self.data.utc_offset_s if self.data is not None else 0.0
+
     def show_day(self, at: float) -> None:
-        """Load and show the local day containing `at` (never beyond today)."""
+        """Load and show the period containing `at` (never beyond today)."""
         self.day = min(at, self.now())
         self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the shown day from the store and redraw every page."""
-        self.set_data(self.load(self.day))
+    def show_period(self, period: reports.PeriodKind) -> None:
+        """Show a day, a week or a month around the shown day."""
+        self.period = period
+        self.period_buttons[period].setChecked(True)
+        self.refresh()
 
+    def step(self, steps: int) -> None:
+        """Move back (negative) or forward by whole periods."""
+        self.show_day(reports.step_period(self.day, self.period, steps, self._offset()))
+
+    def show_latest_day(self) -> None:
+        """Show the last day with recorded activity."""
+        if self.data is not None and self.data.latest_day is not None:
+            self.show_day(self.data.latest_day + reports.DAY_S / 2)
+
+    def _date_picked(self, date: QDate) -> None:
+        if self.data is None or not date.isValid():
+            return
+        shown = text.local_datetime(self.day, self._offset()).date()
+        if (date.year(), date.month(), date.day()) != (shown.year, shown.month, shown.day):
+            self.show_day(reports.local_noon(date.year(), date.month(), date.day(), self._offset()))
+
+    def refresh(self) -> None:
+        """Reload the shown period from the store and redraw every page."""
+        self.set_data(self.load(self.day, self.period))
+
+    # drawing ----------------------------------------------------------------------------------
     def set_data(self, data: reports.Dashboard) -> None:
         self.data = data
         offset = data.utc_offset_s
-        is_today = reports.day_start(self.now(), offset) <= data.day_start
-        self.day_label.setText(
-            text.day_label(data.day_start, offset) + (f" · {self.tr('today')}" if is_today else "")
+        period = data.period
+        label = text.period_label(period, data.period_start, data.period_end, offset)
+        if data.is_current:
+            label += f" · {text.current_period(period)}"
+        self.day_label.setText(label)
+        self.previous_button.setText(text.step_label(period, forward=False))
+        self.next_button.setText(text.step_label(period, forward=True))
+        self.next_button.setEnabled(not data.is_current)
+        today_start = reports.day_start(self.now(), offset)
+        self.today_button.setEnabled(data.day_start < today_start)
+        self._set_date(data)
+        latest = data.latest_day
+        self.latest_button.setText(text.latest_day_button(latest, offset))
+        self.latest_button.setEnabled(
+            latest is not None and not (data.period_start <= latest < data.period_end)
         )
-        self.next_button.setEnabled(not is_today)
-        self.today_button.setEnabled(not is_today)
+
+        self.timeline_box.setVisible(period == "day")
+        self.heatmap_box.setVisible(period != "day")
+        self.heatmap_box.setTitle(
+            self.tr("Active hours, day by day") if period != "day" else self.tr("Active hours")
+        )
+        if data.has_data:
+            self.activity_stack.setCurrentIndex(0)
+        else:
+            self.activity_stack.setCurrentIndex(1)
+            self.empty_label.setText(text.empty_state(data))
+            self.empty_latest_button.setVisible(self.latest_button.isEnabled())
+            self.empty_latest_button.setText(self.latest_button.text())
         self.timeline.set_data(data.timeline, offset)
-        self.day_categories.set_bars(_category_bars(data.day_categories))
-        self.day_balance.set_balance(data.day_balance, offset)
         self.heatmap.set_data(data.heatmap, offset)
-        self.week_categories.set_bars(_category_bars(data.week_categories))
-        self.week_balance.set_balance(data.week_balance, offset)
+        self.categories.set_bars(_category_bars(data.categories))
+        self.balance.set_balance(data.balance, offset, period)
+        self.apps.set_usage(data.apps)
+
+        self.outcomes_box.setTitle(
+            self.tr("Outcomes: {period}").format(
+                period=text.period_label(period, data.period_start, data.period_end, offset)
+            )
+        )
         self.outcomes.set_bars(
             [
                 charts.Bar(text.outcome_label(o), n, str(n), charts.OUTCOME_COLORS[o])
                 for o, n in data.outcomes.items()
-                if n or o != "pending"
+                if n
             ]
         )
         _fill(
@@ -295,36 +519,61 @@ class DashboardWindow(QWidget):
                 [
                     f"{text.day_label(row.at, offset)} {text.clock_time(row.at, offset)}",
                     text.outcome_label(row.outcome),
-                    f"{row.score:.2f}",
-                    row.model_version,
                     row.text,
                 ]
+                for row in data.suggestions
+            ],
+            [
+                self.tr("Model {version}, score {score:.2f}").format(
+                    version=row.model_version or self.tr("rules"), score=row.score
+                )
                 for row in data.suggestions
             ],
         )
         self._set_model(data.model, offset)
 
+    def _set_date(self, data: reports.Dashboard) -> None:
+        shown = text.local_datetime(data.day_start, data.utc_offset_s)
+        today = text.local_datetime(self.now(), data.utc_offset_s)
+        self.date_edit.blockSignals(True)
+        self.date_edit.setMaximumDate(QDate(today.year, today.month, today.day))
+        self.date_edit.setDate(QDate(shown.year, shown.month, shown.day))
+        self.date_edit.blockSignals(False)
+
     def _set_model(self, model: reports.ModelSummary, offset: float) -> None:
         values = self.model_values
-        values["version"].setText(model.version or self.tr("none (rules only)"))
+        values["version"].setText(text.model_in_use(model))
+        values["version"].setToolTip(
+            self.tr("Version {version}").format(version=model.version) if model.version else ""
+        )
         values["since"].setText(
             f"{text.day_label(model.active_since, offset)} "
             f"{text.clock_time(model.active_since, offset)}"
             if model.active_since is not None
             else "–"
         )
-        values["trained"].setText((model.created_at or "–").replace("T", " ")[:16])
-        values["parent"].setText(model.parent_version or self.tr("none (pretrained)"))
+        values["parent"].setText(
+            self.tr("Yes, fine-tuned on this computer")
+            if model.parent_version
+            else self.tr("Not yet (a shared starting model)")
+            if model.version
+            else "–"
+        )
         values["answers"].setText(str(model.answers))
+        while self.quality_layout.rowCount():
+            self.quality_layout.removeRow(0)
+        self.quality_values = dict(text.plain_metrics(model.metrics))
+        for label, value in self.quality_values.items():
+            shown = QLabel(value)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.quality_layout.addRow(label, shown)
+        if not self.quality_values:
+            self.quality_layout.addRow(QLabel(self.tr("Not measured yet.")))
         _fill(
             self.metrics_table,
             [[text.metric_label(k), text.metric_value(k, v)] for k, v in model.metrics],
         )
-        self.metrics_table.setFixedHeight(
-            self.metrics_table.horizontalHeader().height()
-            + sum(self.metrics_table.rowHeight(r) for r in range(self.metrics_table.rowCount()))
-            + 4
-        )
+        _fit_height(self.metrics_table)
         self.hour_rates.set_rates(model.by_hour)
         if model.best_hours:
             hours = ", ".join(f"{h:02d}:00" for h in model.best_hours)
@@ -352,7 +601,4 @@ class DashboardWindow(QWidget):
                 for r in model.history
             ],
         )
-        rows = max(1, min(6, self.history_table.rowCount()))
-        self.history_table.setFixedHeight(
-            self.history_table.horizontalHeader().height() + 4 + rows * 30
-        )
+        _fit_height(self.history_table, max(1, min(6, self.history_table.rowCount())))

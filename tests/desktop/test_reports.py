@@ -216,14 +216,107 @@ def test_app_state_paused_wins_then_learning():
 def test_dashboard_bundles_day_and_week(store):
     suggest(store, at(10, 15), "accepted")
     suggest(store, at(10, 15, DAY - 10 * 86_400), "accepted")  # outside the week
-    data = reports.dashboard(store, at(15), now=at(15))
+    data = reports.dashboard(store, at(15), now=at(15), period="week")
     assert data.day_start == DAY
+    assert (data.period_start, data.period_end) == (DAY - 4 * 86_400, DAY + 3 * 86_400)
     assert dict(data.day_categories)["development"] == 87 * M
     assert data.day_balance.breaks_taken == 2
-    assert data.week_balance.active_s == data.day_balance.active_s  # nothing else this week
+    assert data.balance.active_s == data.day_balance.active_s  # nothing else this week
     assert [r.at for r in data.suggestions] == [at(10, 15)]
     assert data.outcomes["accepted"] == 1
     assert data.model.answers == 2  # the model page learns from all answers
+    assert data.is_current and data.has_data
+
+
+def test_periods_are_calendar_days_weeks_and_months():
+    # DAY (2024-10-04) is a Friday.
+    assert reports.period_bounds(at(15), "day") == (DAY, DAY + 86_400)
+    monday = DAY - 4 * 86_400
+    assert reports.period_bounds(at(15), "week") == (monday, monday + 7 * 86_400)
+    first = DAY - 3 * 86_400  # 2024-10-01
+    assert reports.period_bounds(at(15), "month") == (first, first + 31 * 86_400)
+    # Local time decides: 23:30 UTC on Sunday is already Monday at +1 h.
+    sunday_night = at(23, 30, monday + 6 * 86_400)
+    assert reports.period_bounds(sunday_night, "week", utc_offset_s=H)[0] == monday + 7 * 86_400 - H
+    # A month back from 31 October is the last day of September; from 31 March, 29 February.
+    october_31 = at(12, 0, first + 30 * 86_400)
+    assert reports.step_period(october_31, "month", -1) == at(12, 0, first - 86_400)
+    march_31 = reports.local_noon(2024, 3, 31)
+    assert reports.step_period(march_31, "month", -1) == reports.local_noon(2024, 2, 29)
+    assert reports.step_period(march_31, "month", 10) == reports.local_noon(2025, 1, 31)
+    assert reports.step_period(at(15), "week", -2) == at(15) - 14 * 86_400
+
+
+def test_a_past_day_without_data_knows_the_latest_day_that_has_some(store):
+    """Years of imported history and no collection since: the dashboard can get back to it."""
+    now = DAY + 400 * 86_400 + 10 * H
+    past = reports.dashboard(store, DAY + 30 * 86_400, now=now)
+    assert not past.has_data and not past.is_current
+    assert past.latest_day == DAY
+    today = reports.dashboard(store, now, now=now, period="month")
+    assert not today.has_data and today.is_current and today.latest_day == DAY
+    assert reports.dashboard(store, at(15), now=now).has_data
+    # A span across midnight makes the day it ends in the latest; nothing after `now` counts.
+    store.insert_events([window(at(23, 50), at(0, 20, DAY + 86_400), "code", "development")])
+    store.insert_events([window(now + H, now + 2 * H, "code", "development")])
+    assert reports.dashboard(store, now, now=now).latest_day == DAY + 86_400
+
+
+def test_apps_inside_each_category_and_titles_only_where_kept_in_clear(tmp_path):
+    spans = [
+        Event(start=at(9), duration=40 * M, source="window", app="code", title="a.py",
+              category="development"),
+        Event(start=at(9, 40), duration=20 * M, source="window", app="code", title="b.py",
+              category="development"),
+        Event(start=at(10), duration=15 * M, source="window", app="terminal", title="make",
+              category="development"),
+        Event(start=at(10, 15), duration=5 * M, source="window", app="firefox", title="news",
+              category="browsing"),
+        Event(start=at(10, 20), duration=30 * M, source="afk", category="away"),
+    ]  # fmt: skip
+    hashed = Store(tmp_path / "hashed.sqlite3")
+    clear = Store(tmp_path / "clear.sqlite3", store_titles=True)
+    for db in (hashed, clear):
+        db.insert_events(spans)
+    [development, browsing] = reports.dashboard(hashed, at(15), now=at(15)).apps
+    assert (development.name, development.seconds) == ("development", 75 * M)
+    assert [(a.name, a.seconds, a.children) for a in development.children] == [
+        ("code", 60 * M, ()),  # titles are hashes here: nothing to show
+        ("terminal", 15 * M, ()),
+    ]
+    assert (browsing.name, browsing.children[0].name) == ("browsing", "firefox")
+    [development, _] = reports.dashboard(clear, at(15), now=at(15)).apps
+    code = development.children[0]
+    assert [(t.name, t.seconds) for t in code.children] == [("a.py", 40 * M), ("b.py", 20 * M)]
+    # Past `max_titles`, the rest is one row named "".
+    tree = reports.usage_tree(clear.app_totals(DAY, DAY + 86_400), max_titles=1)
+    assert [(t.name, t.seconds) for t in tree[0].children[0].children] == [
+        ("a.py", 40 * M),
+        ("", 20 * M),
+    ]
+    hashed.close()
+    clear.close()
+
+
+def test_calendar_meetings_and_other_calendar_entries_are_told_apart(tmp_path):
+    db = Store(tmp_path / "db.sqlite3")
+    db.insert_events(
+        [
+            Event(start=at(11), duration=30 * M, source="calendar", app="calendar",
+                  category="meetings"),
+            Event(start=at(13), duration=60 * M, source="calendar", app="calendar",
+                  category="unknown"),
+        ]
+    )  # fmt: skip
+    timeline = reports.day_timeline(db.events(DAY, DAY + 86_400), DAY, DAY + 86_400)
+    assert [s.kind for s in timeline.meetings] == ["meeting", "event"]
+    db.close()
+
+
+def test_heat_levels_have_fixed_bounds_the_legend_can_name():
+    assert [reports.heat_level(m) for m in (0, 0.2, 14.9, 15, 29, 30, 44.9, 45, 60)] == [
+        0, 1, 1, 2, 2, 3, 3, 4, 4,
+    ]  # fmt: skip
 
 
 # The dashboard sums in SQL (desktop/store.py); the functions above walk Event objects in
@@ -290,12 +383,13 @@ def _assert_same(shown, straightforward, where: str = "") -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("period", ["day", "week", "month"])
 @pytest.mark.parametrize(
     ("local_day", "offset_h"),
     [(-1, 1), (0, 1), (0, 2), (1, 2), (2, 2)],  # the days around the change, each offset
 )
 def test_dashboard_sums_in_sql_what_the_span_by_span_functions_compute(
-    tmp_path, seed, local_day, offset_h
+    tmp_path, seed, period, local_day, offset_h
 ):
     db = Store(tmp_path / f"db-{seed}.sqlite3")
     db.insert_events(_random_history(seed))
@@ -303,22 +397,21 @@ def test_dashboard_sums_in_sql_what_the_span_by_span_functions_compute(
         suggest(db, BERLIN_DST_DAY + (index - 8) * 20_000.0, "accepted" if index % 3 else None)
     offset = offset_h * H
     day = BERLIN_DST_DAY + local_day * 86_400.0 + 12 * H
-    shown = reports.dashboard(db, day, now=day, utc_offset_s=offset)
+    shown = reports.dashboard(db, day, now=day, utc_offset_s=offset, period=period)
     start = reports.day_start(day, offset)
-    end, week_start = start + 86_400.0, start - 6 * 86_400.0
-    spans = db.events(week_start, end, sources=reports.TIMELINE_SOURCES)
-    week_suggestions = [s for s in db.suggestions() if week_start <= s.created_at < end]
-    assert shown.week_balance.active_s > 20 * H  # the comparison is about something
+    end = start + 86_400.0
+    first, last = reports.period_bounds(day, period, offset)
+    spans = db.events(first, last, sources=reports.TIMELINE_SOURCES)
+    in_period = [s for s in db.suggestions() if first <= s.created_at < last]
+    assert shown.day_balance.active_s > 3 * H  # the comparison is about something
     assert any(e.start < start < e.end for e in spans)  # a span crosses the local midnight
     _assert_same(shown.day_categories, tuple(reports.category_totals(spans, start, end)), "day")
-    _assert_same(
-        shown.week_categories, tuple(reports.category_totals(spans, week_start, end)), "week"
-    )
-    _assert_same(shown.day_balance, reports.balance(spans, start, end, week_suggestions), "day")
-    _assert_same(
-        shown.week_balance, reports.balance(spans, week_start, end, week_suggestions), "week"
-    )
-    _assert_same(shown.heatmap, reports.week_heatmap(spans, week_start), "heatmap")
+    _assert_same(shown.categories, tuple(reports.category_totals(spans, first, last)), period)
+    _assert_same(shown.day_balance, reports.balance(spans, start, end, in_period), "day")
+    _assert_same(shown.balance, reports.balance(spans, first, last, in_period), period)
+    days = int(round((last - first) / 86_400.0))
+    _assert_same(shown.heatmap, reports.week_heatmap(spans, first, days), "heatmap")
+    _assert_same(shown.apps, reports.usage_tree(reports.app_rows(spans, first, last)), "apps")
     assert shown.timeline == reports.day_timeline(spans, start, end)
     db.close()
 
