@@ -2,9 +2,9 @@
 
     python scripts/screenshots.py [--out docs/screenshots] [--dark]
 
-Needs an X display; without one it re-runs itself under `xvfb-run -a`. The week is the
-shipped sample day (desktop/resources/sample_day.csv) shifted over seven days, thinned on the
-weekend, with break suggestions at the engine's own trigger (50+ minutes without a break) and
+Needs an X display; without one it re-runs itself under `xvfb-run -a`. The history is the
+shipped sample day (desktop/resources/sample_day.csv) shifted over three weeks, thinned on the
+weekends, with break suggestions at the engine's own trigger (50+ minutes without a break) and
 answers that are likelier mid-morning and mid-afternoon, so the model page has something to
 show. Everything goes into a temporary data directory; the real one is never touched.
 """
@@ -38,12 +38,12 @@ DAY_S = 24 * 3600.0
 SIZE = "-screen 0 1600x1200x24"
 
 
-def fill_week(service: AppService, seed: int = 3) -> float:
-    """Insert seven days of history ending with the sample day; return "now" (its last span)."""
+def fill_weeks(service: AppService, days: int = 21, seed: int = 3) -> float:
+    """Insert `days` days of history ending with the sample day; return "now" (its last span)."""
     rng = np.random.default_rng(seed)
     sample = load_day()
     events: list[Event] = []
-    for days_back in range(6, -1, -1):
+    for days_back in range(days - 1, -1, -1):
         shift = -days_back * DAY_S + float(rng.integers(-40, 41)) * 60.0
         weekday = int(((sample[0].start - days_back * DAY_S) // DAY_S + 3) % 7)  # 0 = Monday
         weekend = weekday >= 5
@@ -174,7 +174,7 @@ def shoot(out: Path, dark: bool) -> list[Path]:
         clock = FakeClock(load_day()[0].start)
         service = AppService(data, Config(), clock, rng=np.random.default_rng(0))
         service.refresh_model()
-        now = fill_week(service)
+        now = fill_weeks(service)
         clock.set(now)
         settings = Settings(data, autostart=Autostart(Path(tmp) / "autostart"))
         settings.finish_first_run(learning_mode=True, now=now)
@@ -224,9 +224,21 @@ def shoot(out: Path, dark: bool) -> list[Path]:
         dashboard = DashboardWindow(shell.load_dashboard, shell.now)
         dashboard.resize(1000, 780)
         dashboard.show()
-        dashboard.show_day(now)
-        for index, name in enumerate(("day", "week", "suggestions", "model")):
-            dashboard.tabs.setCurrentIndex(index)
+        # "Now" is a Monday morning-to-evening: the week and month shots show the week before
+        # (a full one) and this month; the empty shot a day before the history begins.
+        last_week = now - 7 * DAY_S
+        for name, period, day, tab in (
+            ("day", "day", now, 0),
+            ("week", "week", last_week, 0),
+            ("month", "month", now, 0),
+            ("suggestions", "week", last_week, 1),
+            ("model", "day", now, 2),
+            ("empty-day", "day", now - 30 * DAY_S, 0),
+        ):
+            dashboard.period = period
+            dashboard.period_buttons[period].setChecked(True)
+            dashboard.show_day(day)
+            dashboard.tabs.setCurrentIndex(tab)
             save(dashboard, f"dashboard-{name}")
         dashboard.close()
 

@@ -346,7 +346,7 @@ class HeatmapChart(_Chart):
             return self.palette().color(QPalette.ColorRole.Base)
         color = QColor(self.palette().color(QPalette.ColorRole.Highlight))
         steps = len(reports.HEAT_LEVELS) + 1
-        color.setAlphaF(0.2 + 0.8 * (level - 1) / (steps - 1))
+        color.setAlphaF(0.3 + 0.7 * (level - 1) / (steps - 1))
         return color
 
     def paintEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
@@ -510,7 +510,6 @@ class HourRateChart(_Chart):
         # It takes the height its page leaves: the model page has no empty lower half.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumHeight(self.PLOT_H + self.AXIS_H + 12)
-        self.setMaximumHeight(2 * self.PLOT_H + self.AXIS_H + 12)
 
     def set_rates(self, rates: Sequence[reports.HourRate]) -> None:
         self.rates = list(rates)

@@ -471,6 +471,11 @@ class DashboardWindow(QWidget):
         if data.is_current:
             label += f" · {text.current_period(period)}"
         self.day_label.setText(label)
+        for name, button in self.period_buttons.items():
+            button.setChecked(name == period)
+            font = button.font()
+            font.setBold(name == period)  # the checked look alone is faint in dark themes
+            button.setFont(font)
         self.previous_button.setText(text.step_label(period, forward=False))
         self.next_button.setText(text.step_label(period, forward=True))
         self.next_button.setEnabled(not data.is_current)

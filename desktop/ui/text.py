@@ -107,12 +107,10 @@ def empty_state(data: reports.Dashboard) -> str:
             "week": tr("Pick another week, or import history."),
             "month": tr("Pick another month, or import history."),
         }[data.period]
-    if data.latest_day is None:
-        todo += " " + tr(
-            "To import: time-sculptor import FILE (an ActivityWatch export, a CSV log or a "
-            "calendar)."
-        )
-    return f"{what}\n{todo}"
+    how = tr(
+        "To import: time-sculptor import FILE (an ActivityWatch export, a CSV log or a calendar)."
+    )
+    return f"{what}\n{todo}\n{how}"
 
 
 def latest_day_button(latest_day: float | None, utc_offset_s: float) -> str:
