@@ -139,12 +139,13 @@ def test_loading_goes_through_reports(monkeypatch, window):
     real = reports.dashboard
 
     def spy(*args, **kwargs):
-        seen.append(kwargs["now"])
+        seen.append((kwargs["now"], kwargs["period"]))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(reports, "dashboard", spy)
     window.refresh()
-    assert seen == [at(15)]
+    window.show_period("month")
+    assert seen == [(at(15), "day"), (at(15), "month")]
 
 
 # a year of imported history, a date picker and ranges ------------------------------------------
