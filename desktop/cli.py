@@ -146,6 +146,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_demo(args)
     directory = config_module.data_dir(args.data_dir)
     config_module.load_config(directory)  # a broken config stops us before anything is created
+    if not args.no_gui:
+        from desktop.doctor import qt_problem
+
+        problem = qt_problem()  # Qt would abort the process (exit 134) without a word
+        if problem is not None:
+            print(
+                f"time-sculptor: {problem}; `time-sculptor doctor` checks the rest", file=sys.stderr
+            )
+            return 2
     lock = InstanceLock(directory)
     try:
         lock.acquire()
@@ -636,6 +645,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except ImportError:
         problems += 1
         print("qt           : MISSING (pip install pyside6-essentials)")
+    else:
+        problems += _doctor_desktop()
     print(
         "tensorflow   : "
         + (
@@ -645,6 +656,36 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         )
     )
     return 1 if problems else 0
+
+
+def _doctor_desktop() -> int:
+    """Print the Qt libraries, tray and notification checks; return how many problems."""
+    from desktop import doctor
+
+    checks = doctor.qt_library_check()
+    for check in checks:
+        if check.plugin is not None and not check.missing:
+            print(f"qt libraries : ok ({check.platform}: every system library found)")
+        else:
+            print(f"qt libraries : MISSING {check.line()}")
+    if not _has_display():
+        print("tray         : not checked (no display)")
+        return 0
+    if doctor.qt_problem() is not None:
+        print("tray         : not checked (Qt cannot start; see above)")
+        return 1
+    problems = 0
+    probe = doctor.probe_desktop()
+    if probe.error is not None:
+        problems += 1
+        print(f"tray         : not checked ({probe.error})")
+    elif probe.tray:
+        print(f"tray         : available ({probe.platform})")
+    else:
+        print(f"tray         : NONE (the dashboard window opens instead): {doctor.tray_hint()}")
+    usable, line = doctor.notification_report()
+    print(f"notifications: {'ok   ' if usable else 'no   '} {line}")
+    return problems
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -743,7 +784,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["_probe-desktop"]:  # doctor's child process: Qt may abort here
+        from desktop.ui.probe import main as probe
+
+        return probe()
+    args = build_parser().parse_args(arguments)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

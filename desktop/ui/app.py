@@ -129,7 +129,7 @@ class Shell:
         now = self.now()
         return reports.minutes_until_tomorrow(now, local_utc_offset(now))
 
-    def load_dashboard(self, day: float, period: reports.PeriodKind = "day") -> reports.Dashboard:
+    def load_dashboard(self, day: float) -> reports.Dashboard:
         runtime = self.service.models.current
         return reports.dashboard(
             self.service.store,
@@ -137,7 +137,6 @@ class Shell:
             now=self.now(),
             manifest=runtime.manifest if runtime is not None else None,
             utc_offset_s=local_utc_offset(day),
-            period=period,
         )
 
     def _raise(self, window: QWidget) -> None:
@@ -216,6 +215,15 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
         set_recording=shell.set_recording,
     )
     shell.tray = tray
+    if tray.tray is None:  # nothing on screen and no way to quit: the dashboard stands in
+        from desktop.doctor import tray_hint
+
+        print(
+            f"time-sculptor: no system tray here, so the dashboard window stands in for it "
+            f"(closing it quits); {tray_hint()}",
+            flush=True,
+        )
+        app.setQuitOnLastWindowClosed(True)
     # A second `time-sculptor run` on this data knocks here; the dashboard comes to the front.
     bridge.show_dashboard.connect(shell.open_dashboard)
     knocks = instance.KnockListener(service.data_dir, bridge.show_dashboard.emit)
@@ -230,6 +238,8 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     tray.refresh_status()
     if not settings.ui_state().first_run_done or service.consent is None:
         shell.open_first_run()  # recording starts only with the user's yes
+    if tray.tray is None:
+        shell.open_dashboard()
     scheduler = QtScheduler()
     add_jobs(scheduler, service, config, clock)
     scheduler.start()
