@@ -780,7 +780,16 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("--all", action="store_true", help="every span, suggestion and reaction")
     delete.add_argument("--yes", action="store_true", help="confirm: deleted data is gone")
     delete.set_defaults(func=cmd_delete)
+
+    from desktop.plan import cli as plan_cli
+
+    plan_cli.register(sub, _plan_store)
     return parser
+
+
+def _plan_store(args: argparse.Namespace):
+    """Return the store and data directory the `plan` commands work on."""
+    return _store(args), config_module.data_dir(args.data_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -224,7 +224,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4,
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-BLOCK_STATUSES = ("planned", "started", "skipped", "done")
+BLOCK_STATUSES = ("planned", "held", "started", "skipped", "done")
 BLOCK_ANSWERS = ("well", "partly", "badly")
 
 
@@ -236,7 +236,7 @@ class PlanBlock:
     item: str
     start: float
     end: float
-    status: str  # planned | started | skipped | done (ended and measured)
+    status: str  # planned | held (placed by the user) | started | skipped | done (measured)
     decided_at: float
     why: str = ""
     kept_share: float | None = None
@@ -1115,6 +1115,17 @@ class Store:
             raise ValueError(f"unknown block status {status!r}; expected one of {BLOCK_STATUSES}")
         with self._locked(), self.db.conn:
             self.db.execute("UPDATE plan_blocks SET status = ? WHERE id = ?", [status, block_id])
+
+    def move_block(self, block_id: int, start: float, end: float, at: float) -> None:
+        """Move a block where the user put it; re-plans then leave it there ("held")."""
+        with self._locked(), self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE plan_blocks SET start = ?, end = ?, status = 'held', decided_at = ?,"
+                " why = 'moved here by you' WHERE id = ?",
+                [start, end, at, block_id],
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(f"no plan block {block_id}")
 
     def record_block_outcome(self, block_id: int, kept_s: float, kept_share: float) -> None:
         """Store how much of an ended block was kept (measured from activity); it is then done."""

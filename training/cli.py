@@ -332,6 +332,22 @@ def _write(model, config, out: Path, train, held_out, rng, training: dict) -> in
     return 0
 
 
+def cmd_evaluate_plan(args: argparse.Namespace) -> int:
+    from training import plan_eval
+
+    try:
+        result = plan_eval.run(Path(args.events), args.split, args.tz, Path(args.json))
+    except plan_eval.TraceError as exc:
+        print(f"sculptor-train evaluate-plan: {exc}", file=sys.stderr)
+        return 2
+    kept = result["kept"]
+    print(
+        f"{result['weeks']} weeks, {len(result['blocks'])} blocks; kept: "
+        + ", ".join(f"{name} {share:.3f}" for name, share in kept.items())
+    )
+    return 0
+
+
 def cmd_convert(args: argparse.Namespace) -> int:
     """Convert a Keras-only model directory (e.g. trained on the GPU machine) into a full one."""
     import numpy as np
@@ -737,6 +753,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="the timing head's prior (default: the shipped one; 'none': fit from scratch)",
     )
     ev.set_defaults(func=cmd_evaluate)
+
+    evp = sub.add_parser(
+        "evaluate-plan", help="how well planned blocks are kept on a trace, vs simple rules"
+    )
+    evp.add_argument("--events", required=True, help="one user's history (CSV import format)")
+    evp.add_argument(
+        "--split", type=float, default=0.7, help="weeks after this share of the timeline count"
+    )
+    evp.add_argument("--tz", help="zone of the Z (UTC) timestamps (default: this machine's)")
+    evp.add_argument("--json", required=True, help="write the results here")
+    evp.set_defaults(func=cmd_evaluate_plan)
 
     conv = sub.add_parser("convert", help="convert a Keras-only model dir (from a GPU run)")
     conv.add_argument("--model", required=True)

@@ -1,0 +1,312 @@
+"""From items and a forecast to blocks: candidates, the solver's call, shortfalls, "why here".
+
+Pure functions over a `Timeline` (no store, no clock): the app's planner and the evaluation
+on recorded traces call the same code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from desktop.plan import forecast as fc
+from desktop.plan import solver
+from desktop.plan.items import Item, Plan
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+LEAD_MIN = 5  # a block can be moved until five minutes before it starts
+TOP_PER_DAY = 6  # candidates kept per item, day and length (the solver chooses among them)
+CATEGORY_WEIGHT = 0.5  # how much "where this user does this kind of work" shapes the value
+
+
+@dataclass(frozen=True)
+class Held:
+    """A block that can no longer move (started, ended, or within the lead time)."""
+
+    item: str
+    day: int  # timeline day index
+    start: int  # minute of the day
+    minutes: int
+    kept_minutes: float | None = None  # measured, once it ended
+
+
+@dataclass(frozen=True)
+class Placed:
+    item: str
+    day: int  # timeline day index
+    start: int  # minute of the day
+    minutes: int
+    value: float  # the forecast's expected kept share
+    why: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    blocks: list[Placed]
+    shortfalls: list[str]
+    solution: solver.Solution
+
+
+def _calendar_week(timeline: fc.Timeline, day: int) -> int:
+    return (timeline.origin + dt.timedelta(days=day)).isocalendar()[1]
+
+
+def category_share(timeline: fc.Timeline, item: Item, before_day: int) -> np.ndarray:
+    """Return per slot of the day the share of at-computer time in the item's categories."""
+    first = (timeline.first_minute or 0) // fc.DAY_MIN
+    lo, hi = max(first, before_day - fc.HISTORY_DAYS), before_day
+    if not item.categories or hi <= lo:
+        return np.ones(fc.SLOTS)
+    active = timeline.active[lo * fc.DAY_MIN : hi * fc.DAY_MIN].reshape(-1, fc.SLOTS, fc.SLOT_MIN)
+    mask = timeline.category_mask(item.categories)[lo * fc.DAY_MIN : hi * fc.DAY_MIN]
+    inside = (active * mask.reshape(active.shape)).sum(axis=(0, 2))
+    total = active.sum(axis=(0, 2))
+    overall = inside.sum() / max(total.sum(), 1.0)
+    return (inside + 4 * fc.SLOT_MIN * overall) / (total + 4 * fc.SLOT_MIN)
+
+
+def _block_value(item: Item, active: np.ndarray, share: np.ndarray, first: int, last: int) -> float:
+    if item.away:
+        return float(1.0 - active[first:last].mean())
+    fit = (1.0 - CATEGORY_WEIGHT) + CATEGORY_WEIGHT * share[first:last]
+    return float((active[first:last] * fit).mean())
+
+
+def _lengths(item: Item) -> list[int]:
+    low = max(fc.SLOT_MIN, -(-item.min_minutes // fc.SLOT_MIN) * fc.SLOT_MIN)
+    high = max(low, -(-item.max_minutes // fc.SLOT_MIN) * fc.SLOT_MIN)
+    middle = (low + high) // 2 // fc.SLOT_MIN * fc.SLOT_MIN
+    return sorted({low, middle, high})
+
+
+def candidates(
+    item: Item,
+    plan: Plan,
+    timeline: fc.Timeline,
+    forecast: fc.Forecast,
+    active: np.ndarray,
+    earliest: int,
+    blocked: np.ndarray,
+) -> list[solver.Candidate]:
+    """Return the item's best candidate blocks in the horizon, starting at or after `earliest`.
+
+    `active` is the (conditioned) forecast, `blocked` (days, slots) the quarter hours no block
+    may use (meetings). Each day keeps its TOP_PER_DAY best starts for each length.
+    """
+    settings = plan.settings
+    share = category_share(timeline, item, forecast.first_day)
+    found: list[solver.Candidate] = []
+    for offset in range(forecast.days):
+        day = forecast.first_day + offset
+        date = timeline.origin + dt.timedelta(days=day)
+        if date.weekday() not in item.days:
+            continue
+        if item.window is None and date.weekday() not in settings.work_days:
+            continue
+        if item.due is not None and date > item.due:
+            continue
+        window = item.window or settings.work_hours
+        for minutes in _lengths(item):
+            options = []
+            for start in range(window[0], window[1] - minutes + 1, fc.SLOT_MIN):
+                if day * fc.DAY_MIN + start < earliest:
+                    continue
+                first, last = start // fc.SLOT_MIN, (start + minutes) // fc.SLOT_MIN
+                if blocked[offset, first:last].any():
+                    continue
+                value = _block_value(item, active[offset], share, first, last)
+                options.append(solver.Candidate(offset, start, minutes, value))
+            found += _spread(options, minutes)
+    return found
+
+
+def _spread(options: list[solver.Candidate], minutes: int) -> list[solver.Candidate]:
+    """Return the TOP_PER_DAY best starts, spread out: equally good neighbours all overlap."""
+    options = sorted(options, key=lambda c: (-c.value, c.start))
+    chosen: list[solver.Candidate] = []
+    for candidate in options:
+        if all(abs(candidate.start - other.start) >= minutes // 2 for other in chosen):
+            chosen.append(candidate)
+            if len(chosen) == TOP_PER_DAY:
+                return chosen
+    rest = [c for c in options if c not in chosen]
+    return chosen + rest[: TOP_PER_DAY - len(chosen)]
+
+
+def needs_for(
+    plan: Plan,
+    timeline: fc.Timeline,
+    forecast: fc.Forecast,
+    active: np.ndarray,
+    earliest: int,
+    blocked: np.ndarray,
+    held: list[Held],
+) -> list[solver.Need]:
+    """Return what each item still asks of the horizon, given the blocks already held."""
+    needs = []
+    horizon = range(forecast.first_day, forecast.first_day + forecast.days)
+    weeks: dict[int, set[int]] = {}
+    for day in horizon:
+        weeks.setdefault(_calendar_week(timeline, day), set()).add(day - forecast.first_day)
+    for item in plan.items:
+        mine = [h for h in held if h.item == item.key]
+        options = candidates(item, plan, timeline, forecast, active, earliest, blocked)
+        held_days = {h.day - forecast.first_day for h in mine}
+        options = [c for c in options if c.day not in held_days]
+        need = solver.Need(item.key, weight=float(4 - item.priority), candidates=options)
+        if item.kind == "task":
+            done = sum(h.kept_minutes if h.kept_minutes is not None else h.minutes for h in mine)
+            need.max_minutes = max(0, int(item.total_minutes - done))
+            need.earlier_is_better = True
+            need.max_per_day = 2
+        elif item.per == "week":
+            for week, days in weeks.items():
+                already = sum(1 for h in mine if _calendar_week(timeline, h.day) == week)
+                need.block_limits.append((frozenset(days), item.times - already))
+        needs.append(need)
+    return needs
+
+
+def place(
+    plan: Plan,
+    timeline: fc.Timeline,
+    forecast: fc.Forecast,
+    now_minute: int,
+    held: list[Held] | None = None,
+    time_limit_s: float = 0.8,
+    hint: list[Placed] | None = None,
+) -> Placement:
+    """Return the blocks for the horizon that maximize the expected kept minutes."""
+    held = held or []
+    active = forecast.conditioned(now_minute)
+    first_minute = forecast.first_day * fc.DAY_MIN
+    horizon = slice(first_minute, first_minute + forecast.days * fc.DAY_MIN)
+    meetings = np.asarray(
+        timeline.meeting[horizon].reshape(forecast.days, fc.SLOTS, fc.SLOT_MIN).any(axis=2), bool
+    )
+    busy = meetings.copy()
+    for block in held:
+        offset = block.day - forecast.first_day
+        if 0 <= offset < forecast.days:
+            first = block.start // fc.SLOT_MIN
+            buffer = -(-plan.settings.buffer_minutes // fc.SLOT_MIN)
+            busy[offset, first : first + -(-block.minutes // fc.SLOT_MIN) + buffer] = True
+    caps = []
+    for offset in range(forecast.days):
+        used = sum(b.minutes for b in held if b.day == forecast.first_day + offset)
+        caps.append(plan.settings.daily_cap_minutes - used)
+    earliest = now_minute + LEAD_MIN
+    needs = needs_for(plan, timeline, forecast, active, earliest, meetings, held)
+    solver_hint = None
+    if hint:
+        solver_hint = [
+            solver.Chosen(
+                p.item, solver.Candidate(p.day - forecast.first_day, p.start, p.minutes, p.value)
+            )
+            for p in hint
+        ]
+    solution = solver.solve(
+        needs, busy, caps, plan.settings.buffer_minutes, time_limit_s, solver_hint
+    )
+    blocks = [
+        Placed(
+            c.key,
+            forecast.first_day + c.candidate.day,
+            c.candidate.start,
+            c.candidate.minutes,
+            c.candidate.value,
+            why_here(plan.item(c.key), timeline, forecast, c.candidate, meetings),
+        )
+        for c in solution.chosen
+    ]
+    return Placement(blocks, shortfalls(plan, timeline, forecast, blocks, held), solution)
+
+
+def shortfalls(
+    plan: Plan, timeline: fc.Timeline, forecast: fc.Forecast, blocks: list[Placed], held: list[Held]
+) -> list[str]:
+    """Return a line for each item that does not get all it asks for in the horizon."""
+    lines = []
+    for item in plan.items:
+        placed = [b for b in blocks if b.item == item.key]
+        mine = [h for h in held if h.item == item.key]
+        if item.kind == "task":
+            done = sum(h.kept_minutes if h.kept_minutes is not None else h.minutes for h in mine)
+            left = item.total_minutes - done
+            fit = sum(b.minutes for b in placed)
+            if fit < left:
+                due = f" before {item.due:%a %d %b}" if item.due else " this week"
+                lines.append(f"{item.name} needs {_hours(left)}; {_hours(fit)} fit{due}")
+        else:
+            start = timeline.origin + dt.timedelta(days=forecast.first_day)
+            days = [start + dt.timedelta(days=k) for k in range(forecast.days)]
+            week_days = [d for d in days if d.isocalendar()[1] == start.isocalendar()[1]]
+            wanted = (
+                sum(1 for d in week_days if d.weekday() in item.days)
+                if item.per == "day"
+                else item.times
+            )
+            first_week = [
+                b for b in placed if _calendar_week(timeline, b.day) == days[0].isocalendar()[1]
+            ]
+            already = [
+                h for h in mine if _calendar_week(timeline, h.day) == days[0].isocalendar()[1]
+            ]
+            got = len(first_week) + len(already)
+            if got < wanted:
+                lines.append(f"{item.name}: {got} of {wanted} blocks fit this week")
+    return lines
+
+
+def _hours(minutes: float) -> str:
+    hours = minutes / 60.0
+    return f"{hours:.0f} h" if abs(hours - round(hours)) < 0.05 else f"{hours:.1f} h"
+
+
+def why_here(
+    item: Item | None,
+    timeline: fc.Timeline,
+    forecast: fc.Forecast,
+    candidate: solver.Candidate,
+    meetings: np.ndarray,
+) -> str:
+    """Return why a block sits where it does, from the user's own history of that weekday."""
+    day = forecast.first_day + candidate.day
+    weekday = (timeline.origin + dt.timedelta(days=day)).weekday()
+    name = WEEKDAY_NAMES[weekday]
+    lo, hi = candidate.start, candidate.start + candidate.minutes
+    past = []
+    if timeline.first_minute is not None:
+        earliest = max(timeline.first_minute // fc.DAY_MIN, forecast.first_day - fc.HISTORY_DAYS)
+        past = [
+            d
+            for d in range(earliest, forecast.first_day)
+            if (timeline.origin + dt.timedelta(days=d)).weekday() == weekday
+        ]
+    if not past:
+        text = f"no history for {name}s yet; placed in the hours you asked for"
+    else:
+        minutes = np.concatenate(
+            [timeline.active[d * fc.DAY_MIN + lo : d * fc.DAY_MIN + hi] for d in past]
+        )
+        share = float(minutes.mean())
+        span = f"{name}s {_clock(lo)}-{_clock(hi)} over the last {len(past)} week"
+        span += "s" if len(past) != 1 else ""
+        if item is not None and item.away:
+            text = f"you were away from the computer {100 * (1 - share):.0f}% of {span}"
+        else:
+            text = f"you were at the computer {100 * share:.0f}% of {span}"
+        if item is not None and item.categories and share > 0:
+            mask = timeline.category_mask(item.categories)
+            inside = np.concatenate([mask[d * fc.DAY_MIN + lo : d * fc.DAY_MIN + hi] for d in past])
+            used = float(inside[minutes > 0].mean())
+            text += f", {100 * used:.0f}% of it in {' / '.join(item.categories)}"
+    first, last = lo // fc.SLOT_MIN, -(-hi // fc.SLOT_MIN)
+    clash = meetings[candidate.day, max(0, first - 2) : last + 2].any()
+    return text + ("; a meeting close by" if clash else "; no meetings")
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
