@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.sat.python import cp_model
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 SLOT_MIN = 15
 SCALE = 1000  # objective units per weighted kept minute
@@ -74,6 +77,10 @@ def solve(
     `busy` is (days, slots) of quarter hours that must stay free (meetings, blocks already
     started); `day_caps` the minutes that may still be planned on each day.
     """
+    # Imported here: the solver takes a quarter of a second to load, which every other command
+    # of the app would pay for nothing.
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     days, slots = busy.shape
     variables: list[tuple[Need, Candidate, cp_model.IntVar]] = []
