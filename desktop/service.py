@@ -26,6 +26,7 @@ from desktop.collect.system import SystemMonitor, SystemState
 from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
+from desktop.plan.planner import Planner
 from desktop.store import DB_NAME, DeleteResult, Event, ReplaceResult, Store, StoreError
 from edge_model import features, timing
 from edge_model.registry import Registry
@@ -140,6 +141,8 @@ class AppService:
             head=policy.PersonalHead.load(self.data_dir) if config.learning else None,
             timing_head=load_timing_head(self.data_dir, config.learning),
         )
+        # The week's plan: placed from this store's history, kept in step by `plan_tick`.
+        self.planner = Planner(self.store, self.data_dir, clock)
         # Simulated seconds between polls (the scheduler may run faster than real time).
         self.poll_step_s = poll_step_s or config.poll_interval_s
         self.on_suggestion: Callable[[Suggestion], None] | None = None
