@@ -1,18 +1,34 @@
-"""The model registry: versioned model directories, atomic installs, newest-valid selection."""
+"""The model registry: versioned model directories, atomic signed installs, newest-valid selection.
+
+Nothing in the registry is trusted for being there: a version directory is served only if its
+name is a plain version name, it is a real directory inside the registry (not a link out of
+it), its manifest and model are whole and match, and its signature is by the release key or
+this device's own key (edge_model.signing).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from edge_model import files, signing
 from edge_model.features import SPEC_VERSION
-from edge_model.manifest import Manifest, ModelRefused, read_manifest, verify
+from edge_model.manifest import (
+    MAX_MODEL_BYTES,
+    Manifest,
+    ModelRefused,
+    read_manifest,
+    read_manifest_dict,
+    valid_version,
+    verify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,58 +43,133 @@ def new_version_name(now: datetime | None = None) -> str:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A model directory that verified, with its manifest."""
+    """A model directory that verified, with its manifest and who signed it."""
 
     path: Path
     manifest: Manifest
+    signer: str = ""
+
+
+def verify_signed(model_dir: Path, trusted: dict[str, str]) -> tuple[Manifest, str]:
+    """Return (manifest, signer) of a whole, matching model signed by a trusted key."""
+    manifest = verify(model_dir, SPEC_VERSION)
+    try:
+        signer = signing.check(model_dir, read_manifest_dict(model_dir), trusted)
+    except signing.SignatureRefused as exc:
+        raise ModelRefused(f"model {manifest.version}: {exc}") from None
+    return manifest, signer
 
 
 class Registry:
-    """Model versions under `root`, newest first, falling back to the model shipped with the app."""
+    """Model versions under `root`, newest first, falling back to the model shipped with the app.
 
-    def __init__(self, root: Path, shipped: Path | None = SHIPPED_DIR) -> None:
+    Models installed here are signed with the device key kept in the data directory
+    (`root`'s parent unless `key_dir` says otherwise).
+    """
+
+    def __init__(
+        self, root: Path, shipped: Path | None = SHIPPED_DIR, key_dir: Path | None = None
+    ) -> None:
         self.root = Path(root)
         self.shipped = shipped
+        self.key_dir = Path(key_dir) if key_dir is not None else self.root.parent
 
-    def directories(self) -> list[Path]:
-        """Return installed version directories, newest version name first."""
-        if not self.root.is_dir():
+    def trusted(self) -> dict[str, str]:
+        """Return the public keys whose models are served: the release key and this device's."""
+        return signing.trusted_keys(self.key_dir)
+
+    def directories(self, refused: dict[str, str] | None = None) -> list[Path]:
+        """Return installed version directories, newest version name first.
+
+        A link (out of the registry or not) or a name that is not a version is passed over
+        and reported into `refused`.
+        """
+        try:
+            entries = list(os.scandir(self.root))
+        except OSError:  # no registry yet, or not a directory
             return []
-        dirs = [p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        dirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # an install in progress
+            path = Path(entry.path)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
+                if refused is not None:
+                    refused[str(path)] = f"{path}: a symbolic link, not a version directory"
+                continue
+            if not stat.S_ISDIR(mode):
+                continue
+            if not valid_version(entry.name):
+                if refused is not None:
+                    refused[str(path)] = f"{path}: {entry.name!r} is not a version name"
+                continue
+            dirs.append(path)
         return sorted(dirs, key=lambda p: p.name, reverse=True)
 
     def candidates(self, refused: dict[str, str] | None = None) -> Iterator[Candidate]:
-        """Yield every model that verifies, newest first, the shipped one last.
+        """Yield every model that verifies and is signed by a trusted key, newest first.
 
-        Refusals are reported into `refused` as they are met.
+        The shipped one comes last. Refusals are reported into `refused` as they are met.
         """
-        for path in [*self.directories(), *([self.shipped] if self.shipped else [])]:
+        trusted = self.trusted()
+        shipped = [self.shipped] if self.shipped else []
+        for path in [*self.directories(refused), *shipped]:
             if not path.is_dir():
                 continue
             try:
-                yield Candidate(path, verify(path, SPEC_VERSION))
+                manifest, signer = verify_signed(path, trusted)
             except ModelRefused as exc:
                 if refused is not None:
                     refused[str(path)] = str(exc)
+                continue
+            yield Candidate(path, manifest, signer)
 
     def best(self, refused: dict[str, str] | None = None) -> Candidate | None:
         """Return the newest model that verifies; refused ones are reported into `refused`."""
         return next(self.candidates(refused), None)
 
+    def _target(self, version: str) -> Path:
+        """Return the directory a version installs to, refusing any name that leaves the root."""
+        if not valid_version(version):
+            raise ModelRefused(f"version {version!r} is not a plain name: not installed")
+        target = self.root / version
+        if target.resolve().parent != self.root.resolve():
+            raise ModelRefused(f"version {version!r} would install outside {self.root}")
+        return target
+
     def install(self, source_dir: Path) -> Path:
-        """Copy a model directory into the registry atomically; return the installed path."""
+        """Copy a model directory into the registry atomically, signed by this device.
+
+        Returns the installed path. Only the model's own files are copied, each a regular
+        file (never a link), private to the user (0600 in a 0700 directory).
+        """
         manifest = verify(source_dir, SPEC_VERSION)
-        self.root.mkdir(parents=True, exist_ok=True)
-        target = self.root / manifest.version
-        if target.exists():
+        files.private_dir(self.root)
+        target = self._target(manifest.version)
+        if target.exists() or target.is_symlink():
             raise FileExistsError(f"model version {manifest.version} is already installed")
         staging = Path(tempfile.mkdtemp(prefix=".install-", dir=self.root))
         try:
-            for item in Path(source_dir).iterdir():
-                if item.is_file():
-                    shutil.copy2(item, staging / item.name)
-            verify(staging, SPEC_VERSION)
+            for item in sorted(Path(source_dir).iterdir()):
+                if item.name == signing.SIGNATURE_NAME or not stat.S_ISREG(os.lstat(item).st_mode):
+                    continue  # the device signs what it installs; links and folders stay out
+                data = files.read_regular(item, MAX_MODEL_BYTES, follow_symlinks=False)
+                files.write_private(staging / item.name, data)
+            signing.sign(
+                staging,
+                read_manifest_dict(staging),
+                signing.device_key(self.key_dir),
+                "device",
+            )
+            verify_signed(staging, self.trusted())
             os.replace(staging, target)  # atomic on one filesystem: readers see all or nothing
+        except files.UnsafeFile as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise ModelRefused(f"model {manifest.version}: a file to install is {exc}") from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

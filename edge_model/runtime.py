@@ -23,7 +23,8 @@ from edge_model.features import (
     SPEC_VERSION,
     TIME_TO_SWITCH_SCALE,
 )
-from edge_model.manifest import TFLITE_NAME, Manifest, ModelRefused, verify
+from edge_model.manifest import Manifest, ModelRefused, verify_model
+from edge_model.native_log import without_native_info
 
 INTERPRETER_MODULES = ("ai_edge_litert.interpreter", "tflite_runtime.interpreter")
 
@@ -57,13 +58,18 @@ class ModelRuntime:
 
     def __init__(self, model_dir: Path, num_threads: int = 1) -> None:
         self.path = Path(model_dir)
-        self.manifest: Manifest = verify(self.path, SPEC_VERSION)
+        # The interpreter gets the very bytes that were verified: the file cannot change
+        # between the check and the load.
+        self.manifest: Manifest
+        self.manifest, content = verify_model(self.path, SPEC_VERSION)
         self.backend, interpreter_class = load_interpreter_class()
         try:
-            self._interpreter = interpreter_class(
-                model_path=str(self.path / TFLITE_NAME), num_threads=num_threads
-            )
-            self._interpreter.allocate_tensors()
+            self._content = content  # the interpreter reads from this buffer
+            with without_native_info():  # its "INFO: Created ... delegate" line on every command
+                self._interpreter = interpreter_class(
+                    model_content=content, num_threads=num_threads
+                )
+                self._interpreter.allocate_tensors()
         except Exception as exc:  # the interpreter's own parse errors are RuntimeError/ValueError
             raise ModelRefused(
                 f"model {self.manifest.version}: interpreter refused it ({exc})"

@@ -619,9 +619,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     source = Path(args.model)
     try:
         if args.shipped:
+            from edge_model import signing
             from edge_model.features import SPEC_VERSION
-            from edge_model.manifest import verify
+            from edge_model.manifest import read_manifest_dict, verify
 
+            if not args.release_key:
+                print(
+                    "sculptor-train: --shipped needs --release-key FILE (the release's private "
+                    "Ed25519 key; docs/reliability.md, 'Signing a release')",
+                    file=sys.stderr,
+                )
+                return 2
+            key = signing.load_private_key(Path(args.release_key))
+            if signing.public_hex(key) != signing.RELEASE_PUBLIC_KEY:
+                print(
+                    f"sculptor-train: {args.release_key} is not the release key whose public "
+                    "half ships in edge_model/signing.py",
+                    file=sys.stderr,
+                )
+                return 2
             verify(source, SPEC_VERSION)
             if SHIPPED_DIR.exists():
                 shutil.rmtree(SHIPPED_DIR)
@@ -634,10 +650,11 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "MODEL_CARD.md",
             ):
                 shutil.copy2(source / name, SHIPPED_DIR / name)
-            print(f"shipped model replaced by {source}")
+            signing.sign(SHIPPED_DIR, read_manifest_dict(SHIPPED_DIR), key, "release")
+            print(f"shipped model replaced by {source}, signed with the release key")
             return 0
         target = Registry(data_dir(args.data_dir) / "models").install(source)
-    except (ModelRefused, FileExistsError) as exc:
+    except (ModelRefused, FileExistsError, ValueError) as exc:
         print(f"sculptor-train: {exc}", file=sys.stderr)
         return 2
     print(f"installed {target}")
@@ -791,6 +808,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--data-dir", help="registry of this data dir (default: as the app)")
     export.add_argument(
         "--shipped", action="store_true", help="replace the model that ships with the app instead"
+    )
+    export.add_argument(
+        "--release-key",
+        help="with --shipped: the release's private Ed25519 key (PEM) to sign the model with",
     )
     export.set_defaults(func=cmd_export)
     realism = sub.add_parser(

@@ -18,27 +18,35 @@ import pytest
 from desktop.clock import FakeClock
 from desktop.models import ModelManager
 from desktop.store import DB_NAME, Store
-from edge_model import features
-from edge_model.manifest import sha256_file
+from edge_model import features, signing
+from edge_model.manifest import read_manifest_dict, sha256_file
 from edge_model.registry import SHIPPED_DIR, Registry
 
 A = "20990101T000000000Z"
 B = "20990202T000000000Z"
 
 
-def copy_model(target, version):
+def copy_model(target, version, key_dir=None):
+    """Copy the shipped model under another version; signed by the device key of `key_dir`."""
     shutil.copytree(SHIPPED_DIR, target)
     (target / "model.keras").unlink()  # the app never reads it
+    (target / signing.SIGNATURE_NAME).unlink()  # the release signed another version name
     manifest = json.loads((target / "manifest.json").read_text())
     manifest["version"] = version
     (target / "manifest.json").write_text(json.dumps(manifest))
+    if key_dir is not None:
+        sign(target, key_dir)
     return target
+
+
+def sign(model_dir, key_dir):
+    signing.sign(model_dir, read_manifest_dict(model_dir), signing.device_key(key_dir), "device")
 
 
 def damage(model_dir, how: str) -> None:
     tflite, manifest_path = model_dir / "model.tflite", model_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    if how in ("truncated", "truncated, hash updated"):
+    if how in ("truncated", "truncated, hash and size updated"):
         tflite.write_bytes(tflite.read_bytes()[:1000])
     elif how == "bit-flipped":
         data = bytearray(tflite.read_bytes())
@@ -50,21 +58,29 @@ def damage(model_dir, how: str) -> None:
         manifest["sha256"] = "0" * 64
     elif how == "tensors not in the file":  # a manifest written for another export
         manifest["io"]["inputs"]["context"] = "serving_default_context_v2:0"
-    if how == "truncated, hash updated":  # a broken file whose manifest was made to match it
+    if how == "truncated, hash and size updated":  # a broken file, its manifest made to match
         manifest["sha256"] = sha256_file(tflite)
+        manifest["size_bytes"] = tflite.stat().st_size
     manifest_path.write_text(json.dumps(manifest))
 
 
-# Refused by the registry before any interpreter sees the file (hash or spec do not match).
-REGISTRY_REFUSES = ["truncated", "bit-flipped", "wrong spec", "wrong hash"]
-# Hash and spec match, so only the interpreter can refuse them.
-INTERPRETER_REFUSES = ["truncated, hash updated", "tensors not in the file"]
+# Refused by the registry before any interpreter sees the file (hash, spec or size do not match,
+# or the flatbuffer is cut short), even where the device signed it so.
+REGISTRY_REFUSES = [
+    "truncated",
+    "bit-flipped",
+    "wrong spec",
+    "wrong hash",
+    "truncated, hash and size updated",
+]
+# Hash, spec and signature match, so only the interpreter can refuse them.
+INTERPRETER_REFUSES = ["tensors not in the file"]
 
 
 @pytest.fixture
 def serving_a(tmp_path):
     """A ModelManager that serves version A from the registry (shipped model copied to tmp)."""
-    shipped = copy_model(tmp_path / "shipped", "20000101T000000000Z")
+    shipped = copy_model(tmp_path / "shipped", "20000101T000000000Z", key_dir=tmp_path)
     registry = Registry(tmp_path / "models", shipped=shipped)
     registry.install(copy_model(tmp_path / "incoming-a", A))
     store = Store(tmp_path / DB_NAME)
@@ -78,8 +94,14 @@ def serving_a(tmp_path):
 
 
 def land(registry: Registry, tmp_path, how: str) -> None:
-    """Put a damaged version B into the registry as a finished install would leave it."""
-    damage(copy_model(tmp_path / "models" / B, B), how)
+    """Put a damaged version B into the registry, signed by the device as an install signs.
+
+    Signed after the damage: the worst case, a model that was already broken when the
+    device signed it, so that only the checks of the file itself can refuse it.
+    """
+    model = copy_model(tmp_path / "models" / B, B)
+    damage(model, how)
+    sign(model, tmp_path)
 
 
 def still_serving_a(manager: ModelManager) -> None:
@@ -139,7 +161,7 @@ def test_an_app_started_with_an_unloadable_newest_version_serves_the_previous_on
 
 def test_a_repaired_version_is_picked_up_after_a_refusal(serving_a):
     manager, registry, tmp_path, changes = serving_a
-    land(registry, tmp_path, "bit-flipped")
+    land(registry, tmp_path, "truncated")
     manager.refresh()
     shutil.copy2(SHIPPED_DIR / "model.tflite", tmp_path / "models" / B / "model.tflite")
     assert manager.refresh() is True
