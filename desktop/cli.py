@@ -493,12 +493,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    # The export holds the user's activity: readable by the user alone, like the database.
-    descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if hasattr(os, "fchmod"):  # POSIX: an existing file would keep its mode otherwise
-        os.fchmod(descriptor, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
-        out.write(text)
+    exporters.write_export(Path(args.out), text)
     print(f"exported {spans} spans as {args.format} to {args.out}")
     return 0
 

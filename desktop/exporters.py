@@ -15,10 +15,12 @@ import math
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from desktop.collect import activity
 from desktop.store import Event, Store, SuggestionRecord
+from edge_model import files
 
 FORMATS = ("json", "csv")
 CSV_COLUMNS = ("timestamp", "app", "title", "duration", "category", "source", "title_hashed")
@@ -97,3 +99,12 @@ def export_text(store: Store, fmt: str) -> str:
         }
         return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")
+
+
+def write_export(path: Path, text: str) -> Path:
+    """Write an export to `path` whole or not at all, readable by the user alone (0600).
+
+    The text goes to a temporary file beside the target, which replaces the target in one
+    rename: on a full disk the previous export stays as it was.
+    """
+    return files.write_private(path, text.encode("utf-8"))

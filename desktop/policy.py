@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -306,23 +305,19 @@ class PersonalHead:
         return head
 
     def save(self, directory: Path) -> Path:
-        """Write the head as JSON into the data dir (atomically); return its path."""
-        path = Path(directory) / HEAD_NAME
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {
-                    "fitted_at": self.fitted_at,
-                    "counts": self.counts,
-                    "weights": self.weights,
-                    "skipped": self.skipped,
-                },
-                indent=1,
-            ),
-            encoding="utf-8",
+        """Write the head as JSON into the data dir (atomically, mode 0600); return its path."""
+        from edge_model import files  # learned from the user's answers: private, like the db
+
+        text = json.dumps(
+            {
+                "fitted_at": self.fitted_at,
+                "counts": self.counts,
+                "weights": self.weights,
+                "skipped": self.skipped,
+            },
+            indent=1,
         )
-        os.replace(tmp, path)
-        return path
+        return files.write_private(Path(directory) / HEAD_NAME, text.encode("utf-8"))
 
     @classmethod
     def load(cls, directory: Path) -> PersonalHead | None:

@@ -17,7 +17,6 @@ moments better than the prior.
 from __future__ import annotations
 
 import json
-import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from edge_model import features
+from edge_model import features, files
 
 FORMAT_VERSION = 1
 SHIPPED_PRIOR = Path(__file__).resolve().parent / "timing_head.json"
@@ -313,11 +312,8 @@ class TimingHead:
 
     def save(self, path: Path) -> Path:
         """Write the head as JSON (atomically); return its path."""
-        path = Path(path)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.to_json() + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        # Learned from the user's timeline: private to the user (0600), like the database.
+        return files.write_private(Path(path), (self.to_json() + "\n").encode("utf-8"))
 
 
 def personalize(
