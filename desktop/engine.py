@@ -269,6 +269,8 @@ class SuggestionEngine:
         self.rules = policy.HardRules(config)
         self.bandit = policy.ThompsonPolicy(config, rng)
         self.head = head
+        # Kinds that something else now does (the plan's block starts replace "focus").
+        self.replaced_kinds: frozenset[str] = frozenset()
         # When the current activity ends: the network's guess, corrected by the timing head.
         self.timing_head = timing_head
         self._stays = timing.AppStays()  # finished stays up to `_stays_until`
@@ -612,7 +614,9 @@ class SuggestionEngine:
             if kind not in features.SUGGESTION_KINDS:
                 continue
             outcome: Candidate | str
-            if kind == "break":
+            if kind in self.replaced_kinds:
+                outcome = "your plan's block starts take its place"
+            elif kind == "break":
                 if minutes_active < cfg.break_after_min:
                     outcome = f"only {minutes_active:.0f} min active (< {cfg.break_after_min:.0f})"
                 else:

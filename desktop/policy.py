@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from desktop.config import Config, parse_quiet_hours
+from desktop.plan.notices import BLOCK_KIND
 
 DAY_S = 86400.0
 NEGATIVE = ("dismissed", "ignored")
@@ -142,7 +143,9 @@ class HardRules:
         self, records: Sequence[RecordLike], snooze_minutes: dict[int, float]
     ) -> SnoozeState | None:
         """Return the snooze that is still owed: the most recent suggestion, when it was snoozed."""
-        if not records or records[-1].outcome != "snoozed":
+        # A plan block's "Move" is stored as snoozed, but the block itself moved: its next
+        # notice comes when it starts, not after a snooze.
+        if not records or records[-1].outcome != "snoozed" or records[-1].kind == BLOCK_KIND:
             return None
         last = records[-1]
         minutes = snooze_minutes.get(last.id) or self.config.default_snooze_min

@@ -24,6 +24,7 @@ MIN_REAL_INTERVAL_S = 0.05
 PERSONALIZE_CHECK_S = 3600.0  # simulated seconds between looks at "is the nightly step due?"
 DUE_JOB_ID = "due"
 CALENDAR_JOB_ID = "calendar"
+PLAN_CHECK_S = 300.0  # simulated seconds between re-plans (a block notice comes 0-5 min early)
 CALENDAR_CHECK_S = 30.0  # real seconds between looks at the watched .ics file (a stat)
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,15 @@ def add_jobs(
         name="infer and suggest",
         seconds=real_interval(config.infer_interval_s, clock),
         misfire_grace_time=30,
+        **common,
+    )
+    scheduler.add_job(
+        service.plan_tick,
+        "interval",
+        id="plan",
+        name="keep the plan in step and show block starts",
+        seconds=real_interval(PLAN_CHECK_S, clock),
+        misfire_grace_time=120,
         **common,
     )
     # Looking for a new model is about real files appearing, so it runs in real time.

@@ -26,6 +26,7 @@ from desktop.collect.system import SystemMonitor, SystemState
 from desktop.config import CategoryRules, Config
 from desktop.engine import HISTORY_S, Decision, Suggestion, SuggestionEngine
 from desktop.models import ModelManager
+from desktop.plan import notices
 from desktop.plan.planner import Planner
 from desktop.store import DB_NAME, DeleteResult, Event, ReplaceResult, Store, StoreError
 from edge_model import features, timing
@@ -436,6 +437,36 @@ class AppService:
             self.on_suggestion(decision.suggestion)
         return decision
 
+    def plan_tick(self) -> Suggestion | None:
+        """Keep the week's plan in step and show a block's start when it is due."""
+        now = self.clock.now()
+        paused_until = self._read_pause()
+        if (paused_until is not None and now < paused_until) or not self.collecting():
+            return None
+        try:
+            self.planner.refresh(now)
+            self.engine.replaced_kinds = notices.replaced_kinds(self.planner.plan())
+            block = notices.due_block(self.planner, now)
+            if block is None:
+                return None
+            in_meeting = bool(self.store.events(now, now + 1.0, sources=("calendar",)))
+            app, category = self._foreground or ("", "")
+            moment = policy.Moment(
+                now, self.utc_offset_s, in_meeting, self._fullscreen, app, category
+            )
+            if self.engine.rules.moment_block(moment):
+                return None  # tried again at the next tick, until ten minutes into the block
+            suggestion_id = notices.log_notice(self.store, self.planner, block, now)
+        except StoreError as exc:
+            self._report(str(exc))
+            return None
+        self.engine.invalidate()
+        text, why = notices.notice_text(self.planner, block)
+        suggestion = Suggestion(suggestion_id, notices.BLOCK_KIND, text, why, 1.0, 1.0, now, "")
+        if self.on_suggestion is not None:
+            self.on_suggestion(suggestion)
+        return suggestion
+
     def expire_unanswered(self, now: float) -> int:
         """Record suggestions left unanswered past the expiry as ignored; return how many."""
         expired = 0
@@ -477,10 +508,24 @@ class AppService:
             suggestion_id, outcome, now, snooze_minutes=snooze_minutes, context=context
         )
         self.engine.invalidate()
+        if stored:
+            self._answer_block(suggestion_id, outcome)
         due = self.next_due_at()
         if stored and due is not None and self.on_due is not None:
             self.on_due(due)
         return stored
+
+    def _answer_block(self, suggestion_id: int, outcome: str) -> None:
+        """Start, move or skip the block a plan notice was about (Start / Move / Skip)."""
+        recent = self.store.suggestions(since=self.clock.now() - 7 * 86400.0)
+        record = next((r for r in recent if r.id == suggestion_id), None)
+        if record is None or record.kind != notices.BLOCK_KIND:
+            return
+        block_id = record.features.get("plan_block")
+        if isinstance(block_id, int):
+            log.info(
+                "plan block %s: %s", block_id, notices.apply_answer(self.planner, block_id, outcome)
+            )
 
     def next_due_at(self) -> float | None:
         """Return when a snoozed suggestion is due again, or None when none is owed.

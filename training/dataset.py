@@ -184,7 +184,12 @@ OUTCOME_LABEL = {"accepted": 1.0, "dismissed": 0.0, "ignored": 0.0, "snoozed": 0
 
 def examples_from_feedback(records: Iterable[Any], spans: Sequence[Any]) -> Examples:
     """Return examples from logged suggestions with outcomes, weighted by 1 / propensity."""
-    records = [r for r in records if r.outcome in OUTCOME_LABEL and r.features]
+    # Plan block notices carry no model features: only the engine's kinds teach its head.
+    records = [
+        r
+        for r in records
+        if r.outcome in OUTCOME_LABEL and r.features and r.kind in features.SUGGESTION_KINDS
+    ]
     if not records:
         return Examples.empty()
     timeline = features.Timeline.from_spans(spans)

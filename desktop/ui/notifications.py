@@ -30,14 +30,24 @@ from desktop.notify.base import (
     Notice,
     Response,
 )
+from desktop.plan import notices
 from desktop.ui import text
 from desktop.ui.qt import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
 
-def labels() -> dict[str, str]:
-    """Return the translated button labels and the "why" prefix."""
+def labels(kind: str = "") -> dict[str, str]:
+    """Return the translated button labels and the "why" prefix (a plan block's are its own)."""
+    if kind == notices.BLOCK_KIND:
+        return {
+            ACCEPT: text.tr(notices.LABELS[ACCEPT]),
+            SNOOZE: text.tr(notices.LABELS[SNOOZE]),
+            DISMISS: text.tr(notices.LABELS[DISMISS]),
+            NOT_LIKE_THIS: text.tr("Not like this…"),
+            WHY: text.tr("Why here?"),
+            "why_prefix": text.tr("Why here:"),
+        }
     return {
         ACCEPT: text.tr("Accept"),
         SNOOZE: text.tr("Snooze"),
@@ -129,7 +139,7 @@ class NotificationCenter(QObject):
             text=suggestion.text,
             why=suggestion.explanation,
             expire_after_s=self.expire_after_ms / 1000.0,
-            labels=labels(),
+            labels=labels(suggestion.kind),
         )
         future = self._executor.submit(self.backend.show, notice)
         future.add_done_callback(functools.partial(self._show_done, suggestion=suggestion))
