@@ -117,3 +117,161 @@ def test_export_to_stdout_by_default(tmp_path, capsys):
     assert cli.main(["--data-dir", str(tmp_path), "export", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == 5 and rows[0]["timestamp"].endswith("+00:00")
+
+
+def _filled_with_everything(data_dir: Path) -> Store:
+    store = Store(data_dir / DB_NAME)
+    _fill(store, data_dir)
+    sid = store.add_suggestion(
+        created_at=NOW + 30, kind="break", text="Take five.", explanation="90 min active",
+        model_version="v3", features={"context": [0.5]}, score=0.7, propensity=0.8,
+    )  # fmt: skip
+    store.record_feedback(sid, "accepted", NOW + 40)
+    store.record_activity([(NOW, 30.0, 60.0), (NOW + 60, 12.0, 24.0)])
+    return store
+
+
+def _everything(store: Store) -> tuple:
+    suggestions = [
+        (s.created_at, s.kind, s.text, s.explanation, s.model_version, s.features, s.score,
+         s.propensity, s.outcome, s.outcome_at)
+        for s in store.suggestions(-1e18)
+    ]  # fmt: skip
+    return _comparable(store), suggestions, store.activity(-1e18, 1e18)
+
+
+def test_the_json_export_imports_back_losslessly_and_adds_nothing_to_its_own_store(
+    tmp_path, capsys
+):
+    source = tmp_path / "source"
+    store = _filled_with_everything(source)
+    before = _everything(store)
+    store.close()
+    out = tmp_path / "export.json"
+    assert cli.main(["--data-dir", str(source), "export", "--out", str(out)]) == 0
+    capsys.readouterr()
+
+    # Into an empty store: every span, suggestion with its outcome, and input minute.
+    fresh = tmp_path / "fresh"
+    assert cli.main(["--data-dir", str(fresh), "import", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"{out}: added 5 of 5 spans (1 afk, 1 calendar, 3 window), 0 already imported, "
+        "1 suggestions, 2 input minutes"
+    )
+    copy = Store(fresh / DB_NAME)
+    assert _everything(copy) == before
+    copy.close()
+
+    # Into the store it came from: nothing is added, the command says why and exits 1.
+    assert cli.main(["--data-dir", str(source), "import", str(out)]) == 1
+    printed = capsys.readouterr()
+    assert printed.out.strip() == (
+        f"{out}: added 0 of 5 spans (1 afk, 1 calendar, 3 window), 5 already imported, "
+        "0 suggestions, 0 input minutes"
+    )
+    assert printed.err.strip() == (
+        f"time-sculptor: {out}: nothing new: all 5 spans are already in the store"
+    )
+    again = Store(source / DB_NAME)
+    assert _everything(again) == before
+    again.close()
+
+
+def test_the_csv_export_imports_into_its_own_store_as_nothing_new(tmp_path, capsys):
+    store = _filled_with_everything(tmp_path)
+    store.close()
+    out = tmp_path / "export.csv"
+    assert (
+        cli.main(["--data-dir", str(tmp_path), "export", "--format", "csv", "--out", str(out)]) == 0
+    )
+    assert cli.main(["--data-dir", str(tmp_path), "import", str(out)]) == 1
+    assert "nothing new: all 5 spans are already in the store" in capsys.readouterr().err
+
+
+def test_an_activitywatch_window_bucket_of_another_type_is_imported(tmp_path, capsys):
+    event = {"timestamp": "2024-04-01T09:00:00+00:00", "duration": 60.0}
+    document = {
+        "buckets": {
+            "dashboard-window_host": {  # a third-party dashboard's export
+                "type": "window",
+                "hostname": "host",
+                "events": [{**event, "data": {"app": "code", "title": "main.py"}}],
+            },
+            "custom_host": {  # an unknown type whose events carry app and title
+                "type": "x.focus",
+                "hostname": "host",
+                "events": [
+                    {
+                        "timestamp": "2024-04-01T09:01:00+00:00",
+                        "duration": 30.0,
+                        "data": {"app": "firefox", "title": "docs"},
+                    }
+                ],
+            },
+            "web_host": {
+                "type": "web.tab.current",
+                "events": [{**event, "data": {"url": "https://example.org", "title": "x"}}],
+            },
+        }
+    }
+    path = tmp_path / "aw.json"
+    path.write_text(json.dumps(document))
+    assert cli.main(["--data-dir", str(tmp_path / "data"), "import", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == (
+        f"{path}: added 2 of 2 spans (2 window), 0 already imported; "
+        "skipped 1 events in bucket web_host (web.tab.current)"
+    )
+
+
+def test_a_file_that_yields_nothing_says_why_and_exits_non_zero(tmp_path, capsys):
+    path = tmp_path / "web.json"
+    path.write_text(
+        json.dumps({"buckets": {"web": {"type": "web.tab.current", "events": [
+            {"timestamp": "2024-04-01T09:00:00+00:00", "duration": 1, "data": {"url": "u"}}
+        ]}}})
+    )  # fmt: skip
+    assert cli.main(["--data-dir", str(tmp_path / "data"), "import", str(path)]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"time-sculptor: {path}: nothing imported: every entry was left out "
+        "(1 events in bucket web (web.tab.current))"
+    )
+
+
+def test_import_takes_a_directory_or_several_files(tmp_path, capsys):
+    folder = tmp_path / "history"
+    folder.mkdir()
+    (folder / "a.csv").write_text("timestamp,app,duration\n2024-04-01T09:00:00Z,code,60\n")
+    (folder / "b.csv").write_text("timestamp,app,duration\n2024-04-02T09:00:00Z,mail,60\n")
+    (folder / "notes.txt").write_text("not activity")
+    single = tmp_path / "c.csv"
+    single.write_text("timestamp,app,duration\n2024-04-03T09:00:00Z,chat,60\n")
+    data = tmp_path / "data"
+    assert cli.main(["--data-dir", str(data), "import", str(folder), str(single)]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.splitlines() == [
+        f"{folder / 'a.csv'}: added 1 of 1 spans (1 window), 0 already imported",
+        f"{folder / 'b.csv'}: added 1 of 1 spans (1 window), 0 already imported",
+        f"{single}: added 1 of 1 spans (1 window), 0 already imported",
+    ]
+    assert printed.err.strip() == f"{folder / 'notes.txt'}: passed over (not .json, .csv or .ics)"
+    store = Store(data / DB_NAME)
+    assert store.event_count() == 3
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "timestamp,app,title,duration,category,source,title_hashed\n"
+        "2024-04-01T09:00:00.000000+00:00,code,main.py,60.0,unknown,window,0\n",
+        "start,duration,source,app,title\n2024-04-01T09:00:00+00:00,60,window,code,main.py\n",
+        "timestamp,app,duration\n1711962000,code,60\n",
+    ],
+    ids=["export", "demo", "epoch seconds"],
+)
+def test_one_csv_parser_reads_the_export_the_demo_day_and_the_import_layouts(layout):
+    parsed = importers.parse_csv(layout.encode(), "day.csv")
+    [span] = parsed.events
+    assert (span.start, span.duration, span.source, span.app) == (
+        1_711_962_000.0, 60.0, "window", "code",
+    )  # fmt: skip
