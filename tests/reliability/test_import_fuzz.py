@@ -181,3 +181,62 @@ def _whole_or_nothing(directory: Path, data: bytes) -> None:
             assert span.source == "calendar" and span.duration >= 0
     finally:
         store.close()
+
+
+# --- any file, any format, through the command ---------------------------------------------
+
+_SEEDS = [
+    b"timestamp,app,duration\n2024-04-01T09:00:00Z,code,60\n",
+    b"start,duration,source,app,title\n2024-04-01T09:00:00,60,window,code,x\n",
+    b'{"buckets": {"w_h": {"type": "window", "events": [{"timestamp": "2024-04-01T09:00:00Z",'
+    b' "duration": 5, "data": {"app": "a", "title": "t"}}]}}}',
+    b'{"time_sculptor_export": 1, "events": [{"start_epoch": 1711962000, "duration": 60,'
+    b' "source": "window", "app": "a", "title": "", "category": "unknown"}]}',
+    b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20240401T090000Z\nDURATION:PT1H\n"
+    b"RRULE:FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30\nEND:VEVENT\nEND:VCALENDAR\n",
+]
+_EDITS = strategies.sampled_from(
+    [b"1e400", b"0001-01-01T00:00+14:00", b"[" * 3000, b"\x00", b"\xff\xfe", b"-1", b"NaN",
+     b'"', b",", b"\n", b"9999-12-31T23:59:59-14:00", b"null", b"{}", b"COUNT=19999"]
+)  # fmt: skip
+
+
+@strategies.composite
+def any_file(draw) -> bytes:
+    data = bytearray(draw(strategies.sampled_from(_SEEDS)))
+    for _ in range(draw(strategies.integers(0, 3))):
+        at = draw(strategies.integers(0, len(data)))
+        cut = draw(strategies.integers(0, 8))
+        data[at : at + cut] = draw(_EDITS | strategies.binary(max_size=6))
+    return bytes(data)
+
+
+@hypothesis.settings(
+    max_examples=80,
+    deadline=None,
+    # Bounded in time in CI: a few seconds, however many examples that is.
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+@hypothesis.given(
+    data=any_file(), suffix=strategies.sampled_from([".csv", ".json", ".ics", ".txt"])
+)
+def test_no_traceback_reaches_the_command_from_any_file(tmp_path_factory, data, suffix):
+    from desktop import cli
+
+    directory = tmp_path_factory.mktemp("any")
+    path = directory / f"input{suffix}"
+    path.write_bytes(data)
+    for fmt in (([] if suffix != ".txt" else ["--format", "csv"]),):
+        try:
+            code = cli.main(["--data-dir", str(directory / "data"), "import", *fmt, str(path)])
+        except SystemExit as exc:  # argparse: a usage error is a line, not a traceback
+            code = exc.code
+        assert code in (0, 1, 2)
+    if (directory / "data" / DB_NAME).exists():
+        store = Store(directory / "data" / DB_NAME)
+        try:
+            for span in store.all_events():  # what was stored can be read back and shown
+                datetime.fromtimestamp(span.start, UTC)
+                datetime.fromtimestamp(span.start + span.duration, UTC)
+        finally:
+            store.close()
