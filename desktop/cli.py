@@ -19,10 +19,6 @@ from desktop.clock import AcceleratedClock, Clock, SystemClock
 log = logging.getLogger("time_sculptor")
 
 
-def _stamp(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or sys.platform in (
         "win32",
@@ -47,6 +43,8 @@ def _open_watcher(args: argparse.Namespace):
     try:
         return open_watcher(args.backend)
     except CollectorUnavailable as exc:
+        if args.backend:  # asked for by name: running without it is not what was asked
+            raise ValueError(f"--backend {args.backend}: {exc}") from None
         print(f"time-sculptor: no activity collector: {exc}", file=sys.stderr)
         return None
 
@@ -175,7 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.agree:
             service.set_consent(True)
         if args.no_gui:
-            return _run_headless(service, cfg, clock, args.exit_after)
+            return _run_headless(service, cfg, clock, args.exit_after, args.verbose)
         from desktop.ui.app import run_tray
 
         return run_tray(service, cfg, clock)
@@ -183,26 +181,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         lock.release()
 
 
-def _run_headless(service, cfg, clock: Clock, exit_after: float | None) -> int:
+def _run_headless(
+    service, cfg, clock: Clock, exit_after: float | None, verbose: bool = False
+) -> int:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from desktop.scheduling import add_jobs
 
     def show(suggestion) -> None:
+        details = (
+            f" [{suggestion.kind}, score {suggestion.score:.2f}, shown with "
+            f"p={suggestion.propensity:.2f}, model {suggestion.model_version}]"
+            if verbose
+            else ""
+        )
         print(
-            f"{_stamp(suggestion.created_at)}  suggestion #{suggestion.id} {suggestion.kind} "
-            f"(score {suggestion.score:.2f}, shown with p={suggestion.propensity:.2f}, model "
-            f"{suggestion.model_version}): {suggestion.text} Why now: {suggestion.explanation}",
+            f"{_local_clock(suggestion.created_at)}  suggestion #{suggestion.id}, "
+            f"{_kind_name(suggestion.kind)}: {suggestion.text} Why now: "
+            f"{suggestion.explanation}{details}",
             flush=True,
         )
 
+    def model_changed(old: str, new: str) -> None:
+        words = "a newer model is in use" if old else "the on-device model is in use"
+        details = f" [model {new}" + (f", was {old}]" if old else "]") if verbose else ""
+        print(f"{_local_clock(clock.now())}  {words}{details}", flush=True)
+
     service.on_suggestion = show
-    service.on_model_change = lambda old, new: print(
-        f"{_stamp(clock.now())}  model {new} active" + (f" (was {old})" if old else ""), flush=True
-    )
+    service.on_model_change = model_changed
     service.refresh_model()
     if service.models.current is None:
-        print("time-sculptor: no valid model; collecting only", file=sys.stderr)
+        print(
+            "time-sculptor: no usable model: suggestions follow simple rules "
+            "(`time-sculptor doctor` says why)",
+            file=sys.stderr,
+        )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -211,12 +224,12 @@ def _run_headless(service, cfg, clock: Clock, exit_after: float | None) -> int:
     scheduler.start()
     threading.Thread(target=_answer_from_stdin, args=(service,), daemon=True).start()
     what = (
-        f"collecting headless with {service.watcher.name}"
+        f"recording headless with {service.watcher.name}"
         if service.watcher
         else "running headless WITHOUT a collector (suggestions from stored history only)"
     )
     print(
-        f"{_stamp(clock.now())}  {what} into {service.data_dir} (Ctrl+C to stop; "
+        f"{_local_stamp(clock.now())}  {what} into {service.data_dir} (Ctrl+C to stop; "
         "answer a suggestion by typing "
         "'accept ID', 'snooze ID [MINUTES]' or 'dismiss ID')",
         flush=True,
@@ -329,6 +342,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso(ts: float | None) -> str | None:
+    """Return a moment as ISO 8601 local time with its UTC offset (for --json)."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+
 def _input_activity(store, now: float) -> dict[str, object] | None:
     """Return the last hour's input intensity (active seconds per minute), or None if none."""
     from desktop.collect.activity import rate
@@ -338,7 +358,7 @@ def _input_activity(store, now: float) -> dict[str, object] | None:
         return None
     last, last_active, last_covered = minutes[-1]
     return {
-        "last_minute": _stamp(last),
+        "last_minute": _iso(last),
         "last_minute_active_seconds_per_minute": round(rate(last_active, last_covered), 1),
         "last_hour_active_seconds_per_minute": round(
             rate(sum(m[1] for m in minutes), sum(m[2] for m in minutes)), 1
@@ -347,42 +367,104 @@ def _input_activity(store, now: float) -> dict[str, object] | None:
     }
 
 
+OUTCOME_WORDS = {
+    "accepted": "you accepted it",
+    "snoozed": "you snoozed it",
+    "dismissed": "you dismissed it",
+    "ignored": "not answered",
+    None: "waiting for your answer",
+}
+
+
+def _status_lines(
+    report: dict, consent: tuple[bool, float] | None, paused: float | None
+) -> list[str]:
+    """Return `status` for a person: what is recorded, the last suggestion, what is wrong."""
+    lines = [f"Data:             {report['data_dir']} ({report['events']} entries recorded)"]
+    if consent is None:
+        lines.append(
+            "Recording:        not yet: nothing is recorded until you say yes "
+            "(start the app, or `time-sculptor consent yes`)"
+        )
+    elif consent[0]:
+        lines.append(f"Recording:        yes, agreed {_local_stamp(consent[1])}")
+    else:
+        lines.append(
+            f"Recording:        no, since {_local_stamp(consent[1])} "
+            "(`time-sculptor consent yes` starts it)"
+        )
+    if paused is not None:
+        lines.append(f"Paused:           until {_local_stamp(paused)} (`time-sculptor resume`)")
+    activity = report["input_activity"]
+    if activity is None:
+        lines.append("Last hour:        no input recorded")
+    else:
+        lines.append(
+            f"Last hour:        typing or moving the pointer "
+            f"{activity['last_hour_active_seconds_per_minute']:g} s of each minute on average "
+            f"({activity['minutes_in_last_hour']} minutes recorded)"
+        )
+    lines.append(
+        "Suggestions from: the on-device model"
+        if report["model_to_serve"] is not None
+        else "Suggestions from: simple rules (no usable model; `time-sculptor doctor` says why)"
+    )
+    last = report["last_suggestion"]
+    if last is not None:
+        at = datetime.fromisoformat(last["at"]).timestamp()
+        lines.append(
+            f"Last suggestion:  {_kind_name(last['kind'])}, {_local_stamp(at)}, "
+            f"{OUTCOME_WORDS.get(last['outcome'], last['outcome'])}"
+        )
+    for reason in report["refused_models"].values():
+        lines.append(f"Model not used:   {reason}")
+    return lines
+
+
 def cmd_status(args: argparse.Namespace) -> int:
+    from desktop.service import read_consent
     from desktop.store import DB_NAME, Store
     from edge_model.registry import Registry
 
     directory = config_module.data_dir(args.data_dir)
     store = Store(directory / DB_NAME)
-    refused: dict[str, str] = {}
-    best = Registry(directory / "models").best(refused)
-    history = store.model_history()
-    last = store.last_suggestion()
-    paused = store.paused_until()
-    report = {
-        "data_dir": str(directory),
-        "events": store.event_count(),
-        "model_to_serve": best.manifest.version if best else None,
-        "model_last_active_in_app": history[0]["version"] if history else None,
-        "last_suggestion": None
-        if last is None
-        else {
-            "id": last.id,
-            "kind": last.kind,
-            "at": _stamp(last.created_at),
-            "score": round(last.score, 3),
-            "outcome": last.outcome,
-            "model_version": last.model_version,
-        },
-        "refused_models": refused,
-        "paused_until": None if paused is None or paused <= SystemClock().now() else _stamp(paused),
-        "input_activity": _input_activity(store, SystemClock().now()),
-    }
-    store.close()
+    now = SystemClock().now()
+    try:
+        refused: dict[str, str] = {}
+        best = Registry(directory / "models").best(refused)
+        history = store.model_history()
+        last = store.last_suggestion()
+        paused = store.paused_until()
+        paused = paused if paused is not None and paused > now else None
+        consent = read_consent(store)
+        report = {
+            "data_dir": str(directory),
+            "events": store.event_count(),
+            "recording": None
+            if consent is None
+            else {"agreed": consent[0], "answered_at": _iso(consent[1])},
+            "model_to_serve": best.manifest.version if best else None,
+            "model_last_active_in_app": history[0]["version"] if history else None,
+            "last_suggestion": None
+            if last is None
+            else {
+                "id": last.id,
+                "kind": last.kind,
+                "at": _iso(last.created_at),
+                "score": round(last.score, 3),
+                "outcome": last.outcome,
+                "model_version": last.model_version,
+            },
+            "refused_models": refused,
+            "paused_until": _iso(paused),
+            "input_activity": _input_activity(store, now),
+        }
+    finally:
+        store.close()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        for key, value in report.items():
-            print(f"{key:>24}: {value}")
+        print("\n".join(_status_lines(report, consent, paused)))
     return 0
 
 
@@ -529,7 +611,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
         store.set_paused_until(until)
     finally:
         store.close()
-    print(f"collection and suggestions paused until {_local_stamp(until)}")
+    print(f"Recording and suggestions paused until {_local_stamp(until)}")
     return 0
 
 
@@ -539,7 +621,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         store.set_paused_until(None)
     finally:
         store.close()
-    print("collection and suggestions resumed")
+    print("Recording and suggestions resumed")
     return 0
 
 
@@ -683,19 +765,60 @@ def _doctor_desktop() -> int:
     return problems
 
 
+BACKEND_NAMES = ("x11", "wayland", "windows", "macos")
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("time-sculptor")
+    except metadata.PackageNotFoundError:  # a source checkout that was never installed
+        return "unknown version"
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Add --data-dir and --verbose; on a command they default to "not given" (SUPPRESS), so
+    that the same option before the command is not overwritten."""
+    taken = set(parser._option_string_actions)
+    if "--data-dir" not in taken:
+        parser.add_argument(
+            "--data-dir",
+            default=argparse.SUPPRESS if suppress else None,
+            help="where the database and models live "
+            f"(default: ${config_module.DATA_DIR_ENV} or the platform's data dir)",
+        )
+    if "--verbose" not in taken:
+        parser.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            default=argparse.SUPPRESS if suppress else False,
+            help="say more: details of suggestions and models, log lines, tracebacks",
+        )
+
+
+def _add_global_options_to_commands(sub: argparse._SubParsersAction) -> None:
+    for command in sub.choices.values():
+        _add_global_options(command, suppress=True)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_global_options_to_commands(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="time-sculptor", description=__doc__)
-    parser.add_argument(
-        "--data-dir",
-        help="where the database and models live "
-        f"(default: ${config_module.DATA_DIR_ENV} or the platform's data dir)",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _add_global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
 
     run = sub.add_parser("run", help="start the tray app (headless with --no-gui)")
-    run.add_argument("--no-gui", action="store_true", help="collect and log suggestions headless")
-    run.add_argument("--backend", help="force a collector backend (x11, wayland, windows, macos)")
+    run.add_argument(
+        "--no-gui", action="store_true", help="record and print suggestions in this terminal"
+    )
+    run.add_argument(
+        "--backend", choices=BACKEND_NAMES, help="use this activity collector (default: detected)"
+    )
     run.add_argument(
         "--agree",
         action="store_true",
@@ -716,14 +839,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    status = sub.add_parser("status", help="what is collected, which model, last suggestion")
-    status.add_argument("--json", action="store_true")
+    status = sub.add_parser("status", help="what is recorded, the last suggestion, any problem")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(func=cmd_status)
 
     react = sub.add_parser("react", help="answer a suggestion (as the notification buttons do)")
-    react.add_argument("suggestion_id", type=int)
-    react.add_argument("outcome", choices=["accepted", "snoozed", "dismissed"])
-    react.add_argument("--snooze-minutes", type=float)
+    react.add_argument("suggestion_id", type=int, help="the number the suggestion was shown with")
+    react.add_argument("outcome", choices=["accepted", "snoozed", "dismissed"], help="your answer")
+    react.add_argument("--snooze-minutes", type=float, help="with snoozed: minutes (default 10)")
     react.set_defaults(func=cmd_react)
 
     consent = sub.add_parser(
@@ -734,7 +857,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     consent.set_defaults(func=cmd_consent)
 
-    doctor = sub.add_parser("doctor", help="check collector, TFLite runtime, display, model")
+    doctor = sub.add_parser(
+        "doctor", help="check the display, collector, tray, notifications, Qt libraries and model"
+    )
     doctor.set_defaults(func=cmd_doctor)
 
     importer = sub.add_parser(
@@ -752,13 +877,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     importer.set_defaults(func=cmd_import)
 
-    export = sub.add_parser("export", help="write every span (JSON: and suggestions) out")
-    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export = sub.add_parser("export", help="write everything recorded (JSON: and suggestions) out")
+    export.add_argument("--format", choices=["json", "csv"], default="json", help="default: json")
     export.add_argument("--out", help="file to write (mode 0600); default: standard output")
     export.set_defaults(func=cmd_export)
 
     recategorize = sub.add_parser(
-        "recategorize", help="re-apply the category rules (categories.toml) to stored spans"
+        "recategorize", help="re-apply the category rules (categories.toml) to what is recorded"
     )
     recategorize.set_defaults(func=cmd_recategorize)
 
@@ -772,13 +897,15 @@ def build_parser() -> argparse.ArgumentParser:
     delete = sub.add_parser("delete", help="delete activity in a time range, or everything")
     delete.add_argument("--from", dest="start", help="ISO 8601 start (local time without zone)")
     delete.add_argument("--to", dest="end", help="ISO 8601 end (exclusive)")
-    delete.add_argument("--all", action="store_true", help="every span, suggestion and reaction")
+    delete.add_argument("--all", action="store_true", help="everything recorded, with suggestions")
     delete.add_argument("--yes", action="store_true", help="confirm: deleted data is gone")
     delete.set_defaults(func=cmd_delete)
 
     from desktop.plan import cli as plan_cli
 
     plan_cli.register(sub, _plan_store)
+    # Declared last so that every command has them: `time-sculptor status --data-dir D` works.
+    _add_global_options_to_commands(sub)
     return parser
 
 
@@ -793,7 +920,11 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.ui.probe import main as probe
 
         return probe()
-    args = build_parser().parse_args(arguments)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    if getattr(args, "func", None) is None:  # a bare `time-sculptor`: say what it can do
+        parser.print_help()
+        return 0
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -9,7 +9,9 @@
   autostart directory (injectable, so tests never touch the real one).
 - The nightly full fine-tune is packaging/systemd's user timer, installed into the user's
   systemd directory and enabled or disabled with `systemctl --user` (the command runner is
-  injectable: tests fake the process boundary).
+  injectable: tests fake the process boundary). The installed service runs the
+  `sculptor-train` that is actually installed (beside this Python, else on PATH) on this data
+  directory, whatever the shipped unit's default says.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import math
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
@@ -48,7 +51,9 @@ NoDisplay=true
 """
 
 FINETUNE_TIMER = "time-sculptor-finetune.timer"
-FINETUNE_UNITS = ("time-sculptor-finetune.service", FINETUNE_TIMER)
+FINETUNE_SERVICE = "time-sculptor-finetune.service"
+FINETUNE_UNITS = (FINETUNE_SERVICE, FINETUNE_TIMER)
+TRAIN_COMMAND = "sculptor-train"
 SYSTEMD_SOURCE = Path(__file__).resolve().parent.parent / "packaging" / "systemd"
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 
@@ -165,6 +170,32 @@ def run_command(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(args), capture_output=True, text=True, timeout=15, check=False)
 
 
+def installed_train_command(which: Callable[[str], str | None] = shutil.which) -> str | None:
+    """Return the installed `sculptor-train`: beside this Python (its virtualenv), else on PATH."""
+    beside = Path(sys.executable).parent / TRAIN_COMMAND
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return which(TRAIN_COMMAND)
+
+
+def _systemd_quote(word: str) -> str:
+    """Return a word as systemd's ExecStart reads it (quoted when it holds spaces or quotes)."""
+    if word and not any(c in word for c in " \t\"'\\%$"):
+        return word
+    escaped = word.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("%", "%%").replace("$", "$$") + '"'
+
+
+def finetune_service_text(template: str, command: str, data_dir: Path | None) -> str:
+    """Return the service unit with ExecStart running `command finetune` on `data_dir`."""
+    words = [command, "finetune"] + (["--data-dir", str(data_dir)] if data_dir else [])
+    exec_start = "ExecStart=" + " ".join(_systemd_quote(w) for w in words)
+    lines = [
+        exec_start if line.startswith("ExecStart=") else line for line in template.splitlines()
+    ]
+    return "\n".join(lines) + "\n"
+
+
 class NightlyFinetune:
     """The nightly full fine-tune as a systemd user timer, switched with `systemctl --user`."""
 
@@ -174,6 +205,7 @@ class NightlyFinetune:
         source_dir: Path = SYSTEMD_SOURCE,
         runner: Runner = run_command,
         which: Callable[[str], str | None] = shutil.which,
+        data_dir: Path | None = None,
     ) -> None:
         if unit_dir is None:
             base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -182,6 +214,7 @@ class NightlyFinetune:
         self.source_dir = Path(source_dir)
         self.runner = runner
         self.which = which
+        self.data_dir = data_dir  # None: sculptor-train's own default data directory
 
     def unavailable(self) -> str | None:
         """Return why the timer cannot be switched here (one line), or None."""
@@ -189,6 +222,11 @@ class NightlyFinetune:
             return (
                 "systemctl not found: the nightly fine-tune needs systemd"
                 " (run `sculptor-train finetune` yourself)"
+            )
+        if installed_train_command(self.which) is None:
+            return (
+                "sculptor-train is not installed: the nightly fine-tune needs the train extra"
+                " (pip install 'time-sculptor[train]')"
             )
         return None
 
@@ -214,9 +252,15 @@ class NightlyFinetune:
         if missing:
             where = f"{self.source_dir}: {', '.join(missing)}"
             raise SettingsError({"nightly_finetune": f"the unit files are not in {where}"})
+        command = installed_train_command(self.which)
+        if command is None:
+            raise SettingsError({"nightly_finetune": str(self.unavailable())})
         self.unit_dir.mkdir(parents=True, exist_ok=True)
-        for name in FINETUNE_UNITS:
-            shutil.copyfile(self.source_dir / name, self.unit_dir / name)
+        shutil.copyfile(self.source_dir / FINETUNE_TIMER, self.unit_dir / FINETUNE_TIMER)
+        template = (self.source_dir / FINETUNE_SERVICE).read_text(encoding="utf-8")
+        (self.unit_dir / FINETUNE_SERVICE).write_text(
+            finetune_service_text(template, command, self.data_dir), encoding="utf-8"
+        )
 
     def set_enabled(self, enabled: bool) -> str:
         """Enable (installing the units) or disable the timer; return what was done in one line.

@@ -50,6 +50,7 @@ class App:
                 "run",
                 "--no-gui",
                 "--agree",
+                "--verbose",  # the model version and score on each suggestion line
                 "--backend",
                 "x11",
                 "--clock-rate",
@@ -149,8 +150,8 @@ def test_the_whole_loop_runs_for_real(x_server, x_windows, tmp_path):
 
     app = App(data_dir, env)
     try:
-        app.wait_for(r"model \S+ active", timeout=30)
-        app.wait_for(r"collecting headless with x11", timeout=30)
+        app.wait_for(r"the on-device model is in use", timeout=30)
+        app.wait_for(r"recording headless with x11", timeout=30)
         deadline = time.monotonic() + 10
         while not (data_dir / DB_NAME).exists() or window_sequence(data_dir / DB_NAME) != ["Code"]:
             assert time.monotonic() < deadline, "the collector stored nothing"
@@ -167,7 +168,7 @@ def test_the_whole_loop_runs_for_real(x_server, x_windows, tmp_path):
         ):
             # 2. The TFLite model proposes a break after a long active stretch.
             shown = app.wait_for(
-                r"suggestion #(\d+) break \(score ([\d.]+).*model (\S+)\)", timeout=120
+                r"suggestion #(\d+), a break: .*\[break, score ([\d.]+).*model (\S+)\]", timeout=120
             )
             suggestion_id, old_version = int(shown.group(1)), shown.group(3)
             store = Store(data_dir / DB_NAME)
@@ -216,8 +217,10 @@ def test_the_whole_loop_runs_for_real(x_server, x_windows, tmp_path):
             )
 
             # 5. ...and the running app switches to it and suggests with it.
-            app.wait_for(rf"model {new_version} active \(was {old_version}\)", timeout=60)
-            app.wait_for(rf"suggestion #\d+ break .*model {new_version}\)", timeout=120)
+            app.wait_for(
+                rf"a newer model is in use \[model {new_version}, was {old_version}\]", timeout=60
+            )
+            app.wait_for(rf"suggestion #\d+, a break: .*model {new_version}\]", timeout=120)
         assert app.stop() == 0
     finally:
         if app.proc.poll() is None:

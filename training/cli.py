@@ -18,6 +18,28 @@ from pathlib import Path
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# What each extra brings: a command that needs one says how to install it, in one line.
+EXTRAS = {
+    "keras": "train",
+    "tensorflow": "train",
+    "tensorboard": "train",
+    "optuna": "train",
+    "flwr": "federated",
+}
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """Return the one line for a module that an uninstalled extra brings, else None."""
+    module = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(module)
+    if extra is None:
+        return None
+    return (
+        f"sculptor-train: this needs the {extra} extra ({module} is not installed): "
+        f"pip install 'time-sculptor[{extra}]'"
+    )
+
+
 DEFAULT_OUT = Path("runs/pretrained")
 PROBE_PERSONAS, PROBE_SEED, PROBE_SIZE = 14, 12345, 4000
 EVAL_PERSONAS, EVAL_SEED = 10, 2024
@@ -843,7 +865,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ModuleNotFoundError as exc:
+        line = missing_extra(exc)
+        if line is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

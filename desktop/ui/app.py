@@ -44,11 +44,10 @@ def status_line(service: AppService, learning: bool = False) -> str:
     if status.paused_until is not None and status.paused_until > now:
         until = text.clock_time(status.paused_until, local_utc_offset(status.paused_until))
         return text.tr("Paused until {until}").format(until=until)
-    model = status.model_version or text.tr("rules only")
     state = text.state_label("learning" if learning else "collecting")
-    return text.tr("{state} · {spans} spans · model {model}").format(
-        state=state, spans=status.events, model=model
-    )
+    if status.model_version is None:
+        return text.tr("{state} · suggestions from simple rules").format(state=state)
+    return text.tr("{state} · suggestions from the on-device model").format(state=state)
 
 
 def _counts(result: DeleteResult) -> dict[str, str]:
@@ -190,7 +189,7 @@ def run_tray(service: AppService, config: Config, clock: Clock) -> int:
     """Run the tray app until the user quits; return the exit code."""
     app = ensure_app()
     bridge = Bridge()
-    settings = Settings(service.data_dir, finetune=NightlyFinetune())
+    settings = Settings(service.data_dir, finetune=NightlyFinetune(data_dir=service.data_dir))
     shell = Shell(service, settings)
     backend = platform_backend()
     notifications = (

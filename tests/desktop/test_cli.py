@@ -174,3 +174,85 @@ def test_status_shows_the_last_hour_of_input_intensity(tmp_path):
     assert shown["last_minute_active_seconds_per_minute"] == 15.0
     assert shown["last_hour_active_seconds_per_minute"] == 30.0
     assert shown["minutes_in_last_hour"] == 2
+
+
+def test_status_reads_as_sentences_with_the_same_local_times_as_pause(tmp_path):
+    tmp_path.rmdir()
+    assert run("demo", "--keep", str(tmp_path)).returncode == 0
+    paused = run(
+        "--data-dir", str(tmp_path), "pause", "--minutes", "30", env_extra={"TZ": "Asia/Kolkata"}
+    )
+    until = paused.stdout.strip().removeprefix("Recording and suggestions paused until ")
+    assert until.endswith(" IST"), paused.stdout  # local time, with its zone
+    result = run("--data-dir", str(tmp_path), "status", env_extra={"TZ": "Asia/Kolkata"})
+    assert result.returncode == 0 and result.stderr == ""
+    out = result.stdout
+    assert f"Paused:           until {until} (`time-sculptor resume`)" in out.splitlines()
+    assert f"({status_json(tmp_path)['events']} entries recorded)" in out
+    assert "Last suggestion:  a break, 2026-11-24 00:23 IST, not answered" in out
+    for internal in ("span", "None", "{", "score", "p=", "model_version", "20261123T"):
+        assert internal not in out, internal
+
+
+def status_json(data: Path) -> dict:
+    return json.loads(run("--data-dir", str(data), "status", "--json").stdout)
+
+
+def test_no_interpreter_log_line_on_a_command(tmp_path):
+    demo = run("demo")
+    assert demo.returncode == 0 and demo.stderr == ""  # no "INFO: Created TensorFlow Lite ..."
+    doctor = run("--data-dir", str(tmp_path), "doctor")
+    assert "INFO" not in doctor.stderr + doctor.stdout
+
+
+def test_global_options_work_before_or_after_the_command(tmp_path):
+    before = run("--data-dir", str(tmp_path), "status", "--json")
+    after = run("status", "--json", "--data-dir", str(tmp_path))
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+    assert json.loads(after.stdout)["data_dir"] == str(tmp_path)
+    assert run("consent", "yes", "-v", "--data-dir", str(tmp_path)).returncode == 0
+
+
+def test_version_and_a_bare_command_print_and_exit_zero():
+    from importlib import metadata
+
+    version = run("--version")
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"time-sculptor {metadata.version('time-sculptor')}"
+    bare = run()
+    assert bare.returncode == 0 and bare.stderr == ""
+    assert bare.stdout.startswith("usage: time-sculptor") and "demo" in bare.stdout
+
+
+def test_every_command_and_argument_has_a_help_line():
+    import argparse
+
+    from desktop.cli import build_parser
+
+    def check(parser: argparse.ArgumentParser, where: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {a.dest for a in action._choices_actions if a.help}
+                for name, command in action.choices.items():
+                    if name not in helped:
+                        missing.append(f"{where} {name}")
+                    missing += check(command, f"{where} {name}")
+            elif action.help is None:
+                missing.append(f"{where} {'/'.join(action.option_strings) or action.dest}")
+        return missing
+
+    assert check(build_parser(), "time-sculptor") == []
+
+
+def test_an_unknown_or_unusable_collector_backend_exits_non_zero(tmp_path):
+    unknown = run("--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--backend", "nope")
+    assert unknown.returncode == 2 and "invalid choice: 'nope'" in unknown.stderr
+    unusable = run(
+        "--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--backend", "x11",
+        "--exit-after", "1",
+    )  # fmt: skip
+    assert unusable.returncode == 2, unusable.stdout
+    [line] = unusable.stderr.strip().splitlines()
+    assert line.startswith("time-sculptor: --backend x11: ") and "DISPLAY" in line

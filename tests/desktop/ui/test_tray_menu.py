@@ -89,7 +89,7 @@ def test_menu_shows_state_and_today_at_a_glance(tray, service):
     )
     logged_suggestion(service)
     tray.refresh_status()
-    assert tray.status_action.text().startswith("Collecting · 3 spans")
+    assert tray.status_action.text() == "Collecting · suggestions from the on-device model"
     assert tray.glance_action.text() == "Today: 1 h 00 min active · 1 break · 1 suggestion"
     assert tray.state == "collecting"
 
