@@ -25,6 +25,8 @@ PRIOR_DAYS = 2.0  # pseudo-days of the broader mean behind each narrower one
 RECENT_MIN = 30  # the present: the last half hour
 MAX_LEAD_SLOTS = 4 * 8  # the present carries at most eight hours ahead
 HISTORY_DAYS = 8 * 7
+EDGE = 0.02  # forecasts are kept within [2%, 98%]: nobody is certainly there or away
+MAX_LIFT = 8.0
 
 
 @dataclass
@@ -145,20 +147,44 @@ def profile(
     return mean, support
 
 
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EDGE, 1.0 - EDGE)
+    return np.log(p / (1.0 - p))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def _lift(timeline: Timeline, day_lo: int, day_hi: int, profiles: np.ndarray) -> np.ndarray:
-    """Return, per lead slot, how much of the present's residual carries into that slot."""
+    """Return, per lead slot, how strongly the present's residual moves that slot's odds.
+
+    A logistic regression per lead with the forecast as offset: P(slot) = sigmoid(logit(forecast)
+    + lift * residual of the last half hour), fitted by Newton's method on the past days. In
+    odds, a short visit at an hour the user is rarely there moves the forecast less than the
+    same visit at an hour they often are; a straight line would lift both by the same amount.
+    """
     lifts = np.zeros(MAX_LEAD_SLOTS)
     if day_hi - day_lo < 3:
         return lifts
-    residual = (_slot_shares(timeline.active, day_lo, day_hi) - profiles).reshape(-1)
+    actual = _slot_shares(timeline.active, day_lo, day_hi).reshape(-1)
+    expected = profiles.reshape(-1)
+    residual = actual - expected
     # The present's residual over the last half hour: the mean of the last two slots.
     recent = np.convolve(residual, np.ones(2) / 2.0, mode="full")[: len(residual)]
+    offset = _logit(expected)
     for lead in range(MAX_LEAD_SLOTS):
         x = recent[: len(residual) - lead - 1]
-        y = residual[lead + 1 :]
-        denominator = float((x * x).sum())
-        if denominator > 1e-9:
-            lifts[lead] = float(np.clip((x * y).sum() / denominator, 0.0, 1.0))
+        y, base = actual[lead + 1 :], offset[lead + 1 :]
+        if float((x * x).sum()) < 1e-9:
+            continue
+        beta = 0.0
+        for _ in range(8):
+            p = _sigmoid(base + beta * x)
+            gradient = float((x * (y - p)).sum())
+            curvature = float((x * x * p * (1.0 - p)).sum()) + 1e-6
+            beta = float(np.clip(beta + gradient / curvature, 0.0, MAX_LIFT))
+        lifts[lead] = beta
     return lifts
 
 
@@ -171,7 +197,7 @@ class Forecast:
     days: int
     active: np.ndarray  # (days, SLOTS), from the history before `first_day` alone
     support: np.ndarray  # (days,) weighted days of the same weekday behind each day
-    lift: np.ndarray  # (MAX_LEAD_SLOTS,) how much the present carries into each coming slot
+    lift: np.ndarray  # (MAX_LEAD_SLOTS,) how strongly the present moves each coming slot's odds
     history_days: int  # days of history behind the forecast
 
     def slot_of(self, minute: int) -> tuple[int, int]:
@@ -189,7 +215,8 @@ class Forecast:
             day, slot = divmod(first + lead - self.first_day * SLOTS, SLOTS)
             if not 0 <= day < self.days:
                 break
-            result[day, slot] = np.clip(result[day, slot] + self.lift[lead] * recent, 0.0, 1.0)
+            odds = _logit(np.asarray(result[day, slot])) + self.lift[lead] * recent
+            result[day, slot] = float(_sigmoid(odds))
         return result
 
     def recent_residual(self, now_minute: int) -> float | None:

@@ -67,11 +67,11 @@ def category_share(timeline: fc.Timeline, item: Item, before_day: int) -> np.nda
     return (inside + 4 * fc.SLOT_MIN * overall) / (total + 4 * fc.SLOT_MIN)
 
 
-def _block_value(item: Item, active: np.ndarray, share: np.ndarray, first: int, last: int) -> float:
+def _slot_values(item: Item, active: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """Return each quarter hour's expected kept share for the item (a block's is their mean)."""
     if item.away:
-        return float(1.0 - active[first:last].mean())
-    fit = (1.0 - CATEGORY_WEIGHT) + CATEGORY_WEIGHT * share[first:last]
-    return float((active[first:last] * fit).mean())
+        return 1.0 - active
+    return active * ((1.0 - CATEGORY_WEIGHT) + CATEGORY_WEIGHT * share)
 
 
 def _lengths(item: Item) -> list[int]:
@@ -89,11 +89,13 @@ def candidates(
     active: np.ndarray,
     earliest: int,
     blocked: np.ndarray,
+    current: frozenset[tuple[int, int, int]] = frozenset(),
 ) -> list[solver.Candidate]:
     """Return the item's best candidate blocks in the horizon, starting at or after `earliest`.
 
     `active` is the (conditioned) forecast, `blocked` (days, slots) the quarter hours no block
-    may use (meetings). Each day keeps its TOP_PER_DAY best starts for each length.
+    may use (meetings). Each day keeps its TOP_PER_DAY best starts for each length, and the
+    item's blocks in the `current` plan ((day offset, start, minutes)) wherever they still fit.
     """
     settings = plan.settings
     share = category_share(timeline, item, forecast.first_day)
@@ -108,17 +110,23 @@ def candidates(
         if item.due is not None and date > item.due:
             continue
         window = item.window or settings.work_hours
+        values = np.concatenate([[0.0], np.cumsum(_slot_values(item, active[offset], share))])
+        busy = np.concatenate([[0], np.cumsum(blocked[offset])])
+        lowest = max(-(-window[0] // fc.SLOT_MIN), -(-(earliest - day * fc.DAY_MIN) // fc.SLOT_MIN))
         for minutes in _lengths(item):
-            options = []
-            for start in range(window[0], window[1] - minutes + 1, fc.SLOT_MIN):
-                if day * fc.DAY_MIN + start < earliest:
-                    continue
-                first, last = start // fc.SLOT_MIN, (start + minutes) // fc.SLOT_MIN
-                if blocked[offset, first:last].any():
-                    continue
-                value = _block_value(item, active[offset], share, first, last)
-                options.append(solver.Candidate(offset, start, minutes, value))
-            found += _spread(options, minutes)
+            slots = minutes // fc.SLOT_MIN
+            first = np.arange(lowest, (window[1] - minutes) // fc.SLOT_MIN + 1)
+            if len(first) == 0:
+                continue
+            free = busy[first + slots] == busy[first]
+            means = (values[first + slots] - values[first]) / slots
+            options = [
+                solver.Candidate(offset, int(f) * fc.SLOT_MIN, minutes, float(v))
+                for f, v in zip(first[free], means[free], strict=True)
+            ]
+            kept = _spread(options, minutes)
+            kept += [c for c in options if (offset, c.start, minutes) in current and c not in kept]
+            found += kept
     return found
 
 
@@ -143,6 +151,7 @@ def needs_for(
     earliest: int,
     blocked: np.ndarray,
     held: list[Held],
+    current: list[solver.Chosen] | None = None,
 ) -> list[solver.Need]:
     """Return what each item still asks of the horizon, given the blocks already held."""
     needs = []
@@ -152,7 +161,12 @@ def needs_for(
         weeks.setdefault(_calendar_week(timeline, day), set()).add(day - forecast.first_day)
     for item in plan.items:
         mine = [h for h in held if h.item == item.key]
-        options = candidates(item, plan, timeline, forecast, active, earliest, blocked)
+        mine_now = frozenset(
+            (c.candidate.day, c.candidate.start, c.candidate.minutes)
+            for c in current or []
+            if c.key == item.key
+        )
+        options = candidates(item, plan, timeline, forecast, active, earliest, blocked, mine_now)
         held_days = {h.day - forecast.first_day for h in mine}
         options = [c for c in options if c.day not in held_days]
         need = solver.Need(item.key, weight=float(4 - item.priority), candidates=options)
@@ -198,15 +212,13 @@ def place(
         used = sum(b.minutes for b in held if b.day == forecast.first_day + offset)
         caps.append(plan.settings.daily_cap_minutes - used)
     earliest = now_minute + LEAD_MIN
-    needs = needs_for(plan, timeline, forecast, active, earliest, meetings, held)
-    solver_hint = None
-    if hint:
-        solver_hint = [
-            solver.Chosen(
-                p.item, solver.Candidate(p.day - forecast.first_day, p.start, p.minutes, p.value)
-            )
-            for p in hint
-        ]
+    solver_hint = [
+        solver.Chosen(
+            p.item, solver.Candidate(p.day - forecast.first_day, p.start, p.minutes, p.value)
+        )
+        for p in hint or []
+    ]
+    needs = needs_for(plan, timeline, forecast, active, earliest, meetings, held, solver_hint)
     solution = solver.solve(
         needs, busy, caps, plan.settings.buffer_minutes, time_limit_s, solver_hint
     )

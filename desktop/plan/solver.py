@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SLOT_MIN = 15
 SCALE = 1000  # objective units per weighted kept minute
 BASE_VALUE = 0.02  # a block with no history behind it is still worth planning
+STAY_BONUS = 0.01  # a block already in the plan stays unless another place is clearly better
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,15 @@ def solve(
     """Return the blocks that maximize the weighted expected kept minutes under every rule.
 
     `busy` is (days, slots) of quarter hours that must stay free (meetings, blocks already
-    started); `day_caps` the minutes that may still be planned on each day.
+    started); `day_caps` the minutes that may still be planned on each day; `hint` the current
+    plan, which the solver starts from and which keeps its place where nothing is better.
     """
     # Imported here: the solver takes a quarter of a second to load, which every other command
     # of the app would pay for nothing.
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
+    current = {(c.key, c.candidate.day, c.candidate.start, c.candidate.minutes) for c in hint or []}
     days, slots = busy.shape
     variables: list[tuple[Need, Candidate, cp_model.IntVar]] = []
     cover: dict[tuple[int, int], list[cp_model.IntVar]] = defaultdict(list)
@@ -104,6 +107,8 @@ def solve(
             per_day_minutes[candidate.day].append((candidate.minutes, var))
             minutes_terms.append((candidate.minutes, var))
             value = need.weight * candidate.minutes * (BASE_VALUE + candidate.value)
+            if (need.key, candidate.day, candidate.start, candidate.minutes) in current:
+                value *= 1.0 + STAY_BONUS  # nothing moves without a reason
             if need.earlier_is_better:
                 value *= 1.0 + 0.02 * (days - candidate.day) / max(days, 1)
             objective.append(int(round(SCALE * value)) * var)
@@ -125,9 +130,9 @@ def solve(
         return Solution([], "empty", 0.0, 0.0)
     model.maximize(sum(objective))
     if hint:
-        wanted = {(c.key, c.candidate) for c in hint}
         for need, candidate, var in variables:
-            model.add_hint(var, (need.key, candidate) in wanted)
+            where = (need.key, candidate.day, candidate.start, candidate.minutes)
+            model.add_hint(var, where in current)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = 1
