@@ -2,6 +2,11 @@
 
 One SQLite file (WAL, mode 0600) in the user's data directory. The schema carries a version
 number (PRAGMA user_version); `MIGRATIONS[i]` upgrades version i to i + 1 and runs at open.
+All pending migrations and their version bumps run as one transaction under SQLite's write
+lock, so a process killed while opening leaves the old schema or the new one, never half of
+it, and processes opening a new directory at once migrate it once. Each migration is also
+idempotent (IF NOT EXISTS, a column added only when missing): a database half-made by an
+older release, which committed table by table, is completed rather than refused.
 """
 
 from __future__ import annotations
@@ -115,9 +120,10 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"start", "duration", "source"},
         defaults={"app": "", "title": "", "title_hashed": 1, "category": "unknown", "data": "{}"},
+        if_not_exists=True,
     )
-    db.table("events").create_index(["start"])
-    db.table("events").create_index(["source", "start"])
+    db.table("events").create_index(["start"], if_not_exists=True)
+    db.table("events").create_index(["source", "start"], if_not_exists=True)
     db.table("suggestions").create(
         {
             "id": int,
@@ -132,8 +138,9 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
         not_null={"created_at", "kind"},
+        if_not_exists=True,
     )
-    db.table("suggestions").create_index(["created_at"])
+    db.table("suggestions").create_index(["created_at"], if_not_exists=True)
     db.table("feedback").create(
         {
             "id": int,
@@ -146,8 +153,9 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("suggestion_id", "suggestions", "id")],
         not_null={"suggestion_id", "outcome", "at"},
+        if_not_exists=True,
     )
-    db.table("feedback").create_index(["suggestion_id"], unique=True)
+    db.table("feedback").create_index(["suggestion_id"], unique=True, if_not_exists=True)
     db.table("models").create(
         {
             "version": str,
@@ -159,15 +167,17 @@ def _v1(db: sqlite_utils.Database) -> None:
             "at": float,
         },
         pk="version",
+        if_not_exists=True,
     )
-    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("settings").create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     # Imported spans carry a key derived from their content, so importing a file twice adds
     # nothing; collected spans have none (NULLs never collide in a unique index).
-    db.table("events").add_column("import_key", str)
-    db.table("events").create_index(["import_key"], unique=True)
+    if "import_key" not in db.table("events").columns_dict:
+        db.table("events").add_column("import_key", str)
+    db.table("events").create_index(["import_key"], unique=True, if_not_exists=True)
 
 
 def _v3(db: sqlite_utils.Database) -> None:
@@ -175,7 +185,7 @@ def _v3(db: sqlite_utils.Database) -> None:
     # duration > start`. The start index alone scans every span since the first one (140 ms
     # for a day at a year of history); with the longest duration known from this index in
     # O(log n), the scan starts at `start - longest` instead (issue 8, benchmarks/scale.py).
-    db.table("events").create_index(["duration"])
+    db.table("events").create_index(["duration"], if_not_exists=True)
 
 
 def _v4(db: sqlite_utils.Database) -> None:
@@ -186,6 +196,7 @@ def _v4(db: sqlite_utils.Database) -> None:
         {"minute": float, "active_s": float, "covered_s": float},
         pk="minute",
         not_null={"active_s", "covered_s"},
+        if_not_exists=True,
     )
 
 
@@ -197,6 +208,7 @@ def _v5(db: sqlite_utils.Database) -> None:
         {"key": str, "spec": str, "first_seen": float, "updated": float, "removed": float},
         pk="key",
         not_null={"spec", "first_seen", "updated"},
+        if_not_exists=True,
     )
     db.table("plan_blocks").create(
         {
@@ -215,9 +227,10 @@ def _v5(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"item", "start", "end", "status", "decided_at"},
         defaults={"why": ""},
+        if_not_exists=True,
     )
-    db.table("plan_blocks").create_index(["start"])
-    db.table("plan_blocks").create_index(["item", "start"])
+    db.table("plan_blocks").create_index(["start"], if_not_exists=True)
+    db.table("plan_blocks").create_index(["item", "start"], if_not_exists=True)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
@@ -323,20 +336,45 @@ class Store:
         self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA synchronous = NORMAL")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        salt = None
+        if self._check_version() == SCHEMA_VERSION:
+            salt = self.get_setting("title_salt")
+        if salt is None:
+            salt = self._migrate()
+        self._salt: str = salt
+
+    def _check_version(self) -> int:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: schema version {version} is newer than this app ({SCHEMA_VERSION})"
             )
-        for target in range(version, SCHEMA_VERSION):
-            with self.db.conn:
-                MIGRATIONS[target](self.db)
-                self.db.execute(f"PRAGMA user_version = {target + 1}")
-        salt = self.get_setting("title_salt")
-        if salt is None:
-            salt = secrets.token_hex(16)
-            self.set_setting("title_salt", salt)
-        self._salt: str = salt
+        return version
+
+    def _migrate(self) -> str:
+        """Bring the schema up to date and give the store its salt, all in one transaction.
+
+        `BEGIN IMMEDIATE` takes the write lock first, so a second process opening the same new
+        directory waits here (busy timeout), then finds the work done. Returns the title salt.
+        """
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for target in range(self._check_version(), SCHEMA_VERSION):
+                MIGRATIONS[target](self.db)  # sqlite-utils nests its own commits as savepoints
+                conn.execute(f"PRAGMA user_version = {target + 1}")
+            # The first writer's salt wins: every title and import key hashes with one salt.
+            conn.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES ('title_salt', ?)",
+                [secrets.token_hex(16)],
+            )
+            salt = conn.execute("SELECT value FROM settings WHERE key = 'title_salt'").fetchone()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return str(salt[0])
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

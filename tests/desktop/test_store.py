@@ -271,3 +271,35 @@ def test_a_watched_file_s_spans_are_replaced_not_duplicated(tmp_path):
     with pytest.raises(ValueError, match="window span"):
         store.replace_origin("ics:/a.ics", [window(0.0, "code", 5)])
     store.close()
+
+
+def test_a_database_half_made_by_an_older_release_is_completed_not_refused(tmp_path):
+    import sqlite_utils
+
+    from desktop.store import MIGRATIONS
+
+    path = tmp_path / "db.sqlite3"
+    # An older release committed each table of a migration on its own and the version last:
+    # killed in between, it left tables of version 1 (and a column of version 2) at version 0.
+    with sqlite3.connect(path) as conn:
+        db = sqlite_utils.Database(conn)
+        db.table("events").create({"id": int, "start": float, "duration": float, "source": str,
+                                   "app": str, "title": str, "title_hashed": int,
+                                   "category": str, "data": str}, pk="id")  # fmt: skip
+        db.table("events").add_column("import_key", str)
+        conn.execute("INSERT INTO events (start, duration, source) VALUES (5, 10, 'window')")
+    conn.close()
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION
+    assert {"suggestions", "feedback", "settings", "activity"} <= set(store.db.table_names())
+    assert [(s.start, s.duration) for s in store.all_events()] == [(5, 10)]
+    store.close()
+    # A half-made step in the middle (version 3, the table of version 4 already there) too.
+    path = tmp_path / "mid.sqlite3"
+    with sqlite3.connect(path) as conn:
+        db = sqlite_utils.Database(conn)
+        for migration in MIGRATIONS[:4]:
+            migration(db)
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    assert Store(path).schema_version == SCHEMA_VERSION
