@@ -285,7 +285,7 @@ def _kind_name(kind: str) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from desktop.replay import ReplayWatcher, load_day, replay_day
+    from desktop.replay import ReplayWatcher, load_day, plan_after_replay, replay_day
 
     spans = load_day(Path(args.day).read_text("utf-8") if getattr(args, "day", None) else None)
     keep = Path(args.keep).expanduser() if getattr(args, "keep", None) else None
@@ -319,6 +319,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         service = replay_day(target, spans, on_decision=report)
         try:
+            print(
+                "The plan for this person's coming week: what they want time for, placed where "
+                "this day shows they do that kind of work (and the hours they asked for):"
+            )
+            print("\n".join(plan_after_replay(service)))
             stored = service.store.event_count()
             shown = len(service.store.suggestions())
             watcher = service.watcher

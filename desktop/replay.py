@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from desktop.service import AppService
 from desktop.store import Event
 
 SAMPLE_DAY = "sample_day.csv"
+SAMPLE_PLAN = "sample_plan.toml"
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,26 @@ def replay_day(
             if decision is not None and on_decision is not None:
                 on_decision(decision)
     return service
+
+
+def plan_after_replay(service: AppService, text: str | None = None) -> list[str]:
+    """Place the replayed person's week the next morning (the sample plan); return its lines.
+
+    The plan file goes into the replay's own data directory, never the user's.
+    """
+    from desktop.plan import items
+    from desktop.plan.cli import week_lines
+
+    if text is None:
+        text = resources.files("desktop.resources").joinpath(SAMPLE_PLAN).read_text("utf-8")
+    (service.data_dir / items.PLAN_NAME).write_text(text, encoding="utf-8")
+    # The next morning: the replayed day is then history the forecast learns from.
+    evening = service.planner.local(service.clock.now())
+    morning = datetime.combine(evening.date() + timedelta(days=1), time(6), evening.tzinfo)
+    now = morning.timestamp()
+    result = service.planner.refresh(now)
+    plan = service.planner.plan()
+    lines = [f"  {item.describe()}" for item in plan.items]
+    lines += ["", *week_lines(service.planner, now)]
+    lines += [f"Not everything fits: {line}" for line in result.shortfalls]
+    return lines

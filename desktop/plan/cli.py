@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.clock import FakeClock, SystemClock
-from desktop.plan import ics, items
+from desktop.plan import ics, items, proposal
 from desktop.plan.planner import Planner, outcome
 
 OpenStore = Callable[[argparse.Namespace], tuple[Any, Path]]
@@ -51,6 +51,13 @@ def register(sub: Any, open_store: OpenStore) -> None:
     show = verbs.add_parser("show", help="place the coming week and print it, with why")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=lambda args: cmd_show(args, open_store))
+
+    offer = verbs.add_parser("propose", help="a first plan made from your history")
+    offer.add_argument("--accept", action="store_true", help="use it (writes plan.toml)")
+    offer.add_argument(
+        "--replace", action="store_true", help="with --accept: replace an existing plan"
+    )
+    offer.set_defaults(func=lambda args: cmd_propose(args, open_store))
 
     export = verbs.add_parser("export", help="write the plan as an .ics calendar file")
     export.add_argument("--out", help="the file (default: plan.ics in the data directory)")
@@ -213,4 +220,28 @@ def cmd_export(args: argparse.Namespace, open_store: OpenStore) -> int:
     else:
         path = planner.ics_path()
     print(f"wrote the plan to {path}")
+    return 0
+
+
+def cmd_propose(args: argparse.Namespace, open_store: OpenStore) -> int:
+    planner = _planner(args, open_store)
+    plan = _current(planner)
+    if plan is None:
+        return 2
+    offer = planner.propose()
+    if offer is None:
+        print(
+            f"Not enough history yet: a plan is proposed after {proposal.MIN_DAYS} days with "
+            "an hour or more at the computer."
+        )
+        return 1
+    print("A plan made from your history:")
+    print("\n".join(proposal.describe(offer)))
+    if not args.accept:
+        print("Use it: time-sculptor plan propose --accept (then edit plan.toml as you like)")
+        return 0
+    if plan.items and not args.replace:
+        return _fail("you already have a plan; add --replace to replace it with this one")
+    planner.plan_file.save(offer.plan)
+    print(f"Saved to {planner.plan_file.path}")
     return 0

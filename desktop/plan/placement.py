@@ -233,13 +233,23 @@ def place(
         )
         for c in solution.chosen
     ]
-    return Placement(blocks, shortfalls(plan, timeline, forecast, blocks, held), solution)
+    return Placement(
+        blocks, shortfalls(plan, timeline, forecast, blocks, held, now_minute), solution
+    )
 
 
 def shortfalls(
-    plan: Plan, timeline: fc.Timeline, forecast: fc.Forecast, blocks: list[Placed], held: list[Held]
+    plan: Plan,
+    timeline: fc.Timeline,
+    forecast: fc.Forecast,
+    blocks: list[Placed],
+    held: list[Held],
+    now_minute: int | None = None,
 ) -> list[str]:
-    """Return a line for each item that does not get all it asks for in the horizon."""
+    """Return a line for each item that does not get all it asks for in the horizon.
+
+    A daily habit asks for the days of this week still ahead (today while its window is open).
+    """
     lines = []
     for item in plan.items:
         placed = [b for b in blocks if b.item == item.key]
@@ -255,8 +265,11 @@ def shortfalls(
             start = timeline.origin + dt.timedelta(days=forecast.first_day)
             days = [start + dt.timedelta(days=k) for k in range(forecast.days)]
             week_days = [d for d in days if d.isocalendar()[1] == start.isocalendar()[1]]
+            window_end = (item.window or plan.settings.work_hours)[1]
+            today_open = now_minute is None or now_minute % fc.DAY_MIN < window_end
+            ahead = [d for d in week_days if d > start or today_open]
             wanted = (
-                sum(1 for d in week_days if d.weekday() in item.days)
+                sum(1 for d in ahead if d.weekday() in item.days)
                 if item.per == "day"
                 else item.times
             )
@@ -297,15 +310,34 @@ def why_here(
             for d in range(earliest, forecast.first_day)
             if (timeline.origin + dt.timedelta(days=d)).weekday() == weekday
         ]
-    if not past:
-        text = f"no history for {name}s yet; placed in the hours you asked for"
+    earliest_day = (timeline.first_minute or 0) // fc.DAY_MIN
+    if not past and timeline.first_minute is not None and earliest_day < forecast.first_day:
+        # No such weekday recorded yet: say what the other days show (the forecast uses them).
+        earliest = max(timeline.first_minute // fc.DAY_MIN, forecast.first_day - fc.HISTORY_DAYS)
+        other = range(earliest, forecast.first_day)
+        minutes = np.concatenate(
+            [timeline.active[d * fc.DAY_MIN + lo : d * fc.DAY_MIN + hi] for d in other]
+        )
+        share = float(minutes.mean()) if len(minutes) else 0.0
+        shown = 1.0 - share if item is not None and item.away else share
+        where = "away from the computer" if item is not None and item.away else "at the computer"
+        text = (
+            f"no {name} recorded yet; on the {len(other)} day"
+            + ("s" if len(other) != 1 else "")
+            + f" recorded you were {where} {100 * shown:.0f}% of {_clock(lo)}-{_clock(hi)}"
+        )
+    elif not past:
+        text = "no history yet; placed in the hours you asked for"
     else:
         minutes = np.concatenate(
             [timeline.active[d * fc.DAY_MIN + lo : d * fc.DAY_MIN + hi] for d in past]
         )
         share = float(minutes.mean())
-        span = f"{name}s {_clock(lo)}-{_clock(hi)} over the last {len(past)} week"
-        span += "s" if len(past) != 1 else ""
+        span = (
+            f"{_clock(lo)}-{_clock(hi)} last {name}"
+            if len(past) == 1
+            else f"{name}s {_clock(lo)}-{_clock(hi)} over the last {len(past)} weeks"
+        )
         if item is not None and item.away:
             text = f"you were away from the computer {100 * (1 - share):.0f}% of {span}"
         else:

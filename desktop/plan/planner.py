@@ -18,7 +18,7 @@ import numpy as np
 
 from desktop.clock import Clock
 from desktop.plan import forecast as fc
-from desktop.plan import ics, items, placement, solver
+from desktop.plan import ics, items, placement, proposal, solver
 from desktop.store import PlanBlock, Store
 
 HORIZON_DAYS = 7
@@ -201,6 +201,12 @@ class Planner:
             kept = block.kept_s / 60.0 if block.kept_s is not None else None
             held.append(placement.Held(block.item, day, minute, minutes, kept))
         return held, hint
+
+    def propose(self, now: float | None = None) -> proposal.Proposal | None:
+        """Return a plan made from the history (None while there are too few days of it)."""
+        now = self.clock.now() if now is None else now
+        timeline, today = self.timeline(now)
+        return proposal.propose(timeline, today)
 
     # the user's actions -----------------------------------------------------------------------
     def start(self, block_id: int) -> None:
