@@ -56,6 +56,8 @@ class BlockView:
     why: str
     answer: str | None
     actions: frozenset[str]  # what the user can do with it now: a subset of ACTIONS
+    lane: int = 0  # blocks that overlap (a skipped one and its replacement) stand side by side
+    lanes: int = 1
 
     @property
     def clock(self) -> str:
@@ -110,6 +112,7 @@ class Week:
     shortfalls: tuple[str, ...]
     error: str | None  # plan.toml could not be used (the previous plan is kept)
     today: int | None  # the column of today, if it is in this week
+    now_minute: int  # local minutes after midnight of now
     first_hour: int
     last_hour: int
 
@@ -206,6 +209,7 @@ def week(
                 actions=actions(block, now),
             )
         )
+    blocks = _side_by_side(blocks)
     meetings = []
     for event in planner.store.events(lo, hi, sources=("calendar",)):
         for day in range(7):
@@ -226,7 +230,8 @@ def week(
                     title="" if event.title_hashed else event.title,
                 )
             )
-    today = (planner.local(now).date() - monday).days
+    local_now = planner.local(now)
+    today = (local_now.date() - monday).days
     return Week(
         monday=monday,
         blocks=tuple(blocks),
@@ -237,9 +242,38 @@ def week(
         shortfalls=tuple(shortfalls),
         error=planner.plan_file.error,
         today=today if 0 <= today < 7 else None,
+        now_minute=local_now.hour * 60 + local_now.minute,
         first_hour=first_hour,
         last_hour=last_hour,
     )
+
+
+def _side_by_side(blocks: list[BlockView]) -> list[BlockView]:
+    """Return the blocks with a lane each, so that overlapping blocks of a day do not hide."""
+    placed: list[BlockView] = []
+    for day in range(7):
+        todays = sorted((b for b in blocks if b.day == day), key=lambda b: (b.start, b.id))
+        group: list[BlockView] = []
+        group_end = -1
+        for block in [*todays, None]:
+            if block is None or block.start_minute >= group_end:
+                lanes: list[int] = []  # each lane's end minute
+                laned = []
+                for member in group:
+                    lane = next(
+                        (i for i, end in enumerate(lanes) if end <= member.start_minute), None
+                    )
+                    if lane is None:
+                        lanes.append(0)
+                        lane = len(lanes) - 1
+                    lanes[lane] = member.end_minute
+                    laned.append((member, lane))
+                placed += [replace(m, lane=lane, lanes=len(lanes)) for m, lane in laned]
+                group, group_end = [], -1
+            if block is not None:
+                group.append(block)
+                group_end = max(group_end, block.end_minute)
+    return sorted(placed, key=lambda b: (b.start, b.id))
 
 
 # the weekly review ----------------------------------------------------------------------------

@@ -146,7 +146,7 @@ class Shell:
     def open_dashboard(self) -> DashboardWindow:
         window = self.windows.get("dashboard")
         if not isinstance(window, DashboardWindow):
-            window = DashboardWindow(self.load_dashboard, self.now)
+            window = DashboardWindow(self.load_dashboard, self.now, planner=self.service.planner)
             self.windows["dashboard"] = window
         window.show_day(self.now())
         self._raise(window)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop import reports
+from desktop.plan.planner import Planner
 from desktop.ui import charts, text
+from desktop.ui.plan_tab import PlanTab
 from desktop.ui.qt import (
     QAbstractItemView,
     QButtonGroup,
@@ -214,10 +216,18 @@ class AppsTree(QTreeWidget):
 
 
 class DashboardWindow(QWidget):
-    """Activity / Suggestions / Model pages over a day, week or month picked in the header."""
+    """Activity / Suggestions / Model pages over a day, week or month picked in the header.
+
+    With a planner, a Plan page too: the week's plan, which has its own week navigation.
+    """
 
     def __init__(
-        self, load: Loader, now: Callable[[], float], parent: QWidget | None = None
+        self,
+        load: Loader,
+        now: Callable[[], float],
+        parent: QWidget | None = None,
+        *,
+        planner: Planner | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.load = load
@@ -288,6 +298,10 @@ class DashboardWindow(QWidget):
         self.tabs.addTab(self._activity_page(), self.tr("A&ctivity"))
         self.tabs.addTab(self._suggestions_page(), self.tr("&Suggestions"))
         self.tabs.addTab(_scrolling(self._model_page()), self.tr("&Model"))
+        self.plan: PlanTab | None = None
+        if planner is not None:
+            self.plan = PlanTab(planner, now)
+            self.tabs.addTab(self.plan, self.tr("Plan"))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(navigation)
@@ -461,6 +475,8 @@ class DashboardWindow(QWidget):
     def refresh(self) -> None:
         """Reload the shown period from the store and redraw every page."""
         self.set_data(self.load(self.day, self.period))
+        if self.plan is not None and self.plan.loaded:
+            self.plan.redraw()
 
     # drawing ----------------------------------------------------------------------------------
     def set_data(self, data: reports.Dashboard) -> None:

@@ -187,6 +187,18 @@ def calendar_label(kind: str) -> str:
     return tr("Meeting (calendar)") if kind == "meeting" else tr("Other calendar event")
 
 
+def plan_state_label(state: str) -> str:
+    """Return the legend's name of a plan block's state."""
+    return {
+        "planned": tr("Planned"),
+        "running": tr("Running now"),
+        "kept": tr("Kept"),
+        "partly kept": tr("Partly kept"),
+        "missed": tr("Missed"),
+        "skipped": tr("Skipped"),
+    }[state]
+
+
 def metric_label(key: str) -> str:
     """Return a metric's technical name (the model page's details)."""
     return {

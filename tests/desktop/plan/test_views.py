@@ -59,13 +59,15 @@ def worked(planner: Planner, block, minutes: float) -> None:
 
 def test_each_block_is_drawn_in_the_state_it_ended_in(planner):
     planner.refresh()
-    monday, tuesday, wednesday, thursday, friday = planner.blocks(at(0, 0), at(5, 0))
+    monday, tuesday, wednesday = planner.blocks(at(0, 0), at(3, 0))
     worked(planner, monday, 60)  # kept
     worked(planner, tuesday, 30)  # partly kept
     # Wednesday: nothing at the computer (missed); Thursday: skipped ahead of time.
     planner.clock.set(wednesday.end + 60)
     planner.refresh()
+    [thursday] = planner.blocks(at(3, 0), at(4, 0))
     planner.skip(thursday.id)
+    [friday] = planner.blocks(at(4, 0), at(5, 0))
     grid = views.week(planner, MONDAY.date(), planner.clock.now())
     states = {block.id: block.state for block in grid.blocks}
     assert states[monday.id] == "kept"
@@ -95,6 +97,23 @@ def test_buttons_follow_the_block(planner):
     planner.skip(tuesday.id)
     grid = views.week(planner, MONDAY.date(), planner.clock.now())
     assert grid.block(tuesday.id).actions == frozenset()
+
+
+def test_overlapping_blocks_stand_side_by_side(planner):
+    planner.refresh()
+    monday, tuesday = planner.blocks(at(0, 0), at(2, 0))
+    # The user skips Tuesday's block; a block of the same hour is placed there again.
+    planner.store.set_block_status(tuesday.id, "skipped")
+    planner.store.replace_planned_blocks(
+        at(0, 7),
+        [
+            ("deep-work", tuesday.start + 1800, tuesday.end + 1800, ""),
+            ("deep-work", tuesday.end + 3600, tuesday.end + 7200, ""),  # after both: alone
+        ],
+        at(0, 6),
+    )
+    grid = views.week(planner, MONDAY.date(), at(0, 6))
+    assert [(b.day, b.lane, b.lanes) for b in grid.blocks] == [(1, 0, 2), (1, 1, 2), (1, 0, 1)]
 
 
 def test_meetings_stand_beside_the_blocks_in_their_calendar_kind(planner):
