@@ -243,7 +243,7 @@ class AppService:
         self._input_pending.extend(minutes)
         del self._input_pending[:-MAX_PENDING_MINUTES]
         try:
-            self.store.record_activity(self._input_pending)
+            self.store.record_activity(self._input_pending, collecting=True)
         except StoreError as exc:
             self._report(str(exc))
             return

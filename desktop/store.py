@@ -34,6 +34,12 @@ OUTCOMES = ("accepted", "snoozed", "dismissed", "ignored")
 # Consecutive polls of one activity coalesce into one entry, so this is spans, not seconds:
 # at most ~1 MB however long the outage lasts; past it the oldest spans are dropped (and said).
 MAX_PENDING_SPANS = 5000
+# How long a write waits for another process's write lock (SQLite retries within this bound).
+BUSY_TIMEOUT_S = 5.0
+# How long a collector's write waits (for another process, or another thread of this app),
+# before its poll is kept in memory for the next one: well under a poll interval, so the poll
+# loop never stalls long enough to leave a hole between two polls.
+COLLECTOR_WAIT_S = 0.25
 
 
 class StoreError(RuntimeError):
@@ -312,12 +318,15 @@ class Store:
         # Heartbeats that could not be written yet, oldest first: (event, pulsetime, stream);
         # an event of None is an `end_span` that came between them.
         self._pending: deque[tuple[Event | None, float, str]] = deque()
+        # Polls (and span ends) handed over while another thread held the store, in order;
+        # moved to `_pending` by the next call that gets the store (deque appends are atomic).
+        self._inbox: deque[tuple[Event | None, float, str]] = deque()
         self.dropped_spans = 0  # pending spans given up because the outage outlasted the buffer
         self._opening = True
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         old_umask = os.umask(0o077)  # the db, -wal and -shm files are born 0600
         try:
-            connection = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
+            connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             self.db = sqlite_utils.Database(connection)
             try:
                 self._guard(self._open)
@@ -377,30 +386,58 @@ class Store:
         return str(salt[0])
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, keeping: bool = False) -> Iterator[None]:
+        """Hold the store; a database error becomes one line (`keeping`: the caller keeps it)."""
         with self._lock:
             try:
                 yield
             except sqlite3.OperationalError as exc:
-                raise StoreError(self._explain(exc)) from exc
+                raise StoreError(self._explain(exc, keeping)) from exc
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"{self.path}: database error: {exc}") from exc
+
+    @contextlib.contextmanager
+    def _collecting(self) -> Iterator[None]:
+        """Make the writes inside wait at most COLLECTOR_WAIT_S for another process's lock."""
+        conn = self.db.conn
+        previous = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        conn.execute(f"PRAGMA busy_timeout = {min(previous, int(COLLECTOR_WAIT_S * 1000))}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {previous}")
 
     def _guard(self, fn: Callable[[], Any]) -> Any:
         with self._locked():
             return fn()
 
-    def _explain(self, exc: sqlite3.OperationalError) -> str:
+    def _explain(self, exc: sqlite3.OperationalError, keeping: bool = False) -> str:
+        """Say in one line what went wrong and what happens now: kept and retried, or nothing."""
         text = str(exc)
         if "locked" in text or "busy" in text:
-            return f"{self.path}: database is locked by another process; will retry"
+            if keeping:
+                return (
+                    f"{self.path}: database is locked by another process;"
+                    " keeping activity in memory and retrying at every poll"
+                )
+            return (
+                f"{self.path}: database is locked by another process"
+                " (an import or another copy of the app?); nothing was changed, try again"
+            )
         if self._opening and ("full" in text or "readonly" in text):
             what = "disk is full" if "full" in text else "data directory is read-only"
             return f"{self.path}: {what}: cannot open the database (nothing was changed)"
         if "full" in text:
-            return f"{self.path}: disk is full; keeping data in memory until space returns"
+            if keeping:
+                return f"{self.path}: disk is full; keeping activity in memory until space returns"
+            return f"{self.path}: disk is full; nothing was changed"
         if "readonly" in text:
-            return f"{self.path}: data directory is read-only; keeping data in memory meanwhile"
+            if keeping:
+                return (
+                    f"{self.path}: data directory is read-only;"
+                    " keeping activity in memory until it is writable"
+                )
+            return f"{self.path}: data directory is read-only; nothing was changed"
         if "unable to open" in text:
             return f"{self.path}: cannot open the database file (missing or no permission)"
         return f"{self.path}: {text}"
@@ -476,13 +513,20 @@ class Store:
         (disk full, read-only, locked) the poll is kept in memory, StoreError says why in one
         line, and the next heartbeat that can write stores every kept poll first: an outage
         loses nothing up to MAX_PENDING_SPANS spans.
+
+        A heartbeat never waits long: at most COLLECTOR_WAIT_S for another thread of the app
+        (then the poll waits in memory, silently, for the next one) and as long again for
+        another process's write lock (then StoreError says the poll is kept). Returns 0 when
+        nothing was written now.
         """
-        stream = stream or event.source
-        with self._lock:
-            self._keep(event, pulsetime, stream)
+        self._inbox.append((event, pulsetime, stream or event.source))
+        if not self._lock.acquire(timeout=COLLECTOR_WAIT_S):
+            return 0  # another thread is writing: this poll goes in with the next one
+        try:
+            self._take_inbox()
             last = dict(self._last)
             try:
-                with self._locked(), self.db.conn:
+                with self._locked(keeping=True), self._collecting(), self.db.conn:
                     row_id = 0
                     for pending, pulse, name in self._pending:
                         if pending is None:
@@ -500,11 +544,25 @@ class Store:
             self._pending.clear()
             self.dropped_spans = 0
             return row_id
+        finally:
+            self._lock.release()
+
+    def _take_inbox(self) -> None:
+        """Move what heartbeats and span ends handed over into the pending queue (lock held)."""
+        while self._inbox:
+            event, pulsetime, stream = self._inbox.popleft()
+            if event is not None:
+                self._keep(event, pulsetime, stream)
+            elif self._pending:  # polls still in memory: the span ends after them, not before
+                self._pending.append((None, 0.0, stream))
+            else:
+                self._last.pop(stream, None)
 
     @property
     def pending_polls(self) -> int:
         """Return how many spans wait in memory for the database to become writable again."""
         with self._lock:
+            self._take_inbox()
             return len(self._pending)
 
     def _keep(self, event: Event, pulsetime: float, stream: str) -> None:
@@ -587,10 +645,12 @@ class Store:
 
     def end_span(self, stream: str) -> None:
         """Close the open span of a stream, so the next poll starts a new one (e.g. after a gap)."""
-        with self._lock:
-            self._last.pop(stream, None)
-            if self._pending:  # polls still in memory: the span ends after them, not before
-                self._pending.append((None, 0.0, stream))
+        self._inbox.append((None, 0.0, stream))
+        if self._lock.acquire(timeout=COLLECTOR_WAIT_S):  # else the next heartbeat takes it
+            try:
+                self._take_inbox()
+            finally:
+                self._lock.release()
 
     def insert_events(self, events: Iterable[Event]) -> int:
         """Insert spans in one transaction; return how many."""
@@ -757,6 +817,7 @@ class Store:
                 # Plan blocks that touch the range go too: what was planned says what was done.
                 self.db.execute("DELETE FROM plan_blocks WHERE start < ? AND end > ?", [end, start])
             self._after_delete()
+            self._take_inbox()
             self._last.clear()
             # Polls still waiting in memory must not bring deleted activity back.
             self._pending = deque(
@@ -778,6 +839,7 @@ class Store:
                 self.db.execute("DELETE FROM feedback")
                 suggestions = self.db.execute("DELETE FROM suggestions").rowcount
             self._after_delete()
+            self._take_inbox()
             self._last.clear()
             self._pending.clear()
         return DeleteResult(spans, 0, suggestions)
@@ -886,12 +948,19 @@ class Store:
         return rows
 
     # input activity ---------------------------------------------------------------------------
-    def record_activity(self, minutes: Iterable[tuple[float, float, float]]) -> None:
-        """Add (minute start, active seconds, covered seconds) to the per-minute tallies."""
+    def record_activity(
+        self, minutes: Iterable[tuple[float, float, float]], *, collecting: bool = False
+    ) -> None:
+        """Add (minute start, active seconds, covered seconds) to the per-minute tallies.
+
+        `collecting`: the caller is the poll loop, which keeps the minutes when this fails; the
+        write then waits only briefly for another writer, and the error says they are kept.
+        """
         rows = [(float(m), float(a), float(c)) for m, a, c in minutes]
         if not rows:
             return
-        with self._locked(), self.db.conn:
+        waiting = self._collecting() if collecting else contextlib.nullcontext()
+        with self._locked(keeping=collecting), waiting, self.db.conn:
             self.db.conn.executemany(
                 "INSERT INTO activity (minute, active_s, covered_s) VALUES (?, ?, ?)"
                 " ON CONFLICT(minute) DO UPDATE SET active_s = active_s + excluded.active_s,"
