@@ -1,5 +1,5 @@
-"""Writing the user's data out: every span as CSV (re-importable) or JSON (with suggestions
-and input activity per minute).
+"""Writing the user's data out: every span as CSV (re-importable) or JSON (with suggestions,
+input activity per minute and the plan: its items, blocks and how each was kept).
 
 Titles are written as stored: salted hashes unless the user opted in to clear titles. The CSV
 marks hashed titles (`title_hashed`), so importing it keeps them as they are, and its columns
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.collect import activity
-from desktop.store import Event, Store, SuggestionRecord
+from desktop.store import Event, PlanBlock, Store, SuggestionRecord
 from edge_model import files
 
 FORMATS = ("json", "csv")
@@ -84,8 +84,14 @@ def _activity_json(minute: float, active_s: float, covered_s: float) -> dict[str
     }
 
 
+def _block_json(block: PlanBlock) -> dict[str, Any]:
+    row = asdict(block)
+    row["start_iso"], row["end_iso"] = _iso(block.start), _iso(block.end)
+    return row
+
+
 def export_text(store: Store, fmt: str) -> str:
-    """Return every span in `fmt`; JSON adds suggestions with outcomes and input per minute."""
+    """Return every span in `fmt`; JSON adds suggestions, input per minute and the plan."""
     if fmt == "csv":
         return events_csv(store.all_events())
     if fmt == "json":
@@ -96,6 +102,11 @@ def export_text(store: Store, fmt: str) -> str:
             "suggestions": [_suggestion_json(record) for record in store.suggestions()],
             # Input intensity per minute, from idle-time deltas only (issue 3).
             "activity": [_activity_json(*minute) for minute in store.activity(-math.inf, math.inf)],
+            # The plan: each item as declared (removed ones too), every block and how it went.
+            "plan": {
+                "items": store.plan_items(include_removed=True),
+                "blocks": [_block_json(block) for block in store.plan_blocks(-math.inf, math.inf)],
+            },
         }
         return json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown export format {fmt!r}; expected one of {FORMATS}")

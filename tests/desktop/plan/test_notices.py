@@ -106,3 +106,13 @@ def test_the_plan_takes_the_place_of_the_focus_suggestion(app):
     service.planner.plan_file.check_every_s = 0.0
     service.plan_tick()
     assert service.engine.replaced_kinds == frozenset()
+
+
+def test_no_block_notice_while_paused(app):
+    service, clock, shown = app
+    block = monday_block(service)
+    clock.set(block.start - 4 * 60)
+    service.pause(30)
+    assert service.plan_tick() is None and shown == []
+    service.resume()
+    assert service.plan_tick() is not None

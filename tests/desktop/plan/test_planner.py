@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 
 import icalendar
@@ -174,3 +175,20 @@ def test_review_counts_planned_and_kept_minutes(history):
     [review] = app.review(at(0, 0), at(7, 0))
     assert (review.name, review.planned_min, review.kept_min) == ("Deep work", 120, 90)
     assert (review.blocks, review.kept, review.partly, review.missed) == (2, 2, 0, 0)  # 75% is kept
+
+
+def test_export_delete_and_pause_cover_the_plan(history):
+    from desktop import exporters
+
+    store, directory = history
+    app = planner(store, directory, at(0, 6))
+    app.refresh()
+    document = json.loads(exporters.export_text(store, "json"))
+    assert set(document["plan"]["items"]) == {"deep-work"}
+    assert len(document["plan"]["blocks"]) == 5
+    assert document["plan"]["blocks"][0]["why"].startswith("you were at the computer")
+    # Deleting a day removes its blocks; deleting everything removes the plan's record too.
+    store.delete_range(at(0, 0), at(1, 0))
+    assert app.blocks(at(0, 0), at(1, 0)) == []
+    store.delete_all()
+    assert app.blocks(at(0, 0), at(7, 0)) == [] and store.plan_items() == {}
