@@ -852,10 +852,10 @@ def build_parser() -> argparse.ArgumentParser:
     realism.add_argument("--json", help="write the figures here")
     realism.set_defaults(func=cmd_realism)
     # Subcommands that live with their own packages (argparse only at import time).
-    from training import simulate, timing, tune
+    from training import plan_simulate, simulate, timing, tune
     from training.federated import register as register_federated
 
-    simulate.register(sub)
+    plan_simulate.extend(simulate.register(sub))
     app_head.register(sub)
     timing.register(sub)
     tune.register(sub)
