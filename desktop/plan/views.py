@@ -28,11 +28,13 @@ def week_start(day: dt.date) -> dt.date:
 
 
 def say_hours(minutes: float) -> str:
-    """Return "7.5 h", "10 h" or "45 min"."""
-    if minutes < 59.5:
-        return f"{round(minutes)} min"
-    hours = f"{minutes / 60:.1f}".rstrip("0").rstrip(".")
-    return f"{hours} h"
+    """Return "10 h", "7.5 h", "2 h 15 min" or "45 min"."""
+    whole = round(minutes)
+    if whole < 60:
+        return f"{whole} min"
+    if whole % 30 == 0:
+        return f"{whole / 60:g} h"
+    return f"{whole // 60} h {whole % 60} min"
 
 
 def _clock(minute: int) -> str:
@@ -450,9 +452,10 @@ def form_from_item(item: items.Item) -> ItemForm:
         priority=item.priority,
     )
     if item.kind == "task":
+        total = item.total_minutes
         return replace(
             common,
-            length=str(item.total_minutes),
+            length=f"{total // 60}h" if total % 60 == 0 else str(total),
             due=item.due.isoformat() if item.due else "",
             chunk=length,
         )

@@ -635,10 +635,10 @@ class PlanTab(QWidget):
         content_layout.addLayout(row)
         content_layout.addWidget(self.review_box)
         content_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setWidget(content)
 
         # nothing to plan yet: say what to do
         self.empty_label = QLabel(text.tr(views.empty_text()))
@@ -659,7 +659,7 @@ class PlanTab(QWidget):
         empty_layout.addStretch(2)
 
         self.stack = QStackedWidget()
-        self.stack.addWidget(scroll)
+        self.stack.addWidget(self.scroll)
         self.stack.addWidget(empty)
         layout = QVBoxLayout(self)
         layout.addLayout(navigation)

@@ -261,3 +261,13 @@ def test_a_broken_plan_toml_is_not_overwritten(planner):
     with pytest.raises(items.PlanError, match="fix plan.toml first"):
         views.remove_item(planner, "deep-work")
     assert "Oops" in path.read_text()
+
+
+def test_hours_read_the_way_people_say_them():
+    assert [views.say_hours(m) for m in (45, 60, 450, 600, 135)] == [
+        "45 min",
+        "1 h",
+        "7.5 h",
+        "10 h",
+        "2 h 15 min",
+    ]
