@@ -6,12 +6,15 @@ Needs an X display; without one it re-runs itself under `xvfb-run -a`. The histo
 shipped sample day (desktop/resources/sample_day.csv) shifted over three weeks, thinned on the
 weekends, with break suggestions at the engine's own trigger (50+ minutes without a break) and
 answers that are likelier mid-morning and mid-afternoon, so the model page has something to
-show. Everything goes into a temporary data directory; the real one is never touched.
+show. The Plan tab's shots follow three habits through those weeks and a report due on the
+last one's Friday, so every block state and the review's trend show (`stage_plan`).
+Everything goes into a temporary data directory; the real one is never touched.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -118,6 +121,94 @@ def add_answered_suggestions(
             snooze = 10.0 if outcome == "snoozed" else None
             service.store.record_feedback(sid, outcome, at + 30.0, snooze_minutes=snooze)
             last_suggestion = at
+
+
+PLAN_TOML = """\
+[plan]
+work_hours = "08:00-18:00"
+daily_cap = "6h"
+buffer = "10m"
+
+[[habit]]
+name = "Deep work"
+minutes = 60
+days = "weekdays"
+window = "09:00-18:00"
+categories = ["development"]
+
+[[habit]]
+name = "Mail and chat"
+minutes = 30
+days = "weekdays"
+window = "09:00-13:00"
+categories = ["communication", "browsing"]
+priority = 3
+
+[[habit]]
+name = "Lunch walk"
+minutes = 45
+days = "weekdays"
+window = "12:00-15:00"
+away = true
+"""
+
+REPORT_TOML = """
+[[task]]
+name = "Write the report"
+hours = 6
+due = "{due}"
+chunk = "60-120"
+categories = ["office", "development"]
+priority = 1
+"""
+
+
+def stage_plan(service: AppService, now: float) -> None:
+    """Live the plan for three weeks and the day of `now` (a Monday), so every state shows.
+
+    Each earlier week is placed on its Monday morning and measured against the history the next
+    Monday; this week gets a report due on Friday. On the Monday, one block is moved by hand to
+    the quiet early morning (missed) and Tuesday's walk is skipped.
+    """
+    planner = service.planner
+    planner.plan_file.check_every_s = 0.0
+    path = service.data_dir / "plan.toml"
+    path.write_text(PLAN_TOML)
+    monday = planner.local(now).date()
+    for weeks_back in (3, 2, 1):
+        planner.refresh(planner.epoch(monday - dt.timedelta(days=7 * weeks_back), 6 * 60))
+    friday = monday + dt.timedelta(days=4)
+    meetings = [(day, 10 * 60, 30, "Standup") for day in range(1, 5)]
+    meetings += [(2, 15 * 60, 90, "Design review"), (3, 13 * 60, 60, "1:1")]
+    service.store.insert_events(
+        [
+            Event(
+                start=planner.epoch(monday + dt.timedelta(days=day), minute),
+                duration=minutes * 60.0,
+                source="calendar",
+                app="calendar",
+                title=title,
+                category="meetings",
+            )
+            for day, minute, minutes, title in meetings
+        ]
+    )
+    path.write_text(PLAN_TOML + REPORT_TOML.format(due=friday.isoformat()))
+    service.clock.set(planner.epoch(monday, 6 * 60))
+    planner.refresh()
+    mail = next(
+        b for b in planner.blocks(planner.epoch(monday, 0), now) if b.item == "mail-and-chat"
+    )
+    planner.move(mail.id, planner.epoch(monday, 7 * 60 + 30))
+    service.clock.set(now)
+    planner.refresh()
+    tuesday = monday + dt.timedelta(days=1)
+    walk = next(
+        b
+        for b in planner.blocks(planner.epoch(tuesday, 0), planner.epoch(tuesday, 24 * 60))
+        if b.item == "lunch-walk"
+    )
+    planner.skip(walk.id)
 
 
 def shoot(out: Path, dark: bool) -> list[Path]:
@@ -241,6 +332,32 @@ def shoot(out: Path, dark: bool) -> list[Path]:
             dashboard.tabs.setCurrentIndex(tab)
             save(dashboard, f"dashboard-{name}")
         dashboard.close()
+
+        # The Plan tab: this week with every state, then the week before and its review.
+        stage_plan(service, now)
+        planning = DashboardWindow(shell.load_dashboard, shell.now, planner=service.planner)
+        assert planning.plan is not None
+        plan = planning.plan
+        plan.run = lambda work, done: done(work(), None)  # placed at once, not on a thread
+        planning.resize(1000, 1020)
+        planning.show()
+        planning.show_day(now)
+        planning.tabs.setCurrentWidget(plan)
+        chosen = next(b for b in plan.week.blocks if b.state == "kept")
+        plan.select(chosen.id)
+        save(planning, "plan-week")
+        plan.show_week(-7)
+        plan.select(next(b.id for b in plan.week.blocks if b.state == "partly kept"))
+        plan.scroll.ensureWidgetVisible(plan.review_box)
+        save(planning, "plan-review")
+        plan.show_this_week()
+        plan.items.setCurrentRow(len(plan.week.items) - 1)
+        dialog = plan.edit_item()
+        assert dialog is not None
+        dialog.adjustSize()
+        save(dialog, "plan-dialog")
+        dialog.close()
+        planning.close()
 
         settings.save(Config().with_overrides({"excluded_apps": ["keepassxc", "signal"]}))
         # systemd answers "enabled" without being asked for real: the shot never touches it.
