@@ -348,7 +348,7 @@ def shoot(out: Path, dark: bool) -> list[Path]:
         save(planning, "plan-week")
         plan.show_week(-7)
         plan.select(next(b.id for b in plan.week.blocks if b.state == "partly kept"))
-        plan.scroll.ensureWidgetVisible(plan.review_box)
+        plan.scroll_area.ensureWidgetVisible(plan.review_box)
         save(planning, "plan-review")
         plan.show_this_week()
         plan.items.setCurrentRow(len(plan.week.items) - 1)

@@ -635,10 +635,10 @@ class PlanTab(QWidget):
         content_layout.addLayout(row)
         content_layout.addWidget(self.review_box)
         content_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setWidget(content)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
 
         # nothing to plan yet: say what to do
         self.empty_label = QLabel(text.tr(views.empty_text()))
@@ -659,7 +659,7 @@ class PlanTab(QWidget):
         empty_layout.addStretch(2)
 
         self.stack = QStackedWidget()
-        self.stack.addWidget(self.scroll)
+        self.stack.addWidget(self.scroll_area)
         self.stack.addWidget(empty)
         layout = QVBoxLayout(self)
         layout.addLayout(navigation)
