@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.plan import items, views
 from desktop.plan.planner import Planner, Refresh
+from desktop.store import StoreError
 from desktop.ui import background, charts, text
 from desktop.ui.plan_dialog import DAY_LABELS, PlanItemDialog
 from desktop.ui.qt import (
@@ -707,9 +708,14 @@ class PlanTab(QWidget):
     def redraw(self, problem: str | None = None) -> None:
         """Read the shown week and its review from the store and draw them."""
         now = self.now()
-        self.week = views.week(self.planner, self.monday, now, self.shortfalls)
-        self.review = views.review(self.planner, self.monday)
-        week = self.week
+        try:
+            week = views.week(self.planner, self.monday, now, self.shortfalls)
+            review = views.review(self.planner, self.monday)
+        except StoreError as exc:  # the database went away (closing) or broke: say so
+            self.notice.setText(self.tr("Could not read the plan: {error}").format(error=exc))
+            self.notice.setVisible(True)
+            return
+        self.week, self.review = week, review
         sunday = week.days[-1]
         label = f"{week.monday:%d %b} – {sunday:%d %b %Y}".lstrip("0").replace(" 0", " ")
         if week.today is not None:
@@ -730,7 +736,7 @@ class PlanTab(QWidget):
         self.chart.set_week(week, now, self.selected)
         self._show_block()
         self._fill_items(week)
-        self._fill_review(self.review)
+        self._fill_review(review)
 
     def _fill_items(self, week: views.Week) -> None:
         current = self.current_item()

@@ -375,3 +375,11 @@ def test_the_dashboard_has_the_plan_tab(qtbot, tmp_path, monkeypatch):
         assert window.plan.loaded and window.plan.stack.currentIndex() == 1  # nothing planned
     finally:
         service.close()
+
+
+def test_a_store_that_went_away_is_one_line_not_a_crash(qtbot, tab, planner):
+    planner.store.close()  # e.g. the app closing while a re-plan was on its way
+    tab.replan()
+    assert tab.notice.isVisible()
+    [line] = tab.notice.text().splitlines()
+    assert line.startswith("Could not ")
