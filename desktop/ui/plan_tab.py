@@ -26,6 +26,7 @@ from desktop.ui.qt import (
     QHBoxLayout,
     QHeaderView,
     QHelpEvent,
+    QKeyEvent,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -105,6 +106,7 @@ class WeekChart(QWidget):
         self.on_select: Callable[[int | None], None] = lambda block_id: None
         self.setAccessibleName(text.tr("Week plan"))
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(560)
         self.setFixedHeight(self._height())
@@ -237,6 +239,26 @@ class WeekChart(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         block = self.block_at(event.position().x(), event.position().y())
         self.select(block.id if block else None)
+        self.on_select(self.selected)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Arrow keys walk the week's blocks in time order (the keyboard's way to pick one)."""
+        steps = {
+            Qt.Key.Key_Right: 1,
+            Qt.Key.Key_Down: 1,
+            Qt.Key.Key_Left: -1,
+            Qt.Key.Key_Up: -1,
+        }
+        step = steps.get(Qt.Key(event.key()))
+        if step is None or self.week is None or not self.week.blocks:
+            super().keyPressEvent(event)
+            return
+        ids = [block.id for block in self.week.blocks]
+        if self.selected in ids:
+            index = min(max(ids.index(self.selected) + step, 0), len(ids) - 1)
+        else:
+            index = 0 if step > 0 else len(ids) - 1
+        self.select(ids[index])
         self.on_select(self.selected)
 
     def tooltip_at(self, x: float, y: float) -> str | None:

@@ -383,3 +383,14 @@ def test_a_store_that_went_away_is_one_line_not_a_crash(qtbot, tab, planner):
     assert tab.notice.isVisible()
     [line] = tab.notice.text().splitlines()
     assert line.startswith("Could not ")
+
+
+def test_the_keyboard_walks_the_blocks(qtbot, tab):
+    tab.chart.setFocus()
+    qtbot.keyClick(tab.chart, Qt.Key.Key_Right)
+    first = tab.week.blocks[0]
+    assert tab.selected == first.id and "Deep work, Mon" in tab.block_label.text()
+    qtbot.keyClick(tab.chart, Qt.Key.Key_Right)
+    assert tab.selected == tab.week.blocks[1].id and tab.skip_button.isEnabled()
+    qtbot.keyClick(tab.chart, Qt.Key.Key_Left)
+    assert tab.selected == first.id
