@@ -632,6 +632,8 @@ class Store:
                     "UPDATE events SET duration = ? WHERE id = ? AND start = ?",
                     [max(0.0, event.start - last_start), last_id, last_start],
                 )
+        if event.source == "afk":
+            self._cut_collected_after(event.start, event.end)
         row = self._row(event)
         # Plain SQL, not sqlite-utils' insert: that one commits by itself, which would split
         # a flush of kept polls into several transactions.
@@ -642,6 +644,28 @@ class Store:
         row_id = int(cursor.lastrowid or 0)
         last_spans[stream] = (row_id, event.start, event.end, key)
         return row_id
+
+    def _cut_collected_after(self, start: float, end: float) -> None:
+        """End every collected window and away span at `start`, where a new away span begins.
+
+        The away span reaches back to the last input; focus that changed after it (a dialog,
+        a closed window) left window spans there, and the span before it was extended to the
+        first of them. Time is away or in a window, never both: what lies after `start` goes.
+        Imported spans (they carry an import key) are never touched.
+        """
+        longest = self.db.execute("SELECT max(duration) FROM events").fetchone()[0]
+        rows = self.db.execute(
+            "SELECT id, start FROM events WHERE source IN ('window', 'afk')"
+            " AND import_key IS NULL AND start < ? AND start >= ? AND start + duration > ?",
+            [max(end, start + 1e-9), start - float(longest or 0.0), start],
+        ).fetchall()
+        for row_id, row_start in rows:
+            if row_start >= start:
+                self.db.execute("DELETE FROM events WHERE id = ?", [row_id])
+            else:
+                self.db.execute(
+                    "UPDATE events SET duration = ? WHERE id = ?", [start - row_start, row_id]
+                )
 
     def end_span(self, stream: str) -> None:
         """Close the open span of a stream, so the next poll starts a new one (e.g. after a gap)."""
