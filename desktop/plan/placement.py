@@ -191,8 +191,12 @@ def place(
     held: list[Held] | None = None,
     time_limit_s: float = 0.8,
     hint: list[Placed] | None = None,
+    avoid: list[Held] | None = None,
 ) -> Placement:
-    """Return the blocks for the horizon that maximize the expected kept minutes."""
+    """Return the blocks for the horizon that maximize the expected kept minutes.
+
+    `avoid` are blocks the user skipped: their time is not offered again.
+    """
     held = held or []
     active = forecast.conditioned(now_minute)
     first_minute = forecast.first_day * fc.DAY_MIN
@@ -201,7 +205,7 @@ def place(
         timeline.meeting[horizon].reshape(forecast.days, fc.SLOTS, fc.SLOT_MIN).any(axis=2), bool
     )
     busy = meetings.copy()
-    for block in held:
+    for block in [*held, *(avoid or [])]:
         offset = block.day - forecast.first_day
         if 0 <= offset < forecast.days:
             first = block.start // fc.SLOT_MIN

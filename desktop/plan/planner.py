@@ -166,9 +166,11 @@ class Planner:
             now_minute = int(timeline.minute_of(self.local(now).replace(tzinfo=None)))
             forecast = fc.forecast(timeline, today, HORIZON_DAYS)
             lead_end = now + placement.LEAD_MIN * 60
-            held, hint = self._held(timeline, now, lead_end)
+            held, hint, skipped = self._held(timeline, now, lead_end)
             limit = self.replan_time_limit_s if hint else self.time_limit_s
-            result = placement.place(plan, timeline, forecast, now_minute, held, limit, hint)
+            result = placement.place(
+                plan, timeline, forecast, now_minute, held, limit, hint, skipped
+            )
             self.last_solution = result.solution
             rows = []
             for block in result.blocks:
@@ -181,11 +183,12 @@ class Planner:
 
     def _held(
         self, timeline: fc.Timeline, now: float, lead_end: float
-    ) -> tuple[list[placement.Held], list[placement.Placed]]:
-        """Return the blocks that can no longer move this week, and the current plan as a hint."""
+    ) -> tuple[list[placement.Held], list[placement.Placed], list[placement.Held]]:
+        """Return the blocks that can no longer move this week, the current plan as a hint,
+        and the skipped blocks (their time is not offered again)."""
         week_start = self.local(now).date() - dt.timedelta(days=self.local(now).weekday())
         lo = self.epoch(week_start, 0)
-        held, hint = [], []
+        held, hint, skipped = [], [], []
         for block in self.store.plan_blocks(lo, now + (HORIZON_DAYS + 1) * 86400):
             local = self.local(block.start).replace(tzinfo=None)
             day = (local.date() - timeline.origin).days
@@ -194,13 +197,14 @@ class Planner:
             if block.status == "planned" and block.start >= lead_end:
                 hint.append(placement.Placed(block.item, day, minute, minutes, 0.0, block.why))
                 continue
-            if block.status == "skipped" or (
-                block.kept_share is not None and block.kept_share < PARTLY_AT
-            ):
-                continue  # its time goes back to the item: the week looks for another slot
+            if block.status == "skipped":
+                skipped.append(placement.Held(block.item, day, minute, minutes))
+                continue  # its time goes back to the item, elsewhere
+            if block.kept_share is not None and block.kept_share < PARTLY_AT:
+                continue  # missed: its time goes back to the item, the week finds another slot
             kept = block.kept_s / 60.0 if block.kept_s is not None else None
             held.append(placement.Held(block.item, day, minute, minutes, kept))
-        return held, hint
+        return held, hint, skipped
 
     def propose(self, now: float | None = None) -> proposal.Proposal | None:
         """Return a plan made from the history (None while there are too few days of it)."""

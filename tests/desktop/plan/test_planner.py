@@ -133,6 +133,9 @@ def test_skip_replans_and_move_holds_where_the_user_put_it(history):
     tuesday = app.blocks(at(1, 0), at(2, 0))[0]
     app.skip(tuesday.id)
     assert outcome(store.plan_block(tuesday.id), app.clock.now()) == "skipped"
+    # The skipped time is not offered again: Tuesday's new block sits elsewhere.
+    again = [b for b in app.blocks(at(1, 0), at(2, 0)) if b.id != tuesday.id]
+    assert again and all(b.end <= tuesday.start or b.start >= tuesday.end for b in again)
 
 
 def test_the_plan_survives_a_restart(history):
