@@ -611,9 +611,10 @@ class FirstFitPlanner(CalendarOnlyPlanner):
             timeline, today = self.timeline(now)
             now_minute = int(timeline.minute_of(self.local(now).replace(tzinfo=None)))
             lead_end = now + placement.LEAD_MIN * 60
-            held, _hint = self._held(timeline, now, lead_end)
+            held, _hint, *skipped = self._held(timeline, now, lead_end)
+            avoid = skipped[0] if skipped else []
             rows = []
-            for block in first_fit(plan, timeline, today, now_minute, held):
+            for block in first_fit(plan, timeline, today, now_minute, held, avoid):
                 day = timeline.origin + dt.timedelta(days=block.day)
                 start = self.epoch(day, block.start)
                 rows.append((block.item, start, start + block.minutes * 60, block.why))
@@ -627,13 +628,15 @@ def first_fit(
     first_day: int,
     now_minute: int,
     held: list[placement.Held],
+    avoid: Sequence[placement.Held] = (),
 ) -> list[placement.Placed]:
     """Return blocks placed first-fit: items by priority, each at its earliest free slots.
 
     The same hard rules as the app's placement: the item's days, window (or the working hours
     and days), due date, length on the quarter-hour grid, no meeting, the buffer after each
     block, at most one block of a habit a day (two of a task), a weekly habit's count, a task's
-    remaining minutes, the daily cap, nothing before the lead time.
+    remaining minutes, the daily cap, nothing before the lead time, and no slot the user
+    skipped (`avoid`).
     """
     settings = plan.settings
     days = HORIZON_DAYS
@@ -643,12 +646,14 @@ def first_fit(
     taken = np.zeros((days, slots), bool)
     buffer = -(-settings.buffer_minutes // fc.SLOT_MIN)
     used = [0] * days
-    for block in held:
+    for block in [*held, *avoid]:
         offset = block.day - first_day
         if 0 <= offset < days:
             first = block.start // fc.SLOT_MIN
             busy[offset, first : first + -(-block.minutes // fc.SLOT_MIN) + buffer] = True
-            used[offset] += block.minutes
+    for block in held:
+        if 0 <= block.day - first_day < days:
+            used[block.day - first_day] += block.minutes
     earliest = now_minute + placement.LEAD_MIN
     placed: list[placement.Placed] = []
     order = sorted(enumerate(plan.items), key=lambda pair: (pair[1].priority, pair[0]))

@@ -104,6 +104,12 @@ def test_first_fit_takes_the_first_free_slots_by_priority():
     later = plan_simulate.first_fit(plan, timeline, 0, 11 * 60, held)
     assert not [b for b in later if b.day == 0 and b.item == "deep-work"]
     assert [(b.start, b.item) for b in later if b.day == 0] == [(11 * 60 + 15, "reading")]
+    skipped = [placement.Held("deep-work", 0, 8 * 60, 60)]  # the user skipped 08:00
+    again = plan_simulate.first_fit(plan, timeline, 0, 0, [], skipped)
+    assert sorted((b.start, b.item) for b in again if b.day == 0) == [
+        (10 * 60, "deep-work"),
+        (11 * 60 + 15, "reading"),
+    ]
 
 
 def test_bad_numbers_are_one_line(capsys):
