@@ -10,7 +10,7 @@ the next row's and counting for at most 15 minutes.
 The task, for every whole calendar week (Monday 00:00 to the next Monday) that starts at or
 after the cut (at `split` of the timeline's length, by time) and ends before the last row: a
 habit "focus at the computer, 5 x 60 min a week, at most one block a day, between 07:00 and
-23:00". The planner (the app's own: forecast, CP-SAT placement, re-planning) decides every
+23:00". The planner (the app's own: forecast, solver placement, re-planning) decides every
 quarter hour with only the rows before that moment; a block may move until five minutes
 before it starts. Kept is the share of block minutes at the computer. Baselines on the same
 weeks, from the history before each week: `fixed_9` Monday-Friday 09:00; `hour_of_day` the
