@@ -128,7 +128,7 @@ class Shell:
         now = self.now()
         return reports.minutes_until_tomorrow(now, local_utc_offset(now))
 
-    def load_dashboard(self, day: float) -> reports.Dashboard:
+    def load_dashboard(self, day: float, period: reports.PeriodKind = "day") -> reports.Dashboard:
         runtime = self.service.models.current
         return reports.dashboard(
             self.service.store,
@@ -136,6 +136,7 @@ class Shell:
             now=self.now(),
             manifest=runtime.manifest if runtime is not None else None,
             utc_offset_s=local_utc_offset(day),
+            period=period,
         )
 
     def _raise(self, window: QWidget) -> None:
