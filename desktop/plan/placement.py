@@ -19,6 +19,30 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 LEAD_MIN = 5  # a block can be moved until five minutes before it starts
 TOP_PER_DAY = 6  # candidates kept per item, day and length (the solver chooses among them)
 CATEGORY_WEIGHT = 0.5  # how much "where this user does this kind of work" shapes the value
+KEPT_AT = 0.75  # a block is kept when at least this share of it went to its item
+PARTLY_AT = 0.25  # partly kept from here on; below it, missed
+NEAR_MIN = 90  # past blocks starting this close to a candidate tell how it will go
+OUTCOME_PRIOR = 2.0  # pseudo-blocks behind the item's overall rate when few blocks are near
+
+# How past blocks of each item went: item key -> (start minute of the day, kept share).
+Outcomes = dict[str, list[tuple[int, float]]]
+
+
+def outcome_factor(history: list[tuple[int, float]], start: int) -> tuple[float, int, int]:
+    """Return how blocks near `start` were kept against the item's usual, and (kept, near).
+
+    The factor multiplies a candidate's value: 1 without history, below 1 where this item's
+    blocks were missed more than elsewhere, above where they were kept more.
+    """
+    near = [k for s, k in history if abs(s - start) <= NEAR_MIN]
+    kept = sum(1 for k in near if k >= KEPT_AT)
+    overall = float(np.mean([k for _, k in history])) if history else 0.0
+    if overall < 1e-3:  # nothing kept anywhere (or no history): no time is known to be better
+        return 1.0, kept, len(near)
+    # Near blocks' rate, pulled toward the item's overall rate: with every block near, or none,
+    # the factor is 1; it moves only where this time went differently from the others.
+    local = (sum(near) + OUTCOME_PRIOR * overall) / (len(near) + OUTCOME_PRIOR)
+    return float(np.clip(local / overall, 0.25, 2.0)), kept, len(near)
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,7 @@ def candidates(
     earliest: int,
     blocked: np.ndarray,
     current: frozenset[tuple[int, int, int]] = frozenset(),
+    history: list[tuple[int, float]] | None = None,
 ) -> list[solver.Candidate]:
     """Return the item's best candidate blocks in the horizon, starting at or after `earliest`.
 
@@ -121,7 +146,12 @@ def candidates(
             free = busy[first + slots] == busy[first]
             means = (values[first + slots] - values[first]) / slots
             options = [
-                solver.Candidate(offset, int(f) * fc.SLOT_MIN, minutes, float(v))
+                solver.Candidate(
+                    offset,
+                    int(f) * fc.SLOT_MIN,
+                    minutes,
+                    float(v) * outcome_factor(history or [], int(f) * fc.SLOT_MIN)[0],
+                )
                 for f, v in zip(first[free], means[free], strict=True)
             ]
             kept = _spread(options, minutes)
@@ -152,6 +182,7 @@ def needs_for(
     blocked: np.ndarray,
     held: list[Held],
     current: list[solver.Chosen] | None = None,
+    outcomes: Outcomes | None = None,
 ) -> list[solver.Need]:
     """Return what each item still asks of the horizon, given the blocks already held."""
     needs = []
@@ -166,7 +197,10 @@ def needs_for(
             for c in current or []
             if c.key == item.key
         )
-        options = candidates(item, plan, timeline, forecast, active, earliest, blocked, mine_now)
+        history = (outcomes or {}).get(item.key, [])
+        options = candidates(
+            item, plan, timeline, forecast, active, earliest, blocked, mine_now, history
+        )
         held_days = {h.day - forecast.first_day for h in mine}
         options = [c for c in options if c.day not in held_days]
         need = solver.Need(item.key, weight=float(4 - item.priority), candidates=options)
@@ -192,10 +226,12 @@ def place(
     time_limit_s: float = 0.8,
     hint: list[Placed] | None = None,
     avoid: list[Held] | None = None,
+    outcomes: Outcomes | None = None,
 ) -> Placement:
     """Return the blocks for the horizon that maximize the expected kept minutes.
 
-    `avoid` are blocks the user skipped: their time is not offered again.
+    `avoid` are blocks the user skipped: their time is not offered again. `outcomes` say how
+    each item's past blocks went: where they were missed, a new block is worth less.
     """
     held = held or []
     active = forecast.conditioned(now_minute)
@@ -222,7 +258,9 @@ def place(
         )
         for p in hint or []
     ]
-    needs = needs_for(plan, timeline, forecast, active, earliest, meetings, held, solver_hint)
+    needs = needs_for(
+        plan, timeline, forecast, active, earliest, meetings, held, solver_hint, outcomes
+    )
     solution = solver.solve(
         needs, busy, caps, plan.settings.buffer_minutes, time_limit_s, solver_hint
     )
@@ -233,7 +271,14 @@ def place(
             c.candidate.start,
             c.candidate.minutes,
             c.candidate.value,
-            why_here(plan.item(c.key), timeline, forecast, c.candidate, meetings),
+            why_here(
+                plan.item(c.key),
+                timeline,
+                forecast,
+                c.candidate,
+                meetings,
+                (outcomes or {}).get(c.key, []),
+            ),
         )
         for c in solution.chosen
     ]
@@ -300,6 +345,7 @@ def why_here(
     forecast: fc.Forecast,
     candidate: solver.Candidate,
     meetings: np.ndarray,
+    history: list[tuple[int, float]] | None = None,
 ) -> str:
     """Return why a block sits where it does, from the user's own history of that weekday."""
     day = forecast.first_day + candidate.day
@@ -351,6 +397,9 @@ def why_here(
             inside = np.concatenate([mask[d * fc.DAY_MIN + lo : d * fc.DAY_MIN + hi] for d in past])
             used = float(inside[minutes > 0].mean())
             text += f", {100 * used:.0f}% of it in {' / '.join(item.categories)}"
+    _, kept, near = outcome_factor(history or [], lo)
+    if near >= 2 and item is not None:
+        text += f"; you kept {kept} of your last {near} {item.name} blocks around this time"
     first, last = lo // fc.SLOT_MIN, -(-hi // fc.SLOT_MIN)
     clash = meetings[candidate.day, max(0, first - 2) : last + 2].any()
     return text + ("; a meeting close by" if clash else "; no meetings")

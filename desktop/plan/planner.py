@@ -22,8 +22,8 @@ from desktop.plan import ics, items, placement, proposal, solver
 from desktop.store import PlanBlock, Store
 
 HORIZON_DAYS = 7
-KEPT_AT = 0.75  # a block is kept when at least this share of it went to its item
-PARTLY_AT = 0.25  # partly kept from here on; below it, missed
+KEPT_AT = placement.KEPT_AT
+PARTLY_AT = placement.PARTLY_AT
 ACTIVE_SOURCES = ("window", "import")
 ICS_NAME = "plan.ics"
 
@@ -169,7 +169,15 @@ class Planner:
             held, hint, skipped = self._held(timeline, now, lead_end)
             limit = self.replan_time_limit_s if hint else self.time_limit_s
             result = placement.place(
-                plan, timeline, forecast, now_minute, held, limit, hint, skipped
+                plan,
+                timeline,
+                forecast,
+                now_minute,
+                held,
+                limit,
+                hint,
+                skipped,
+                self.outcomes(now),
             )
             self.last_solution = result.solution
             rows = []
@@ -180,6 +188,18 @@ class Planner:
             self.store.replace_planned_blocks(lead_end, rows, now)
             self.write_ics(now)
             return Refresh(len(rows), measured, result.shortfalls, error)
+
+    def outcomes(self, now: float) -> placement.Outcomes:
+        """Return how each item's measured blocks of the last eight weeks went, by start time."""
+        result: placement.Outcomes = {}
+        for block in self.store.plan_blocks(now - fc.HISTORY_DAYS * 86400.0, now):
+            if block.kept_share is None:
+                continue
+            local = self.local(block.start)
+            result.setdefault(block.item, []).append(
+                (local.hour * 60 + local.minute, block.kept_share)
+            )
+        return result
 
     def _held(
         self, timeline: fc.Timeline, now: float, lead_end: float

@@ -195,3 +195,25 @@ def test_export_delete_and_pause_cover_the_plan(history):
     assert app.blocks(at(0, 0), at(1, 0)) == []
     store.delete_all()
     assert app.blocks(at(0, 0), at(7, 0)) == [] and store.plan_items() == {}
+
+
+def test_placement_learns_from_blocks_that_were_missed(history):
+    """Where an item's blocks keep being missed, and kept elsewhere, the next ones go elsewhere."""
+    store, directory = history
+    # The person is at the computer 09:00-11:00 and 14:00-17:00 on weekdays: both look good.
+    (directory / items.PLAN_NAME).write_text(
+        '[[habit]]\nname = "Focus"\nminutes = 60\ndays = "weekdays"\nwindow = "09:00-17:00"\n'
+    )
+    # Three weeks of its blocks: missed every morning, kept every afternoon they were tried.
+    for week in (-3, -2, -1):
+        for day in range(5):
+            hour = 9.25 if day < 3 else 14.25
+            start = at(7 * week + day, hour)
+            store.replace_planned_blocks(start - 60, [("focus", start, start + HOUR, "")], 0.0)
+            [block] = store.plan_blocks(start, start + 1)
+            store.record_block_outcome(block.id, 0.0 if hour < 12 else HOUR, float(hour > 12))
+    app = planner(store, directory, at(0, 6))
+    app.refresh()
+    for block in app.blocks(at(0, 0), at(5, 0)):
+        assert app.local(block.start).hour >= 12  # the afternoons, where it was kept
+        assert "you kept 6 of your last 6 Focus blocks around this time" in block.why
