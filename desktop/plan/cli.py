@@ -80,17 +80,18 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _current(planner: Planner) -> items.Plan | None:
+def _current(args: argparse.Namespace, open_store: OpenStore) -> tuple[Planner, items.Plan | None]:
+    """Return the planner and the plan in plan.toml (None, said in one line, when it is broken)."""
+    planner = _planner(args, open_store)
     plan = planner.plan()
     if planner.plan_file.error:
         print(f"time-sculptor plan: {planner.plan_file.error}", file=sys.stderr)
-        return None
-    return plan
+        return planner, None
+    return planner, plan
 
 
 def cmd_add(args: argparse.Namespace, open_store: OpenStore) -> int:
-    planner = _planner(args, open_store)
-    plan = _current(planner)
+    planner, plan = _current(args, open_store)
     if plan is None:
         return 2
     entry: dict[str, Any] = {"name": args.name}
@@ -117,8 +118,7 @@ def cmd_add(args: argparse.Namespace, open_store: OpenStore) -> int:
 
 
 def cmd_list(args: argparse.Namespace, open_store: OpenStore) -> int:
-    planner = _planner(args, open_store)
-    plan = _current(planner)
+    planner, plan = _current(args, open_store)
     if plan is None:
         return 2
     if not plan.items:
@@ -130,8 +130,7 @@ def cmd_list(args: argparse.Namespace, open_store: OpenStore) -> int:
 
 
 def cmd_remove(args: argparse.Namespace, open_store: OpenStore) -> int:
-    planner = _planner(args, open_store)
-    plan = _current(planner)
+    planner, plan = _current(args, open_store)
     if plan is None:
         return 2
     try:
@@ -224,8 +223,7 @@ def cmd_export(args: argparse.Namespace, open_store: OpenStore) -> int:
 
 
 def cmd_propose(args: argparse.Namespace, open_store: OpenStore) -> int:
-    planner = _planner(args, open_store)
-    plan = _current(planner)
+    planner, plan = _current(args, open_store)
     if plan is None:
         return 2
     offer = planner.propose()
