@@ -593,16 +593,14 @@ def cmd_recategorize(args: argparse.Namespace) -> int:
     user_rules = len(rules) - len(categories.DEFAULT_RULES)
     store = _store(args)
     try:
-        changed, checked = store.recategorize(
-            lambda app, title: categories.categorize_known(app, title, rules)
-        )
+        changed, checked = store.recategorize(rules)
     finally:
         store.close()
     source = directory / config_module.CATEGORIES_NAME
     print(
         f"recategorized {changed} of {checked} app spans with {user_rules} user rules "
         f"({source if user_rules else 'none in ' + str(source)}) before the defaults; "
-        "spans whose category hangs on a hashed title kept theirs"
+        "a hashed title is judged by the title rules it matched when it was recorded"
     )
     return 0
 

@@ -17,9 +17,11 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
+from edge_model import categories
 
 DB_NAME = "time-sculptor.sqlite3"
 OUTCOMES = ("accepted", "snoozed", "dismissed", "ignored")
@@ -239,7 +243,20 @@ def _v5(db: sqlite_utils.Database) -> None:
     db.table("plan_blocks").create_index(["item", "start"], if_not_exists=True)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(db: sqlite_utils.Database) -> None:
+    # What categorizing a span needs once its title is hashed: which title rules the title
+    # matched while it was known (`title_hits`), out of which table of title patterns
+    # (`title_rules`, a digest of `title_rule_sets`, one row per table), so that a rule taken
+    # out again gives the span its category back.
+    db.table("title_rule_sets").create(
+        {"digest": str, "patterns": str}, pk="digest", not_null={"patterns"}, if_not_exists=True
+    )
+    for column in ("title_rules", "title_hits"):
+        if column not in db.table("events").columns_dict:
+            db.table("events").add_column(column, str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -307,12 +324,47 @@ def _event_from_tuple(row: tuple[Any, ...]) -> Event:
     )
 
 
+def _categorize_hashed(
+    app: str,
+    rules: list[tuple[str, re.Pattern[str], str | None]],
+    checked: frozenset[str] | None,
+    hits: frozenset[str],
+) -> str | None:
+    """Return the category of a span whose title is hashed, or None where it cannot be told.
+
+    `rules` are (category, compiled app pattern, title pattern); `checked` the title patterns
+    the title was matched against while it was known (None: not recorded), `hits` those it
+    matched. The first rule that applies decides, as in `categories.categorize`.
+    """
+    for category, app_pattern, title_pattern in rules:
+        if not app_pattern.search(app):
+            continue
+        if not title_pattern:
+            return category
+        if checked is None or title_pattern not in checked:
+            return None  # a title rule this title was never matched against
+        if title_pattern in hits:
+            return category
+    return categories.UNKNOWN
+
+
 class Store:
     """The SQLite store. Thread-safe: scheduler jobs and the UI share one connection."""
 
-    def __init__(self, path: Path, *, store_titles: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        store_titles: bool = False,
+        category_rules: Callable[[], tuple[categories.Rule, ...]] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.store_titles = store_titles
+        # The rule table that categorizes what is written (by default the data directory's
+        # categories.toml, then the shipped rules): a title about to be hashed is checked
+        # against its title rules first, so `recategorize` can judge it later.
+        self._category_rules = category_rules
+        self._rule_sets: dict[str, str] = {}  # digest -> JSON patterns, written with the spans
         self._lock = threading.RLock()
         self._last: dict[str, tuple[int, float, float, tuple]] = {}
         # Heartbeats that could not be written yet, oldest first: (event, pulsetime, stream);
@@ -342,7 +394,7 @@ class Store:
                 os.chmod(f"{self.path}{suffix}", 0o600)
 
     def _open(self) -> None:
-        self.db.enable_wal()
+        self._enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA synchronous = NORMAL")
         salt = None
@@ -351,6 +403,22 @@ class Store:
         if salt is None:
             salt = self._migrate()
         self._salt: str = salt
+
+    def _enable_wal(self) -> None:
+        """Switch a new database to WAL, retrying within the busy timeout.
+
+        The switch needs the database to itself, and SQLite answers "locked" at once, without
+        waiting, while another process opening the same new file holds it.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.db.enable_wal()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.005 + 0.02 * secrets.randbelow(100) / 100)
 
     def _check_version(self) -> int:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
@@ -494,6 +562,9 @@ class Store:
             if event.title_hashed and event.title
             else self.protect_title(event.title)
         )
+        rule_set, hits = (
+            self._title_evidence(event.title) if hashed and not event.title_hashed else (None, None)
+        )
         return {
             "start": event.start,
             "duration": event.duration,
@@ -503,7 +574,39 @@ class Store:
             "title_hashed": hashed,
             "category": event.category,
             "data": json.dumps(event.data, sort_keys=True),
+            "title_rules": rule_set,
+            "title_hits": hits,
         }
+
+    def _rules_now(self) -> tuple[categories.Rule, ...] | None:
+        """Return the rule table in force, or None when the user's file cannot be read."""
+        if self._category_rules is None:
+            from desktop.config import CategoryRules
+
+            try:
+                self._category_rules = CategoryRules(self.path.parent).rules
+            except categories.RulesError:
+                return None  # the import or the app says so; the spans just carry no evidence
+        return self._category_rules()
+
+    def _title_evidence(self, title: str) -> tuple[str | None, str | None]:
+        """Return (digest of the title patterns in force, JSON of those `title` matches)."""
+        rules = self._rules_now()
+        if rules is None:
+            return None, None
+        patterns = sorted({rule.title for rule in rules if rule.title})
+        text = json.dumps(patterns, ensure_ascii=False)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        self._rule_sets.setdefault(digest, text)
+        hits = [p for p in patterns if re.search(p, title, re.IGNORECASE)]
+        return digest, (json.dumps(hits, ensure_ascii=False) if hits else None)
+
+    def _save_rule_sets(self) -> None:
+        """Write the title-pattern tables that spans of this transaction refer to (lock held)."""
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO title_rule_sets (digest, patterns) VALUES (?, ?)",
+            list(self._rule_sets.items()),
+        )
 
     def heartbeat(self, event: Event, pulsetime: float, stream: str | None = None) -> int:
         """Merge a poll into the open span of its stream (same data -> extend); return its id.
@@ -635,6 +738,8 @@ class Store:
         if event.source == "afk":
             self._cut_collected_after(event.start, event.end)
         row = self._row(event)
+        if row["title_rules"] is not None:
+            self._save_rule_sets()
         # Plain SQL, not sqlite-utils' insert: that one commits by itself, which would split
         # a flush of kept polls into several transactions.
         cursor = self.db.execute(
@@ -680,6 +785,7 @@ class Store:
         """Insert spans in one transaction; return how many."""
         rows = [self._row(e) for e in events]
         with self._locked(), self.db.conn:
+            self._save_rule_sets()
             self.db.table("events").insert_all(rows, batch_size=1000)
         return len(rows)
 
@@ -717,6 +823,7 @@ class Store:
             f" VALUES ({', '.join('?' * len(columns))})"
         )
         with self._locked(), self.db.conn:
+            self._save_rule_sets()
             cursor = self.db.conn.executemany(sql, [list(row.values()) for row in rows])
             added = max(cursor.rowcount, 0)
         return ImportResult(added=added, duplicates=len(rows) - added)
@@ -751,6 +858,7 @@ class Store:
             self.db.conn.executemany("DELETE FROM events WHERE id = ?", gone)
             new = [row for key, row in rows.items() if key not in present]
             if new:
+                self._save_rule_sets()
                 columns = list(new[0])
                 self.db.conn.executemany(
                     f"INSERT OR IGNORE INTO events ({', '.join(columns)})"
@@ -759,22 +867,40 @@ class Store:
                 )
         return ReplaceResult(added=len(new), removed=len(gone), unchanged=len(rows) - len(new))
 
-    def recategorize(self, categorize: Callable[[str, str | None], str | None]) -> tuple[int, int]:
-        """Re-apply categories to collected and imported app spans; return (changed, checked).
+    def recategorize(self, rules: tuple[categories.Rule, ...]) -> tuple[int, int]:
+        """Re-apply a rule table to collected and imported app spans; return (changed, checked).
 
-        `categorize(app, title)` gets None for a hashed title and may return None for "cannot
-        tell"; afk and calendar spans and excluded apps are never touched.
+        A title kept in clear is read again. A hashed title is judged by what it matched while
+        it was known: the title rules it matched then, out of the title rules in force then, so
+        taking a rule out gives its spans their category back. A title rule the title was never
+        checked against cannot be judged: such a span keeps its category. Away and calendar
+        spans and excluded apps are never touched.
         """
+        compiled = [(r.category, re.compile(r.app, re.IGNORECASE), r.title) for r in rules]
         with self._locked(), self.db.conn:
+            tables = {
+                digest: frozenset(json.loads(patterns))
+                for digest, patterns in self.db.execute(
+                    "SELECT digest, patterns FROM title_rule_sets"
+                ).fetchall()
+            }
             rows = list(
                 self.db.execute(
-                    "SELECT id, app, title, title_hashed, category FROM events"
-                    " WHERE source NOT IN ('afk', 'calendar') AND app != 'excluded'"
+                    "SELECT id, app, title, title_hashed, category, title_rules, title_hits"
+                    " FROM events WHERE source NOT IN ('afk', 'calendar') AND app != 'excluded'"
                 ).fetchall()
             )
             changes = []
-            for row_id, app, title, hashed, old in rows:
-                new = categorize(app or "", None if hashed and title else (title or ""))
+            for row_id, app, title, hashed, old, rule_set, hits in rows:
+                if hashed and title:
+                    new = _categorize_hashed(
+                        app or "",
+                        compiled,
+                        tables.get(rule_set) if rule_set else None,
+                        frozenset(json.loads(hits)) if hits else frozenset(),
+                    )
+                else:
+                    new = categories.categorize_known(app or "", title or "", rules)
                 if new is not None and new != old:
                     changes.append((new, row_id))
             self.db.conn.executemany("UPDATE events SET category = ? WHERE id = ?", changes)

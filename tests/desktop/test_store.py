@@ -303,3 +303,71 @@ def test_a_database_half_made_by_an_older_release_is_completed_not_refused(tmp_p
         conn.execute("PRAGMA user_version = 3")
     conn.close()
     assert Store(path).schema_version == SCHEMA_VERSION
+
+
+def _categories_after_recategorize(data, rules_toml: str | None) -> list[tuple[str, str]]:
+    from desktop import cli
+    from desktop.store import DB_NAME
+
+    rules = data / "categories.toml"
+    if rules_toml is None:
+        rules.unlink(missing_ok=True)
+    else:
+        rules.write_text(rules_toml)
+    assert cli.main(["--data-dir", str(data), "recategorize"]) == 0
+    store = Store(data / DB_NAME)
+    try:
+        return [(s.app, s.category) for s in store.all_events()]
+    finally:
+        store.close()
+
+
+def test_recategorize_is_undone_by_taking_the_rule_out_again(tmp_path, capsys):
+    from desktop import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "timestamp,app,title,duration,source,category\n"
+        "2024-04-01T09:00:00Z,firefox,Cats - YouTube,60,window,\n"
+        "2024-04-01T09:01:00Z,firefox,Weather,60,window,\n"
+    )
+    assert cli.main(["--data-dir", str(data), "import", str(log)]) == 0
+    original = [("firefox", "entertainment"), ("firefox", "browsing")]
+    assert _categories_after_recategorize(data, None) == original  # titles now hashed
+    # A rule on the app alone decides without the title, and taking it out undoes it.
+    app_rule = '[[rule]]\ncategory = "office"\napp = "firefox"\n'
+    assert _categories_after_recategorize(data, app_rule) == [("firefox", "office")] * 2
+    assert _categories_after_recategorize(data, None) == original
+
+
+def test_a_title_rule_taken_out_gives_hashed_spans_their_category_back(tmp_path, capsys):
+    from desktop import cli
+
+    data = tmp_path / "data"
+    data.mkdir()
+    # Collected while the user's title rule was in place: the title is hashed at once.
+    (data / "categories.toml").write_text(
+        '[[rule]]\ncategory = "office"\napp = "firefox"\ntitle = "weather"\n'
+    )
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "timestamp,app,title,duration,source,category\n"
+        "2024-04-01T09:00:00Z,firefox,Weather,60,window,\n"
+        "2024-04-01T09:01:00Z,firefox,Cats - YouTube,60,window,\n"
+        "2024-04-01T09:02:00Z,firefox,Local news,60,window,\n"
+    )
+    assert cli.main(["--data-dir", str(data), "import", str(log)]) == 0
+    with_rule = [("firefox", "office"), ("firefox", "entertainment"), ("firefox", "browsing")]
+    assert _categories_after_recategorize(data, None) == [
+        ("firefox", "browsing"),  # the weather rule is gone: what the defaults say
+        ("firefox", "entertainment"),
+        ("firefox", "browsing"),
+    ]
+    # And put back: the title matched it when it was known, so it applies again.
+    title_rule = '[[rule]]\ncategory = "office"\napp = "firefox"\ntitle = "weather"\n'
+    assert _categories_after_recategorize(data, title_rule) == with_rule
+    # A title rule the titles were never checked against cannot be judged: kept as they are.
+    new_rule = '[[rule]]\ncategory = "games"\napp = "firefox"\ntitle = "news"\n'
+    assert _categories_after_recategorize(data, new_rule + title_rule) == with_rule
