@@ -108,7 +108,7 @@ def _cpsat(problem: solver.Problem, time_limit_s: float) -> tuple[float, float, 
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x{i}") for i in range(len(problem.choices))]
+    x = [model.new_bool_var(f"x{i}") for i in range(len(problem.values))]
     for indexes, coefficients, bound in problem.rows:
         model.add(sum(c * x[i] for i, c in zip(indexes, coefficients, strict=True)) <= bound)
     model.maximize(sum(v * var for v, var in zip(problem.values, x, strict=True)))

@@ -23,6 +23,7 @@ KEPT_AT = 0.75  # a block is kept when at least this share of it went to its ite
 PARTLY_AT = 0.25  # partly kept from here on; below it, missed
 NEAR_MIN = 90  # past blocks starting this close to a candidate tell how it will go
 OUTCOME_PRIOR = 2.0  # pseudo-blocks behind the item's overall rate when few blocks are near
+FINISH_BONUS = 0.3  # a task placed whole before its due date is worth this much more
 
 # How past blocks of each item went: item key -> (start minute of the day, kept share).
 Outcomes = dict[str, list[tuple[int, float]]]
@@ -98,11 +99,18 @@ def _slot_values(item: Item, active: np.ndarray, share: np.ndarray) -> np.ndarra
     return active * ((1.0 - CATEGORY_WEIGHT) + CATEGORY_WEIGHT * share)
 
 
-def _lengths(item: Item) -> list[int]:
-    low = max(fc.SLOT_MIN, -(-item.min_minutes // fc.SLOT_MIN) * fc.SLOT_MIN)
-    high = max(low, -(-item.max_minutes // fc.SLOT_MIN) * fc.SLOT_MIN)
+def _grid(minutes: int) -> int:
+    return max(fc.SLOT_MIN, -(-minutes // fc.SLOT_MIN) * fc.SLOT_MIN)
+
+
+def _lengths(item: Item, remaining: int | None = None) -> list[int]:
+    """Return the block lengths to try: shortest, middle, longest, and a task's last piece."""
+    low, high = _grid(item.min_minutes), _grid(max(item.min_minutes, item.max_minutes))
     middle = (low + high) // 2 // fc.SLOT_MIN * fc.SLOT_MIN
-    return sorted({low, middle, high})
+    lengths = {low, middle, high}
+    if remaining is not None and 0 < remaining < low:
+        lengths.add(_grid(remaining))  # what is left of a task is shorter than its blocks
+    return sorted(lengths)
 
 
 def candidates(
@@ -115,6 +123,7 @@ def candidates(
     blocked: np.ndarray,
     current: frozenset[tuple[int, int, int]] = frozenset(),
     history: list[tuple[int, float]] | None = None,
+    remaining: int | None = None,
 ) -> list[solver.Candidate]:
     """Return the item's best candidate blocks in the horizon, starting at or after `earliest`.
 
@@ -138,7 +147,7 @@ def candidates(
         values = np.concatenate([[0.0], np.cumsum(_slot_values(item, active[offset], share))])
         busy = np.concatenate([[0], np.cumsum(blocked[offset])])
         lowest = max(-(-window[0] // fc.SLOT_MIN), -(-(earliest - day * fc.DAY_MIN) // fc.SLOT_MIN))
-        for minutes in _lengths(item):
+        for minutes in _lengths(item, remaining):
             slots = minutes // fc.SLOT_MIN
             first = np.arange(lowest, (window[1] - minutes) // fc.SLOT_MIN + 1)
             if len(first) == 0:
@@ -198,17 +207,23 @@ def needs_for(
             if c.key == item.key
         )
         history = (outcomes or {}).get(item.key, [])
-        options = candidates(
-            item, plan, timeline, forecast, active, earliest, blocked, mine_now, history
-        )
-        held_days = {h.day - forecast.first_day for h in mine}
-        options = [c for c in options if c.day not in held_days]
-        need = solver.Need(item.key, weight=float(4 - item.priority), candidates=options)
+        remaining = None
         if item.kind == "task":
             done = sum(h.kept_minutes if h.kept_minutes is not None else h.minutes for h in mine)
-            need.max_minutes = max(0, int(item.total_minutes - done))
+            remaining = max(0, int(item.total_minutes - done))
+        options = candidates(
+            item, plan, timeline, forecast, active, earliest, blocked, mine_now, history, remaining
+        )
+        if item.kind == "habit":
+            held_days = {h.day - forecast.first_day for h in mine}
+            options = [c for c in options if c.day not in held_days]
+        need = solver.Need(item.key, weight=float(4 - item.priority), candidates=options)
+        if remaining is not None:
+            # The last piece may run up to a quarter hour over what is left (the grid).
+            need.max_minutes = _grid(remaining) if remaining else 0
             need.earlier_is_better = True
             need.max_per_day = 2
+            need.finish_bonus = FINISH_BONUS
         elif item.per == "week":
             for week, days in weeks.items():
                 already = sum(1 for h in mine if _calendar_week(timeline, h.day) == week)

@@ -55,6 +55,8 @@ class Need:
     block_limits: list[tuple[frozenset[int], int]] = field(default_factory=list)
     max_minutes: int | None = None
     earlier_is_better: bool = False  # tasks: done sooner leaves room when a block is missed
+    # Tasks: worth this much more (a share of its minutes' value) when all of it is placed.
+    finish_bonus: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,17 @@ class Solution:
 
 @dataclass
 class Problem:
-    """The 0-1 program: maximize sum(value * x) subject to rows sum(coef * x) <= bound."""
+    """The 0-1 program: maximize sum(value * x) subject to rows sum(coef * x) <= bound.
+
+    The first len(choices) columns are the candidate blocks; any after them are helpers (a
+    task placed whole).
+    """
 
     choices: list[tuple[Need, Candidate]] = field(default_factory=list)
     values: list[int] = field(default_factory=list)
     rows: list[tuple[list[int], list[int], int]] = field(default_factory=list)
     hinted: list[bool] = field(default_factory=list)
+    helpers: list[Need] = field(default_factory=list)
 
 
 def build(
@@ -127,6 +134,18 @@ def build(
         if need.max_minutes is not None and mine:
             minutes = [problem.choices[i][1].minutes for i in mine]
             problem.rows.append((mine, minutes, max(need.max_minutes, 0)))
+            if need.finish_bonus > 0 and need.max_minutes > 0:
+                problem.helpers.append(need)
+    # A helper column per task: 1 only when its blocks add up to all of its minutes.
+    for need in problem.helpers:
+        column = len(problem.choices) + problem.helpers.index(need)
+        mine = [i for i, (owner, _) in enumerate(problem.choices) if owner is need]
+        assert need.max_minutes is not None
+        minutes = [-problem.choices[i][1].minutes for i in mine]
+        problem.rows.append(([*mine, column], [*minutes, need.max_minutes], 0))
+        bonus = need.finish_bonus * need.weight * need.max_minutes * (BASE_VALUE + 0.5)
+        problem.values.append(int(round(SCALE * bonus)))
+        problem.hinted.append(False)
     for indexes in cover.values():
         if len(indexes) > 1:
             problem.rows.append((indexes, [1] * len(indexes), 1))
@@ -190,7 +209,7 @@ def solve_problem(problem: Problem, time_limit_s: float) -> tuple[list[int], str
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("threads", 1)
-    count = len(problem.choices)
+    count = len(problem.values)
     lp = highspy.HighsLp()
     lp.num_col_ = count
     lp.num_row_ = len(problem.rows)
@@ -221,7 +240,8 @@ def solve_problem(problem: Problem, time_limit_s: float) -> tuple[list[int], str
     solution = h.getSolution()
     if not solution.value_valid:
         return [], "empty", 0.0, wall_s
-    picked = [i for i, v in enumerate(solution.col_value) if v > 0.5]
-    objective = float(sum(problem.values[i] for i in picked))
+    ones = [i for i, v in enumerate(solution.col_value) if v > 0.5]
+    objective = float(sum(problem.values[i] for i in ones))
+    picked = [i for i in ones if i < len(problem.choices)]
     name = "optimal" if model_status == highspy.HighsModelStatus.kOptimal else "feasible"
     return picked, name, objective, wall_s
