@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
-from edge_model import categories
+from edge_model import categories, files
 
 DB_NAME = "time-sculptor.sqlite3"
 OUTCOMES = ("accepted", "snoozed", "dismissed", "ignored")
@@ -375,7 +375,8 @@ class Store:
         self._inbox: deque[tuple[Event | None, float, str]] = deque()
         self.dropped_spans = 0  # pending spans given up because the outage outlasted the buffer
         self._opening = True
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The data directory is the user's alone: a folder another tool left 0755 is tightened.
+        files.private_dir(self.path.parent)
         old_umask = os.umask(0o077)  # the db, -wal and -shm files are born 0600
         try:
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)

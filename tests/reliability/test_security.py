@@ -45,3 +45,11 @@ def test_database_files_made_readable_by_others_are_made_private_at_open(tmp_pat
     for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
         assert mode(tmp_path / name) == 0o600, name
     keep.close()
+
+
+def test_a_data_directory_left_open_by_another_tool_is_made_private_at_open(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    os.chmod(data, 0o755)  # e.g. made by a backup tool or `mkdir` under a loose umask
+    Store(data / DB_NAME).close()
+    assert mode(data) == 0o700
