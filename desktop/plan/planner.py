@@ -41,6 +41,17 @@ def outcome(block: PlanBlock, now: float) -> str:
     return "planned"
 
 
+ANSWER_BANDS = {"well": (KEPT_AT, 1.0), "partly": (PARTLY_AT, KEPT_AT), "badly": (0.0, PARTLY_AT)}
+
+
+def answered_share(kept_share: float, answer: str | None) -> float:
+    """Return the measured share moved into the band of the user's answer, if they gave one."""
+    if answer not in ANSWER_BANDS:
+        return kept_share
+    low, high = ANSWER_BANDS[answer]
+    return min(max(kept_share, low), high)
+
+
 @dataclass(frozen=True)
 class Refresh:
     """What a re-plan did."""
@@ -190,14 +201,19 @@ class Planner:
             return Refresh(len(rows), measured, result.shortfalls, error)
 
     def outcomes(self, now: float) -> placement.Outcomes:
-        """Return how each item's measured blocks of the last eight weeks went, by start time."""
+        """Return how each item's measured blocks of the last eight weeks went, by start time.
+
+        The user's own answer to "how did it go" moves the measured share into its band: a
+        block they say went badly counts as missed however busy the computer was, one that went
+        well as kept (a walk, say, that the activity cannot see).
+        """
         result: placement.Outcomes = {}
         for block in self.store.plan_blocks(now - fc.HISTORY_DAYS * 86400.0, now):
             if block.kept_share is None:
                 continue
             local = self.local(block.start)
             result.setdefault(block.item, []).append(
-                (local.hour * 60 + local.minute, block.kept_share)
+                (local.hour * 60 + local.minute, answered_share(block.kept_share, block.answer))
             )
         return result
 

@@ -217,3 +217,11 @@ def test_placement_learns_from_blocks_that_were_missed(history):
     for block in app.blocks(at(0, 0), at(5, 0)):
         assert app.local(block.start).hour >= 12  # the afternoons, where it was kept
         assert "you kept 6 of your last 6 Focus blocks around this time" in block.why
+
+
+def test_the_users_answer_counts_where_activity_cannot_see():
+    from desktop.plan.planner import answered_share
+
+    assert answered_share(0.9, "badly") == pytest.approx(0.25)  # busy, but it went badly
+    assert answered_share(0.1, "well") == pytest.approx(0.75)  # away on a walk: kept
+    assert answered_share(0.5, "partly") == 0.5 and answered_share(0.5, None) == 0.5
