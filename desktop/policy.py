@@ -1,14 +1,14 @@
 """When a suggestion may appear at all, and which one: hard rules, a bandit and a personal head.
 
-Qt-free and store-agnostic: everything here works on plain values and `SuggestionRecord`-like
-objects, so the engine, the simulator (training.simulate) and tests drive it with an injected
-clock. Three layers, consulted in this order by desktop.engine:
+Qt-free and store-agnostic: everything here works on plain values and stored suggestions
+(`desktop.records.SuggestionRecord`), so the engine, the simulator (training.simulate) and tests
+drive it with an injected clock. Three layers, consulted in this order by desktop.engine:
 
 1. `HardRules`: rules that never bend (quiet hours, meetings, full screen, screen sharing, what
    is still on screen, a pending snooze, the daily cap, gaps with back-off). Each returns a human
    reason that ends up in `Decision.reason`.
 2. `PersonalHead`: a small numpy logistic head per suggestion kind, refitted nightly on the
-   user's stored outcomes, that adjusts the model's acceptance score (issue #6's on-device
+   user's stored outcomes, that adjusts the model's acceptance score (the on-device
    personalization; the full fine-tune stays with `sculptor-train finetune`).
 3. `ThompsonPolicy`: a contextual bandit over (kind, time-of-day bucket) that chooses to show one
    candidate or to hold, and returns the probability of its choice so that it can be logged.
@@ -22,12 +22,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from desktop.config import Config, parse_quiet_hours
 from desktop.plan.notices import BLOCK_KIND
+from desktop.records import SuggestionRecord
 
 DAY_S = 86400.0
 NEGATIVE = ("dismissed", "ignored")
@@ -47,21 +48,6 @@ CALL_APPS = re.compile(
     r"|google meet|^obs(64|32|-studio)?(\.exe)?$",
     re.IGNORECASE,
 )
-
-
-class RecordLike(Protocol):
-    """What the policy reads of a stored suggestion (desktop.store.SuggestionRecord)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def created_at(self) -> float: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def outcome(self) -> str | None: ...
-    @property
-    def outcome_at(self) -> float | None: ...
 
 
 # --- hard rules ----------------------------------------------------------------------------------
@@ -140,7 +126,7 @@ class HardRules:
 
     # rules about the suggestion history ----------------------------------------------------
     def pending_snooze(
-        self, records: Sequence[RecordLike], snooze_minutes: dict[int, float]
+        self, records: Sequence[SuggestionRecord], snooze_minutes: dict[int, float]
     ) -> SnoozeState | None:
         """Return the snooze that is still owed: the most recent suggestion, when it was snoozed."""
         # A plan block's "Move" is stored as snoozed, but the block itself moved: its next
@@ -153,7 +139,7 @@ class HardRules:
         return SnoozeState(last.id, last.kind, at + 60.0 * minutes)
 
     def history_block(
-        self, now: float, records: Sequence[RecordLike], utc_offset_s: float
+        self, now: float, records: Sequence[SuggestionRecord], utc_offset_s: float
     ) -> str | None:
         """Return why no new suggestion may come now whatever its kind (on screen, spacing, cap)."""
         cfg = self.config
@@ -173,7 +159,7 @@ class HardRules:
             return f"daily cap of {cfg.daily_cap} reached"
         return None
 
-    def backoff_factor(self, kind: str, records: Sequence[RecordLike]) -> float:
+    def backoff_factor(self, kind: str, records: Sequence[SuggestionRecord]) -> float:
         """Return how many times the minimum gap a kind needs now (1 unless it keeps being refused).
 
         Every `backoff_after` consecutive dismissals or ignores of a kind double its gap, up to
@@ -191,7 +177,7 @@ class HardRules:
         doublings = streak // self.config.backoff_after
         return float(min(self.config.backoff_max_factor, 2.0**doublings))
 
-    def kind_block(self, kind: str, now: float, records: Sequence[RecordLike]) -> str | None:
+    def kind_block(self, kind: str, now: float, records: Sequence[SuggestionRecord]) -> str | None:
         """Return why this kind may not be shown now (minimum gap, backed off), or None."""
         cfg = self.config
         if kind not in TIME_BOUND_KINDS and records:

@@ -14,8 +14,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from desktop.records import Event, SuggestionRecord
+from desktop.store import Store
 from edge_model.categories import AWAY, WORK_CATEGORIES
 from edge_model.features import BREAK_MINUTES
 from edge_model.manifest import Manifest
@@ -35,68 +37,6 @@ PeriodKind = Literal["day", "week", "month"]
 PERIODS: tuple[PeriodKind, ...] = ("day", "week", "month")
 MEETINGS = "meetings"  # the category of calendar entries that are meetings
 MAX_TITLES = 8  # window titles listed under one app; the rest are summed as one "other" row
-
-
-class EventLike(Protocol):
-    @property
-    def start(self) -> float: ...
-    @property
-    def duration(self) -> float: ...
-    @property
-    def source(self) -> str: ...
-    @property
-    def app(self) -> str: ...
-    @property
-    def category(self) -> str: ...
-
-
-class SuggestionLike(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def created_at(self) -> float: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def model_version(self) -> str: ...
-    @property
-    def outcome(self) -> str | None: ...
-    @property
-    def outcome_at(self) -> float | None: ...
-
-
-class StoreLike(Protocol):
-    """The public read methods of desktop.store.Store that reports use."""
-
-    def events(
-        self, start: float, end: float, sources: Iterable[str] | None = None
-    ) -> Sequence[EventLike]: ...
-    def suggestions(self, since: float = 0.0) -> Sequence[SuggestionLike]: ...
-    def model_history(self) -> list[dict[str, Any]]: ...
-    def hourly_totals(
-        self, start: float, hours: int, sources: Iterable[str] | None = None
-    ) -> list[tuple[int, str, str, float]]: ...
-    def clipped_spans(
-        self,
-        start: float,
-        end: float,
-        sources: Iterable[str] | None = None,
-        *,
-        exclude_category: str | None = None,
-    ) -> list[tuple[float, float, str]]: ...
-    def app_totals(
-        self,
-        start: float,
-        end: float,
-        sources: Iterable[str] | None = None,
-        *,
-        exclude_category: str | None = None,
-    ) -> list[tuple[str, str, str, float]]: ...
-    def recent_events(self, limit: int, before: float) -> Sequence[EventLike]: ...
 
 
 # time -----------------------------------------------------------------------------------------
@@ -155,11 +95,11 @@ def _overlap(start: float, end: float, lo: float, hi: float) -> float:
     return max(0.0, min(end, hi) - max(start, lo))
 
 
-def _is_away(event: EventLike) -> bool:
+def _is_away(event: Event) -> bool:
     return event.source == "afk" or event.category == AWAY
 
 
-def _active(events: Iterable[EventLike]) -> list[EventLike]:
+def _active(events: Iterable[Event]) -> list[Event]:
     return [e for e in events if e.source in ACTIVE_SOURCES and not _is_away(e)]
 
 
@@ -183,7 +123,7 @@ class DayTimeline:
     meetings: tuple[Span, ...]  # calendar entries: kind "meeting", or "event" for the others
 
 
-def day_timeline(events: Iterable[EventLike], start: float, end: float) -> DayTimeline:
+def day_timeline(events: Iterable[Event], start: float, end: float) -> DayTimeline:
     """Return the spans of [start, end) as timeline bars: activity by category, away, calendar.
 
     A calendar entry is a "meeting" when its category is meetings (what calendar import gives)
@@ -206,9 +146,7 @@ def day_timeline(events: Iterable[EventLike], start: float, end: float) -> DayTi
 
 
 # categories and the week heatmap --------------------------------------------------------------
-def category_totals(
-    events: Iterable[EventLike], start: float, end: float
-) -> list[tuple[str, float]]:
+def category_totals(events: Iterable[Event], start: float, end: float) -> list[tuple[str, float]]:
     """Return (category, active seconds in [start, end)), largest first; away is not a category."""
     totals: dict[str, float] = {}
     for e in _active(events):
@@ -263,7 +201,7 @@ def usage_tree(
 
 
 def app_rows(
-    events: Iterable[EventLike], start: float, end: float
+    events: Iterable[Event], start: float, end: float
 ) -> list[tuple[str, str, str, float]]:
     """Return (category, app, clear title or "", seconds in [start, end)) of active spans."""
     rows: dict[tuple[str, str, str], float] = {}
@@ -304,7 +242,7 @@ def heat_level(minutes: float) -> int:
     return 1 + sum(1 for bound in HEAT_LEVELS if minutes >= bound)
 
 
-def week_heatmap(events: Iterable[EventLike], first_day: float, days: int = 7) -> Heatmap:
+def week_heatmap(events: Iterable[Event], first_day: float, days: int = 7) -> Heatmap:
     """Return active minutes per hour for `days` days from the local midnight `first_day`."""
     grid = [[0.0] * 24 for _ in range(days)]
     end = first_day + days * DAY_S
@@ -342,10 +280,10 @@ class Balance:
 
 
 def balance(
-    events: Iterable[EventLike],
+    events: Iterable[Event],
     start: float,
     end: float,
-    suggestions: Iterable[SuggestionLike] = (),
+    suggestions: Iterable[SuggestionRecord] = (),
 ) -> Balance:
     """Return the focus/break balance of [start, end), with the engine's break definition."""
     events = list(events)
@@ -370,7 +308,7 @@ def _balance(
     away_s: float,
     start: float,
     end: float,
-    suggestions: Iterable[SuggestionLike],
+    suggestions: Iterable[SuggestionRecord],
 ) -> Balance:
     """Return the balance of active pieces already cut to [start, end) and in start order."""
     active_s = 0.0
@@ -440,7 +378,7 @@ class SuggestionRow:
 
 
 def suggestion_rows(
-    suggestions: Iterable[SuggestionLike], start: float = 0.0, end: float = math.inf
+    suggestions: Iterable[SuggestionRecord], start: float = 0.0, end: float = math.inf
 ) -> list[SuggestionRow]:
     """Return the suggestions created in [start, end), newest first."""
     rows = [
@@ -480,7 +418,7 @@ class HourRate:
 
 
 def acceptance_by_hour(
-    suggestions: Iterable[SuggestionLike], utc_offset_s: float = 0.0, kind: str = "break"
+    suggestions: Iterable[SuggestionRecord], utc_offset_s: float = 0.0, kind: str = "break"
 ) -> list[HourRate]:
     """Return, for each local hour, how many answered suggestions were accepted."""
     answered = [0] * 24
@@ -558,7 +496,7 @@ def manifest_metrics(manifest: Manifest | None) -> tuple[tuple[str, float], ...]
 
 def model_summary(
     history: Iterable[dict[str, Any]],
-    suggestions: Iterable[SuggestionLike],
+    suggestions: Iterable[SuggestionRecord],
     manifest: Manifest | None,
     utc_offset_s: float = 0.0,
 ) -> ModelSummary:
@@ -608,7 +546,7 @@ class Glance:
     accepted: int
 
 
-def glance(store: StoreLike, now: float, utc_offset_s: float = 0.0) -> Glance:
+def glance(store: Store, now: float, utc_offset_s: float = 0.0) -> Glance:
     """Return today's active time, breaks taken and suggestions shown (up to `now`)."""
     start = day_start(now, utc_offset_s)
     events = store.events(start, now, sources=("window", "import", "afk"))
@@ -633,7 +571,7 @@ def app_state(now: float, paused_until: float | None, learning: bool) -> AppStat
 HourTotals = Sequence[tuple[int, str, str, float]]  # (hour, source, category, seconds)
 
 
-def stored_hours(store: StoreLike, first_day: float, days: int = 7) -> HourTotals:
+def stored_hours(store: Store, first_day: float, days: int = 7) -> HourTotals:
     """Return the store's per-hour totals of active and away time for `days` from `first_day`."""
     return store.hourly_totals(first_day, days * 24, (*ACTIVE_SOURCES, "afk"))
 
@@ -663,18 +601,18 @@ def hours_heatmap(hours: HourTotals, first_day: float, days: int = 7) -> Heatmap
     return _heatmap(first_day, grid)
 
 
-def stored_pieces(store: StoreLike, start: float, end: float) -> list[tuple[float, float, str]]:
+def stored_pieces(store: Store, start: float, end: float) -> list[tuple[float, float, str]]:
     """Return the active spans of [start, end), cut to it, in start order (as `balance` cuts)."""
     return store.clipped_spans(start, end, ACTIVE_SOURCES, exclude_category=AWAY)
 
 
 # everything the dashboard draws ---------------------------------------------------------------
-def stored_apps(store: StoreLike, start: float, end: float) -> tuple[Usage, ...]:
+def stored_apps(store: Store, start: float, end: float) -> tuple[Usage, ...]:
     """Return `usage_tree` of [start, end) from the store's per-app sums."""
     return usage_tree(store.app_totals(start, end, ACTIVE_SOURCES, exclude_category=AWAY))
 
 
-def latest_day_with_data(store: StoreLike, now: float, utc_offset_s: float = 0.0) -> float | None:
+def latest_day_with_data(store: Store, now: float, utc_offset_s: float = 0.0) -> float | None:
     """Return the local midnight of the last day with activity or away time up to `now`."""
     recent = store.recent_events(1, before=now)
     if not recent:
@@ -723,7 +661,7 @@ class Dashboard:
 
 
 def dashboard(
-    store: StoreLike,
+    store: Store,
     day: float,
     *,
     now: float,

@@ -24,12 +24,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from desktop.records import Event, SuggestionRecord
 from edge_model import categories, files
 
 DB_NAME = "time-sculptor.sqlite3"
@@ -48,27 +49,6 @@ COLLECTOR_WAIT_S = 0.25
 
 class StoreError(RuntimeError):
     """A database problem, said in one line (locked, full, read-only, corrupt)."""
-
-
-@dataclass(frozen=True)
-class Event:
-    """One span of activity."""
-
-    start: float
-    duration: float
-    source: str  # window | afk | calendar | system | import
-    app: str = ""
-    title: str = ""
-    category: str = "unknown"
-    data: dict[str, Any] = field(default_factory=dict)
-    id: int | None = None
-    # True when `title` already is the store's hash (read back, or an exported file re-imported):
-    # it is then kept as it is, never hashed twice.
-    title_hashed: bool = False
-
-    @property
-    def end(self) -> float:
-        return self.start + self.duration
 
 
 @dataclass(frozen=True)
@@ -95,23 +75,6 @@ class DeleteResult:
     spans_deleted: int
     spans_trimmed: int
     suggestions_deleted: int
-
-
-@dataclass(frozen=True)
-class SuggestionRecord:
-    """A stored suggestion with its outcome, if any."""
-
-    id: int
-    created_at: float
-    kind: str
-    text: str
-    explanation: str
-    model_version: str
-    features: dict[str, Any]
-    score: float
-    propensity: float
-    outcome: str | None
-    outcome_at: float | None
 
 
 def _v1(db: sqlite_utils.Database) -> None:
