@@ -284,10 +284,22 @@ def _kind_name(kind: str) -> str:
     return KIND_NAMES.get(kind, kind.replace("_", " "))
 
 
+def _read_day(path: Path) -> bytes:
+    """Return a day file's bytes, read as safely as an import; one line when it cannot be."""
+    from desktop.importers import MAX_BYTES
+    from edge_model import files
+
+    try:
+        return files.read_regular(path, MAX_BYTES["csv"])
+    except files.UnsafeFile as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from desktop.replay import ReplayWatcher, load_day, plan_after_replay, replay_day
 
-    spans = load_day(Path(args.day).read_text("utf-8") if getattr(args, "day", None) else None)
+    day = getattr(args, "day", None)
+    spans = load_day(_read_day(Path(day)), day) if day else load_day()
     keep = Path(args.keep).expanduser() if getattr(args, "keep", None) else None
     if keep is not None and keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
         raise ValueError(
@@ -573,15 +585,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _store(args)
     try:
-        text = exporters.export_text(store, args.format)
-        spans = store.event_count()
+        written = exporters.export(store, args.format, hostname=args.hostname)
     finally:
         store.close()
+    if written.left_out:
+        # On stderr: standard output may be the export itself.
+        left_out = " and ".join(f"{n} {source}" for source, n in sorted(written.left_out.items()))
+        print(
+            f"time-sculptor: left out {left_out} spans: an ActivityWatch export holds window"
+            " and away time only",
+            file=sys.stderr,
+        )
     if args.out is None:
-        sys.stdout.write(text)
+        sys.stdout.write(written.text)
         return 0
-    exporters.write_export(Path(args.out), text)
-    print(f"exported {spans} spans as {args.format} to {args.out}")
+    exporters.write_export(Path(args.out), written.text)
+    print(f"exported {written.spans} spans as {args.format} to {args.out}")
     return 0
 
 
@@ -881,7 +900,18 @@ def build_parser() -> argparse.ArgumentParser:
     importer.set_defaults(func=cmd_import)
 
     export = sub.add_parser("export", help="write everything recorded (JSON: and suggestions) out")
-    export.add_argument("--format", choices=["json", "csv"], default="json", help="default: json")
+    export.add_argument(
+        "--format",
+        choices=["json", "csv", "activitywatch"],
+        default="json",
+        help="json: everything; csv: the spans; activitywatch: window and away time for"
+        " ActivityWatch's import (default: json)",
+    )
+    export.add_argument(
+        "--hostname",
+        help="activitywatch: the host its buckets are named after (default: this computer's"
+        " name; another name keeps them apart from ActivityWatch's own buckets)",
+    )
     export.add_argument("--out", help="file to write (mode 0600); default: standard output")
     export.set_defaults(func=cmd_export)
 

@@ -6,8 +6,6 @@ work. The CLI replays into a temporary data directory, never into one that holds
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -44,21 +42,32 @@ class ReplaySpan:
         return self.source == "afk"
 
 
-def load_day(text: str | None = None) -> list[ReplaySpan]:
-    """Return the spans of a day in CSV (`start,duration,source,app,title`, UTC ISO starts)."""
-    if text is None:
-        text = resources.files("desktop.resources").joinpath(SAMPLE_DAY).read_text("utf-8")
-    rows = csv.DictReader(io.StringIO(text))
+def load_day(data: bytes | None = None, name: str = SAMPLE_DAY) -> list[ReplaySpan]:
+    """Return the spans of a recorded day: the sample, or a CSV in any layout the app reads.
+
+    The one CSV parser of import and export reads it (`timestamp` or `start`, `app`, and
+    optionally `duration`, `source`, `title`): the import format, `export --format csv` and
+    the sample day alike; a time without a zone is read as UTC. Spans other than window, away
+    and calendar ones (system context) are not replayed.
+    """
+    from desktop import importers
+
+    if data is None:
+        data = resources.files("desktop.resources").joinpath(SAMPLE_DAY).read_bytes()
+    parsed = importers.parse_csv(data, name, local_tz=UTC)
     spans = [
         ReplaySpan(
-            start=datetime.fromisoformat(r["start"]).replace(tzinfo=UTC).timestamp(),
-            duration=float(r["duration"]),
-            source=r["source"],
-            app=r["app"],
-            title=r.get("title") or "",
+            start=event.start,
+            duration=event.duration,
+            source="window" if event.source == "import" else event.source,
+            app=event.app,
+            title=event.title,
         )
-        for r in rows
+        for event in parsed.events
+        if event.source in ("window", "import", "afk", "calendar")
     ]
+    if not spans:
+        raise importers.ImportFailed(name, "", "no window, away or calendar spans to replay")
     return sorted(spans, key=lambda s: s.start)
 
 
