@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop import policy
+from desktop import localtime, policy
 from desktop.config import Config
 from desktop.models import ModelManager
 from desktop.store import Event, Store, SuggestionRecord
@@ -178,10 +178,9 @@ def summarize_day(spans: list[Event], day: int, utc_offset_s: float) -> DaySumma
     for span in spans:
         if span.source not in ("window", "import") or span.duration <= 0:
             continue
-        local = span.start + utc_offset_s
-        if int(local // policy.DAY_S) != day:
+        if localtime.local_day(span.start, utc_offset_s) != day:
             continue
-        hour = (local % policy.DAY_S) / 3600.0
+        hour = localtime.local_hour(span.start, utc_offset_s)
         end = min(24.0, hour + span.duration / 3600.0)
         activity.append((hour, end))
         last = end if last is None else max(last, end)
@@ -209,7 +208,9 @@ def summarize_day(spans: list[Event], day: int, utc_offset_s: float) -> DaySumma
             if start - last_work >= WORK_END_PAUSE_S / 3600.0 or start >= limit:
                 break
             last_work = min(limit, max(last_work, end))
-    return DaySummary((day + 3) % 7 >= 5, per_hour, work_s, first, last, last_work, deep)
+    return DaySummary(
+        localtime.day_weekday(day) >= 5, per_hour, work_s, first, last, last_work, deep
+    )
 
 
 def build_profile(days: list[DaySummary]) -> Profile:
@@ -294,7 +295,7 @@ class SuggestionEngine:
         last = self.store.last_suggestion()
         key = None if last is None else (last.id, last.outcome, last.outcome_at)
         if key != self._records_key or now - self._records_at > 1800.0 or now < self._records_at:
-            self._records = self.store.suggestions(since=now - RECORDS_DAYS * policy.DAY_S)
+            self._records = self.store.suggestions(since=now - RECORDS_DAYS * localtime.DAY_S)
             self._records_key, self._records_at = key, now
         return self._records
 
@@ -343,15 +344,17 @@ class SuggestionEngine:
 
         Finished days never change, so each is summarized once (a day's spans, not two weeks').
         """
-        today = policy.local_day(now, self.utc_offset_s)
+        today = localtime.local_day(now, self.utc_offset_s)
         if self._profile_day == today:
             return self._profile
         wanted = range(today - PROFILE_DAYS, today)
         self._days = {d: v for d, v in self._days.items() if d in wanted}
         for day in wanted:
             if day not in self._days:
-                start = day * policy.DAY_S - self.utc_offset_s
-                spans = self.store.events(start, start + policy.DAY_S, sources=("window", "import"))
+                start = day * localtime.DAY_S - self.utc_offset_s
+                spans = self.store.events(
+                    start, start + localtime.DAY_S, sources=("window", "import")
+                )
                 self._days[day] = summarize_day(spans, day, self.utc_offset_s)
         self._profile = build_profile([self._days[d] for d in wanted])
         self._profile_day = today
@@ -453,7 +456,7 @@ class SuggestionEngine:
             decision.reason = block
             return decision
         # 4. Candidates, each with its own rules, then the bandit.
-        hour = policy.local_hour(now, self.utc_offset_s)
+        hour = localtime.local_hour(now, self.utc_offset_s)
         in_flow = self._in_flow(timeline, now, category)
         candidates = self._candidates(
             now,
@@ -508,20 +511,20 @@ class SuggestionEngine:
         """Return the prediction with the timing head's switch-soon and minutes-left."""
         assert self.timing_head is not None
         stable = now - 600.0  # spans that ended before this do not change any more
-        day = policy.local_day(now, self.utc_offset_s)
+        day = localtime.local_day(now, self.utc_offset_s)
         until = self._stays_until
         if until is None or day != self._stays_day or now < until or stable - until > HISTORY_S:
             # Once a local day (and after a clock jump or a long sleep) from the store, so an
             # edit such as `time-sculptor delete` reaches the statistics within a day.
             self._stays = stays_from_store(
-                self.store, now - timing.STAY_DAYS * policy.DAY_S, stable
+                self.store, now - timing.STAY_DAYS * localtime.DAY_S, stable
             )
             self._stays_day = day
         else:  # the spans that finished since the last tick (the history holds the last 16 h)
             for span in sorted(spans, key=lambda s: s.end):
                 if until < span.end <= stable and span.source != "afk":
                     self._stays.add(span.app, span.end, span.duration)
-            self._stays.prune(now - timing.STAY_DAYS * policy.DAY_S)
+            self._stays.prune(now - timing.STAY_DAYS * localtime.DAY_S)
         self._stays_until = stable
         fresh = [
             s.duration
@@ -603,10 +606,10 @@ class SuggestionEngine:
     ) -> list[tuple[str, Candidate | str]]:
         """Return, for each enabled kind, its candidate now or why it is not one."""
         cfg = self.config
-        weekday = int(((now + self.utc_offset_s) // policy.DAY_S + 3) % 7)
-        today = policy.local_day(now, self.utc_offset_s)
+        weekday = localtime.weekday(now, self.utc_offset_s)
+        today = localtime.local_day(now, self.utc_offset_s)
         shown_today = {
-            r.kind for r in records if policy.local_day(r.created_at, self.utc_offset_s) == today
+            r.kind for r in records if localtime.local_day(r.created_at, self.utc_offset_s) == today
         }
         result: list[tuple[str, Candidate | str]] = []
         profile: Profile | None = None
@@ -927,7 +930,7 @@ def distraction_minutes(spans: list[Event], now: float) -> float:
 
 def worked_minutes_today(timeline: features.Timeline, now: float, utc_offset_s: float) -> float:
     """Return minutes of non-away activity since local midnight."""
-    midnight = now - ((now + utc_offset_s) % policy.DAY_S)
+    midnight = now - localtime.seconds_into_day(now, utc_offset_s)
     starts = np.maximum(timeline.start, midnight)
     ends = np.minimum(timeline.end, now)
     live = (ends > starts) & ~timeline.away

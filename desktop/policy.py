@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from desktop.config import Config, parse_quiet_hours
+from desktop.localtime import local_day, local_hour
 from desktop.plan.notices import BLOCK_KIND
 from desktop.records import SuggestionRecord
 
-DAY_S = 86400.0
 NEGATIVE = ("dismissed", "ignored")
 # The exploration temperature at which the bandit samples each arm from its posterior as it is
 # (plain Thompson sampling): the shipped default of `Config.exploration_temperature`.
@@ -61,16 +61,6 @@ def in_hours(hour: float, window: tuple[float, float]) -> bool:
     if start < end:
         return start <= hour < end
     return hour >= start or hour < end
-
-
-def local_hour(now: float, utc_offset_s: float) -> float:
-    """Return the local hour of day (0..24) of a Unix time."""
-    return ((now + utc_offset_s) % DAY_S) / 3600.0
-
-
-def local_day(now: float, utc_offset_s: float) -> int:
-    """Return the local day number (days since the epoch, local midnight to midnight)."""
-    return int((now + utc_offset_s) // DAY_S)
 
 
 def is_call_app(app: str, category: str = "") -> bool:

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from desktop import localtime
+from desktop.localtime import DAY_S, HOUR_S
 from desktop.records import Event, SuggestionRecord
 from desktop.store import Store
 from edge_model.categories import AWAY, WORK_CATEGORIES
 from edge_model.features import BREAK_MINUTES
 from edge_model.manifest import Manifest
 
-DAY_S = 24 * 3600.0
-HOUR_S = 3600.0
 BREAK_S = BREAK_MINUTES * 60.0  # the engine's definition: away or no activity this long
 DETOUR_S = 5 * 60.0  # this long in non-work apps in a row ends a focus stretch
 ACTIVE_SOURCES = ("window", "import")
@@ -43,11 +43,6 @@ MAX_TITLES = 8  # window titles listed under one app; the rest are summed as one
 def day_start(at: float, utc_offset_s: float = 0.0) -> float:
     """Return the Unix time of the local midnight at or before `at`."""
     return math.floor((at + utc_offset_s) / DAY_S) * DAY_S - utc_offset_s
-
-
-def local_hour(at: float, utc_offset_s: float = 0.0) -> int:
-    """Return the local hour of day (0-23) of a Unix time."""
-    return int(((at + utc_offset_s) % DAY_S) // HOUR_S)
 
 
 def minutes_until_tomorrow(now: float, utc_offset_s: float = 0.0) -> float:
@@ -426,7 +421,7 @@ def acceptance_by_hour(
     for s in suggestions:
         if s.kind != kind or s.outcome is None:
             continue
-        hour = local_hour(s.created_at, utc_offset_s)
+        hour = int(localtime.local_hour(s.created_at, utc_offset_s))
         answered[hour] += 1
         accepted[hour] += s.outcome == "accepted"
     return [HourRate(h, answered[h], accepted[h]) for h in range(24)]

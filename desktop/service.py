@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop import importers, policy
+from desktop import importers, localtime, policy
 from desktop.clock import Clock
 from desktop.collect.activity import MinuteTally
 from desktop.collect.base import CollectorUnavailable, WindowWatcher
@@ -580,10 +580,10 @@ class AppService:
         runtime = self.models.current
         if prior is None or runtime is None:
             return {"skipped": "no timing prior or no valid model"}
-        since = now - TIMING_DAYS * policy.DAY_S
+        since = now - TIMING_DAYS * localtime.DAY_S
         # Stays from before the first moment too: each moment sees STAY_DAYS of them.
         spans = self.store.events(
-            since - timing.STAY_DAYS * policy.DAY_S, now, sources=("window", "afk", "import")
+            since - timing.STAY_DAYS * localtime.DAY_S, now, sources=("window", "afk", "import")
         )
         rows, soon, minutes = timing.labelled_rows(
             spans, runtime, np.random.default_rng(int(now)), since, utc_offset_s=self.utc_offset_s
@@ -598,14 +598,14 @@ class AppService:
         """Run the nightly personalization once per local day after `personalize_hour`."""
         now = self.clock.now()
         self._follow_local_time(now)
-        if policy.local_hour(now, self.utc_offset_s) < self.config.personalize_hour:
+        if localtime.local_hour(now, self.utc_offset_s) < self.config.personalize_hour:
             return False
         try:
             last = float(self.store.get_setting(PERSONALIZED_KEY) or "nan")
         except ValueError:
             last = float("nan")
-        today = policy.local_day(now, self.utc_offset_s)
-        if last == last and policy.local_day(last, self.utc_offset_s) >= today and last <= now:
+        today = localtime.local_day(now, self.utc_offset_s)
+        if last == last and localtime.local_day(last, self.utc_offset_s) >= today and last <= now:
             return False
         try:
             self.personalize()

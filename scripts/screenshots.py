@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from desktop import reports  # noqa: E402
+from desktop import localtime, reports  # noqa: E402
 from desktop.clock import FakeClock  # noqa: E402
 from desktop.config import Config  # noqa: E402
 from desktop.engine import BREAK_TEXT, Suggestion, explain_break  # noqa: E402
@@ -37,7 +37,7 @@ from desktop.service import AppService  # noqa: E402
 from desktop.store import Event  # noqa: E402
 from edge_model.categories import categorize  # noqa: E402
 
-DAY_S = 24 * 3600.0
+DAY_S = localtime.DAY_S
 SIZE = "-screen 0 1600x1200x24"
 
 
@@ -48,8 +48,7 @@ def fill_weeks(service: AppService, days: int = 21, seed: int = 3) -> float:
     events: list[Event] = []
     for days_back in range(days - 1, -1, -1):
         shift = -days_back * DAY_S + float(rng.integers(-40, 41)) * 60.0
-        weekday = int(((sample[0].start - days_back * DAY_S) // DAY_S + 3) % 7)  # 0 = Monday
-        weekend = weekday >= 5
+        weekend = localtime.weekday(sample[0].start - days_back * DAY_S) >= 5
         for span in sample:
             if weekend and (span.source == "calendar" or rng.random() < 0.7):
                 continue
@@ -95,7 +94,7 @@ def add_answered_suggestions(
         at = span.start
         minutes = (at - stretch_start) / 60.0
         if minutes >= 50 and at - last_suggestion >= 40 * 60:
-            hour = reports.local_hour(at)
+            hour = int(localtime.local_hour(at))
             welcome = 0.75 if hour in (10, 11, 15, 16) else 0.3
             score = float(np.clip(welcome + rng.normal(0, 0.08), 0.05, 0.95))
             sid = service.store.add_suggestion(

@@ -65,7 +65,6 @@ def suggest(store: Store, created_at: float, outcome: str | None) -> int:
 def test_day_start_and_hours_follow_the_offset():
     assert reports.day_start(at(23, 59)) == DAY
     assert reports.day_start(at(23, 30), utc_offset_s=H) == DAY + 23 * H  # 00:30 local
-    assert reports.local_hour(at(9, 30), utc_offset_s=-2 * H) == 7
     assert reports.minutes_until_tomorrow(at(22)) == 120.0
 
 
