@@ -935,19 +935,3 @@ def worked_minutes_today(timeline: features.Timeline, now: float, utc_offset_s: 
     ends = np.minimum(timeline.end, now)
     live = (ends > starts) & ~timeline.away
     return float((ends - starts)[live].sum() / 60.0)
-
-
-def explain_break(minutes_active: float, score: float, switch_soon: float) -> str:
-    """Return the 'why now' line of a break suggestion, from the model's inputs and outputs."""
-    hours, minutes = divmod(int(round(minutes_active)), 60)
-    stretch = f"{hours} h {minutes} min" if hours else f"{minutes} minutes"
-    timing = (
-        f" and the model expects your current activity to end within five minutes "
-        f"({switch_soon:.0%}), a natural moment to pause"
-        if switch_soon >= 0.8
-        else ""
-    )
-    return (
-        f"You have been active for {stretch} without a break{timing}. The model puts the "
-        f"chance you would welcome a break now at {score:.0%}."
-    )

@@ -31,7 +31,7 @@ if str(REPO) not in sys.path:
 from desktop import localtime, reports  # noqa: E402
 from desktop.clock import FakeClock  # noqa: E402
 from desktop.config import Config  # noqa: E402
-from desktop.engine import BREAK_TEXT, Suggestion, explain_break  # noqa: E402
+from desktop.engine import BREAK_TEXT, Suggestion  # noqa: E402
 from desktop.replay import load_day  # noqa: E402
 from desktop.service import AppService  # noqa: E402
 from desktop.store import Event  # noqa: E402
@@ -39,6 +39,21 @@ from edge_model.categories import categorize  # noqa: E402
 
 DAY_S = localtime.DAY_S
 SIZE = "-screen 0 1600x1200x24"
+
+
+def break_explanation(minutes_active: float, score: float, switch_soon: float) -> str:
+    """Return a break's "why now" as the engine words it when no context feature stands out."""
+    hours, minutes = divmod(int(round(minutes_active)), 60)
+    stretch = f"{hours} h {minutes} min" if hours else f"{minutes} minutes"
+    switch = (
+        f"; you usually switch around now (the model gives {switch_soon:.0%})"
+        if switch_soon >= 0.6
+        else ""
+    )
+    return (
+        f"You have been active for {stretch} without a break{switch}. The model puts the "
+        f"chance you would welcome a break now at {score:.0%}."
+    )
 
 
 def fill_weeks(service: AppService, days: int = 21, seed: int = 3) -> float:
@@ -101,7 +116,7 @@ def add_answered_suggestions(
                 created_at=at,
                 kind="break",
                 text=BREAK_TEXT,
-                explanation=explain_break(minutes, score, 0.5),
+                explanation=break_explanation(minutes, score, 0.5),
                 model_version=version,
                 features={},
                 score=score,
@@ -293,7 +308,7 @@ def shoot(out: Path, dark: bool) -> list[Path]:
             id=last.id if last else 1,
             kind="break",
             text=BREAK_TEXT,
-            explanation=explain_break(74, 0.78, 0.86),
+            explanation=break_explanation(74, 0.78, 0.86),
             score=0.78,
             propensity=0.9,
             created_at=now,
