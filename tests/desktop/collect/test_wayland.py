@@ -583,3 +583,74 @@ def test_kde_prefers_idle_notify_to_the_screensaver(
         wait_until(lambda: watcher.idle_seconds() >= 1.0, "idled")
         detail = watcher.capabilities().describe()
         assert detail.endswith("idle via ext-idle-notify-v1 (input only)")
+
+
+# -- each compositor family's module, run alone -------------------------------------------------
+
+
+def _run_alone(module: str) -> list[str]:
+    """Run `python -m <module>` for two samples; return its lines (it must say nothing else)."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--count", "2", "--interval", "0.1"],
+        cwd=REPO, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no "found in sys.modules" warning: the module is imported once
+    return done.stdout.splitlines()
+
+
+def test_gnome_module_run_alone(services: Start, wayland_env: Callable[[str], None]):
+    wayland_env("GNOME")
+    gnome = Gnome(services)
+    gnome.window = FIREFOX
+    gnome.idle_ms = 2500
+    lines = _run_alone("desktop.collect.wayland.gnome")
+    assert lines[0] == (
+        "wayland.gnome: GNOME on Wayland; focus via the 'Focused Window D-Bus' GNOME Shell "
+        "extension; idle via org.gnome.Mutter.IdleMonitor"
+    )
+    assert len(lines) == 3
+    assert all("app='firefox'" in line and "idle     2.5s" in line for line in lines[1:])
+
+
+def test_kwin_module_run_alone(
+    services: Start, wayland_env: Callable[[str], None], session_bus: str
+):
+    wayland_env("KDE")
+    kwin = KWin(services, session_bus)
+    kwin.idle_ms = 12_000
+    lines = _run_alone("desktop.collect.wayland.kwin")
+    assert lines[0] == (
+        "wayland.kwin: KDE Plasma on Wayland; focus via a KWin script reporting over D-Bus; "
+        "idle via org.freedesktop.ScreenSaver"
+    )
+    assert len(lines) == 3
+    assert all("app='org.kde.konsole'" in line and "idle    12.0s" in line for line in lines[1:])
+    assert kwin.loaded == {}, "the script must be unloaded when the run ends"
+
+
+def test_kwin_module_run_alone_without_kwin_is_one_line(
+    services: Start, wayland_env: Callable[[str], None]
+):
+    wayland_env("KDE")
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop.collect.wayland.kwin", "--count", "1"],
+        cwd=REPO, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == "wayland.kwin: KDE Plasma on Wayland: KWin is not on the session bus\n"
+
+
+def test_wlroots_module_run_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  wayland_env: Callable[[str], None],
+                                  compositor: Compositor):  # fmt: skip
+    wayland_env("river")
+    _no_commands(tmp_path, monkeypatch)
+    compositor(toplevels=[FOOT])
+    lines = _run_alone("desktop.collect.wayland.wlroots")
+    assert lines[0] == (
+        "wayland.wlroots: river on Wayland; focus via wlr-foreign-toplevel-management (Wayland "
+        "protocol); idle via ext-idle-notify-v1 (input only)"
+    )
+    assert len(lines) == 3
+    assert all("app='foot'" in line and "title='~/src — foot'" in line for line in lines[1:])

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.collect import CollectorUnavailable, WindowInfo, wlproto
+from desktop.collect import CollectorUnavailable, WindowInfo
 from desktop.collect import wayland as wl
+from desktop.collect.wayland import wlproto
 from tests.desktop.collect.fakewayland import (
     ACTIVATED,
     APP_ID,
