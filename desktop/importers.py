@@ -223,6 +223,7 @@ class _Interval:
     end: float
     app: str = ""
     title: str = ""
+    hashed: bool = False  # the title is this app's hash (its own ActivityWatch export)
 
 
 def _aw_events(bucket: dict[str, Any], path: str, name: str, kind: str) -> Iterator[_Interval]:
@@ -259,7 +260,7 @@ def _aw_events(bucket: dict[str, Any], path: str, name: str, kind: str) -> Itera
                 raise ImportFailed(name, f"{where}.data.app", "missing or not a string")
             if not isinstance(title, str):
                 raise ImportFailed(name, f"{where}.data.title", "not a string")
-            yield _Interval(begin, begin + duration, app, title)
+            yield _Interval(begin, begin + duration, app, title, data.get("title_hashed") is True)
         else:
             status = data.get("status")
             if status not in ("afk", "not-afk"):
@@ -283,12 +284,14 @@ def _flood(windows: list[_Interval]) -> list[_Interval]:
         last = merged[-1] if merged else None
         if (
             last is not None
-            and (last.app, last.title) == (window.app, window.title)
+            and (last.app, last.title, last.hashed) == (window.app, window.title, window.hashed)
             and window.start <= last.end + 1e-6
         ):
             last.end = max(last.end, window.end)
         else:
-            merged.append(_Interval(window.start, window.end, window.app, window.title))
+            merged.append(
+                _Interval(window.start, window.end, window.app, window.title, window.hashed)
+            )
     return [w for w in merged if w.end - w.start >= MIN_SPAN_S]
 
 
@@ -315,11 +318,11 @@ def _cut(windows: list[_Interval], away: list[_Interval]) -> list[_Interval]:
             gap = away[index]
             if gap.end > cursor:
                 if gap.start > cursor:
-                    pieces.append(_Interval(cursor, gap.start, window.app, window.title))
+                    pieces.append(replace(window, start=cursor, end=gap.start))
                 cursor = max(cursor, gap.end)
             index += 1
         if cursor < window.end:
-            pieces.append(_Interval(cursor, window.end, window.app, window.title))
+            pieces.append(replace(window, start=cursor))
     return [p for p in pieces if p.end - p.start >= MIN_SPAN_S]
 
 
@@ -371,6 +374,7 @@ def parse_activitywatch(data: bytes, name: str) -> Parsed:
                     source="window",
                     app=piece.app,
                     title=piece.title,
+                    title_hashed=piece.hashed and bool(piece.title),
                 )
             )
     for host_away in away.values():

@@ -275,3 +275,96 @@ def test_one_csv_parser_reads_the_export_the_demo_day_and_the_import_layouts(lay
     assert (span.start, span.duration, span.source, span.app) == (
         1_711_962_000.0, 60.0, "window", "code",
     )  # fmt: skip
+
+
+def _activitywatch_export(tmp_path: Path, capsys, store_titles: bool = False) -> dict:
+    """Export `_fill`'s store with `--format activitywatch`; return the file's JSON."""
+    data = tmp_path / "data"
+    data.mkdir()
+    if store_titles:
+        (data / "config.toml").write_text("store_titles = true\n")
+    store = Store(data / DB_NAME, store_titles=store_titles)
+    _fill(store, tmp_path)
+    store.close()
+    out = tmp_path / "aw-export.json"
+    argv = ["--data-dir", str(data), "export", "--format", "activitywatch", "--out", str(out)]
+    assert cli.main([*argv, "--hostname", "desk"]) == 0
+    printed = capsys.readouterr()
+    assert printed.out.strip() == f"exported 4 spans as activitywatch to {out}"
+    assert printed.err.strip() == (
+        "time-sculptor: left out 1 calendar spans: an ActivityWatch export holds window and"
+        " away time only"
+    )
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_the_activitywatch_export_is_activitywatch_own_format(tmp_path, capsys):
+    document = _activitywatch_export(tmp_path, capsys)
+    window, afk = (
+        document["buckets"]["aw-watcher-window_desk"],
+        document["buckets"]["aw-watcher-afk_desk"],
+    )
+    assert set(document["buckets"]) == {"aw-watcher-window_desk", "aw-watcher-afk_desk"}
+    assert (window["id"], window["type"], window["client"], window["hostname"]) == (
+        "aw-watcher-window_desk", "currentwindow", "aw-watcher-window", "desk",
+    )  # fmt: skip
+    assert (afk["id"], afk["type"], afk["client"], afk["hostname"]) == (
+        "aw-watcher-afk_desk", "afkstatus", "aw-watcher-afk", "desk",
+    )  # fmt: skip
+    # Window time: the imported log's firefox, the collected code window, the excluded app.
+    assert [(e["timestamp"], e["duration"], e["data"]["app"]) for e in window["events"]] == [
+        ("2024-04-09T08:00:00.000000+00:00", 120.25, "firefox.exe"),
+        ("2024-04-10T12:00:00.123457+00:00", 1.0, "code"),
+        ("2024-04-10T12:08:20.000000+00:00", 42.5, "excluded"),
+    ]
+    assert window["created"] == window["events"][0]["timestamp"]
+    # Titles as stored: hashes, marked as such, never the clear title.
+    code = window["events"][1]["data"]
+    assert code["title_hashed"] is True and len(code["title"]) == 24
+    assert "café" not in json.dumps(document, ensure_ascii=False)
+    # Away time as `afk`; the time at the computer as `not-afk`, which ActivityWatch's views
+    # need to count window time as active.
+    assert [(e["timestamp"], e["duration"], e["data"]) for e in afk["events"]] == [
+        ("2024-04-09T08:00:00.000000+00:00", 120.25, {"status": "not-afk"}),
+        ("2024-04-10T12:00:00.123457+00:00", 1.0, {"status": "not-afk"}),
+        ("2024-04-10T12:01:00.000000+00:00", 300.0, {"status": "afk"}),
+        ("2024-04-10T12:08:20.000000+00:00", 42.5, {"status": "not-afk"}),
+    ]
+
+
+@pytest.mark.parametrize("store_titles", [False, True])
+def test_the_activitywatch_export_imports_back_with_the_same_window_and_away_time(
+    tmp_path, capsys, store_titles
+):
+    document = _activitywatch_export(tmp_path, capsys, store_titles)
+    original = Store(tmp_path / "data" / DB_NAME, store_titles=store_titles)
+    exported = tmp_path / "aw-export.json"
+    # Another salt: hashed titles are kept as they are, never hashed a second time.
+    fresh = Store(tmp_path / "fresh.sqlite3", store_titles=store_titles)
+    summary = importers.import_file(fresh, exported, "activitywatch", Config(), now=NOW)
+    assert (summary.added, summary.skipped) == (4, {})
+
+    def window_and_away(store: Store) -> list[tuple]:
+        # An imported log's time is window time in ActivityWatch and back.
+        return [
+            (round(s.start, 6), s.duration, "window" if s.source == "import" else s.source,
+             s.app, s.title, s.title_hashed, s.category)
+            for s in store.all_events()
+            if s.source != "calendar"
+        ]  # fmt: skip
+
+    assert window_and_away(fresh) == window_and_away(original)
+    titles = {s.title for s in fresh.all_events() if s.app == "code"}
+    assert titles == ({"main.py — café"} if store_titles else {document["buckets"][
+        "aw-watcher-window_desk"]["events"][1]["data"]["title"]})  # fmt: skip
+    original.close()
+    fresh.close()
+
+
+def test_an_empty_store_exports_an_activitywatch_file_with_no_buckets(tmp_path, capsys):
+    out = tmp_path / "aw.json"
+    argv = ["--data-dir", str(tmp_path), "export", "--format", "activitywatch", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert json.loads(out.read_text()) == {"buckets": {}}
+    assert capsys.readouterr().err == ""
