@@ -168,6 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             stop = _headless_consent(directory, args.agree)
             if stop is not None:
                 return stop
+        config_module.write_default_config(directory)  # first run: every setting, commented
         clock = _clock(args)
         service, cfg = _service(args, clock)
         if args.agree:

@@ -1,11 +1,14 @@
 """Settings: defaults declared once (type + description), overridden by the user's TOML file,
-then by environment and command-line flags."""
+then by environment and command-line flags. The first run writes that file with every setting
+commented out at its default, so the user sees what can be changed."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import tempfile
 import threading
 import time
 import tomllib
@@ -191,22 +194,52 @@ def load_config(directory: Path) -> Config:
         raise ValueError(f"{path}: {exc}") from None
 
 
-def default_config_text() -> str:
-    """Return a commented-out TOML file listing every setting and its default."""
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} to TOML")
+
+
+def render_config(config: Config) -> str:
+    """Return config.toml text: changed values set, defaults listed commented out."""
+    defaults = Config()
     lines = ["# Time Sculptor settings. Uncomment a line to change it.", ""]
     for f in fields(Config):
-        value = f.default
-        rendered = (
-            "true"
-            if value is True
-            else "false"
-            if value is False
-            else "[" + ", ".join(f'"{v}"' for v in value) + "]"
-            if isinstance(value, tuple)
-            else repr(value)
-        )
-        lines += [f"# {f.metadata['help']}", f"# {f.name} = {rendered}", ""]
+        value = getattr(config, f.name)
+        prefix = "# " if value == getattr(defaults, f.name) else ""
+        lines += [f"# {f.metadata['help']}", f"{prefix}{f.name} = {_toml_value(value)}", ""]
     return "\n".join(lines)
+
+
+def write_default_config(directory: Path) -> Path | None:
+    """Write every setting, commented out at its default, as `<data dir>/config.toml` when the
+    file does not exist yet; return its path, or None when it was there already (or unwritable).
+    """
+    path = Path(directory) / CONFIG_NAME
+    if path.exists():
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    except OSError:
+        return None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(render_config(Config()))
+        # A link fails when the name exists: a file the user (or another instance) wrote
+        # meanwhile is never replaced, and a crash never leaves half a file under the name.
+        os.link(temporary, path)
+    except OSError:
+        return None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return path
 
 
 def load_category_rules(directory: Path) -> tuple[categories.Rule, ...]:

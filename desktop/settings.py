@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from desktop.config import CONFIG_NAME, Config, load_config
+from desktop.config import CONFIG_NAME, Config, load_config, render_config
 
 UI_STATE_NAME = "ui-state.json"
 AUTOSTART_NAME = "time-sculptor.desktop"
@@ -78,29 +78,6 @@ class UiState:
     first_run_done: bool = False
     learning_mode: bool = False  # the gentle start offered by the first-run dialog
     learning_since: float | None = None
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    if isinstance(value, tuple | list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {value!r} to TOML")
-
-
-def render_config(config: Config) -> str:
-    """Return config.toml text: changed values set, defaults listed commented out."""
-    defaults = Config()
-    lines = ["# Time Sculptor settings. Uncomment a line to change it.", ""]
-    for f in fields(Config):
-        value = getattr(config, f.name)
-        prefix = "# " if value == getattr(defaults, f.name) else ""
-        lines += [f"# {f.metadata['help']}", f"{prefix}{f.name} = {_toml_value(value)}", ""]
-    return "\n".join(lines)
 
 
 def clean_app_names(names: Any) -> tuple[str, ...]:

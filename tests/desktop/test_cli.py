@@ -119,6 +119,19 @@ def test_headless_collection_without_any_collector_is_one_clear_line(tmp_path):
     assert "WITHOUT a collector" in result.stdout
 
 
+def test_the_first_run_writes_the_settings_file_and_a_later_run_keeps_the_users(tmp_path):
+    result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--exit-after", "1")
+    assert result.returncode == 0, result.stderr
+    config = tmp_path / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "# daily_cap = 6\n" in text and "# quiet_hours = " in text
+    config.write_text(text.replace("# daily_cap = 6\n", "daily_cap = 3\n"), encoding="utf-8")
+    edited = config.read_bytes()
+    result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--exit-after", "1")
+    assert result.returncode == 0, result.stderr
+    assert config.read_bytes() == edited
+
+
 def test_bad_config_is_a_one_line_error_and_changes_nothing(tmp_path):
     (tmp_path / "config.toml").write_text("daily_cap = [oops\n")
     result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--exit-after", "1")

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from desktop.config import Config, load_config
+from desktop.config import Config, load_config, render_config
 from desktop.settings import (
     AUTOSTART_FALLBACK,
     AUTOSTART_TEMPLATE,
@@ -15,7 +15,6 @@ from desktop.settings import (
     Settings,
     SettingsError,
     UiState,
-    render_config,
 )
 
 
