@@ -15,8 +15,15 @@ from edge_model.runtime import ModelRuntime
 log = logging.getLogger(__name__)
 
 
+class RollbackRefused(Exception):
+    """A rollback that cannot be done; str(exc) is one line saying why."""
+
+
 class ModelManager:
-    """Serves the newest model that verifies; otherwise the previous one keeps serving."""
+    """Serves the newest model that verifies and the user did not roll back.
+
+    Otherwise the previous one keeps serving.
+    """
 
     def __init__(
         self,
@@ -77,15 +84,52 @@ class ModelManager:
             self.on_change(previous or "", runtime.version)
         return True
 
-    def _record(self, runtime: ModelRuntime) -> None:
+    def roll_back(self) -> str:
+        """Stop serving the model in use, for good, and serve the one before it again.
+
+        Returns one line saying which version serves now; raises RollbackRefused when there is
+        nothing earlier (the shipped model is in use) or nothing earlier loads.
+        """
+        withdrawn = self.current
+        if withdrawn is None:
+            raise RollbackRefused("no model is in use: suggestions come from simple rules")
+        if withdrawn.path.resolve().parent != self.registry.root.resolve():
+            raise RollbackRefused(
+                f"the shipped model {withdrawn.version} is in use: there is no earlier version"
+            )
+        at = self.clock.now()
+        self.registry.roll_back(withdrawn.version, at=at)
+        if not self.refresh():
+            self.registry.restore(withdrawn.version)
+            raise RollbackRefused(f"no earlier version loads: {withdrawn.version} keeps serving")
+        restored = self.version or ""
+        self.registry.roll_back(withdrawn.version, at=at, restored=restored)
+        self._record(
+            withdrawn,
+            status="rolled back",
+            reason=f"rolled back by you; {restored} serves again",
+            at=at,
+        )
+        log.info("model %s rolled back; %s serves again", withdrawn.version, restored)
+        return f"Rolled back: version {restored} serves again ({withdrawn.version} stays listed)."
+
+    def _record(
+        self,
+        runtime: ModelRuntime,
+        *,
+        status: str = "active",
+        reason: str = "",
+        at: float | None = None,
+    ) -> None:
         try:
             self.store.record_model(
                 runtime.version,
                 str(runtime.path),
                 sha256=runtime.manifest.sha256,
                 feature_spec_version=runtime.manifest.feature_spec_version,
-                status="active",
-                at=self.clock.now(),
+                status=status,
+                reason=reason,
+                at=self.clock.now() if at is None else at,
             )
         except StoreError as exc:
             log.warning("%s", exc)

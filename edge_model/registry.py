@@ -8,6 +8,7 @@ this device's own key (edge_model.signing).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -33,6 +34,12 @@ from edge_model.manifest import (
 log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+# Beside the version directories: the versions the user rolled back (never served again), and
+# the log of every fine-tune's comparison with the model then in use (installed or not).
+ROLLED_BACK_NAME = "rolled_back.json"
+UPDATES_NAME = "updates.jsonl"
+MAX_UPDATES = 100  # log entries kept, newest last
+MAX_STATE_BYTES = 1024 * 1024
 
 
 def new_version_name(now: datetime | None = None) -> str:
@@ -113,12 +120,14 @@ class Registry:
     def candidates(self, refused: dict[str, str] | None = None) -> Iterator[Candidate]:
         """Yield every model that verifies and is signed by a trusted key, newest first.
 
-        The shipped one comes last. Refusals are reported into `refused` as they are met.
+        Versions the user rolled back are passed over; the shipped one comes last. Refusals
+        are reported into `refused` as they are met.
         """
         trusted = self.trusted()
         shipped = [self.shipped] if self.shipped else []
+        withdrawn = self.rolled_back()
         for path in [*self.directories(refused), *shipped]:
-            if not path.is_dir():
+            if not path.is_dir() or (path != self.shipped and path.name in withdrawn):
                 continue
             try:
                 manifest, signer = verify_signed(path, trusted)
@@ -129,7 +138,10 @@ class Registry:
             yield Candidate(path, manifest, signer)
 
     def best(self, refused: dict[str, str] | None = None) -> Candidate | None:
-        """Return the newest model that verifies; refused ones are reported into `refused`."""
+        """Return the newest model that verifies and was not rolled back.
+
+        Refused ones are reported into `refused`.
+        """
         return next(self.candidates(refused), None)
 
     def _target(self, version: str) -> Path:
@@ -184,3 +196,67 @@ class Registry:
             except ModelRefused:
                 continue
         return found
+
+    # the user's rollbacks and the update log ------------------------------------------------
+    def _read_state(self, name: str) -> str:
+        try:
+            data = files.read_regular(self.root / name, MAX_STATE_BYTES, follow_symlinks=False)
+        except FileNotFoundError:
+            return ""
+        except (OSError, files.UnsafeFile) as exc:
+            log.warning("%s: %s; ignored", self.root / name, exc)
+            return ""
+        return data.decode("utf-8", errors="replace")
+
+    def rolled_back(self) -> dict[str, dict[str, object]]:
+        """Return the rolled-back versions: {version: {"at": time, "restored": version}}."""
+        text = self._read_state(ROLLED_BACK_NAME)
+        if not text:
+            return {}
+        try:
+            data = json.loads(text)
+        except ValueError:
+            log.warning("%s is not JSON; no version counts as rolled back", ROLLED_BACK_NAME)
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if valid_version(k) and isinstance(v, dict)}
+
+    def roll_back(self, version: str, *, at: float, restored: str | None = None) -> None:
+        """Mark an installed version as rolled back: it is not served again until restored."""
+        if not self._target(version).is_dir():
+            raise ModelRefused(f"version {version!r} is not installed here: nothing to roll back")
+        marks = self.rolled_back()
+        marks[version] = {"at": at, "restored": restored}
+        files.write_private(self.root / ROLLED_BACK_NAME, _json_bytes(marks))
+
+    def restore(self, version: str) -> bool:
+        """Serve a rolled-back version again (if it is the newest); return whether it was marked."""
+        marks = self.rolled_back()
+        if marks.pop(version, None) is None:
+            return False
+        files.write_private(self.root / ROLLED_BACK_NAME, _json_bytes(marks))
+        return True
+
+    def record_update(self, entry: dict[str, object]) -> None:
+        """Append one fine-tune's outcome (its comparison, installed or not) to the update log."""
+        files.private_dir(self.root)
+        kept = self.updates()[-(MAX_UPDATES - 1) :]
+        lines = [json.dumps(e, sort_keys=True) for e in [*kept, entry]]
+        files.write_private(self.root / UPDATES_NAME, ("\n".join(lines) + "\n").encode())
+
+    def updates(self) -> list[dict[str, object]]:
+        """Return the update log's entries, oldest first (unreadable lines are skipped)."""
+        found = []
+        for line in self._read_state(UPDATES_NAME).splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                found.append(entry)
+        return found
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
