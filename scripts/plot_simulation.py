@@ -3,9 +3,10 @@
     python scripts/plot_simulation.py [SIM.json] [--out docs/simulation-acceptance.png]
         [--copy docs/simulation.json]
 
-Drawn with Qt's QPainter on an offscreen QImage (PySide6 is already a dependency of the app;
-no matplotlib). `--copy` writes the figures the plot was drawn from next to it, so the README's
-image and its numbers come from one run.
+The subtitle names the population the people were drawn from (`--population`), so one script
+draws the default and the diverse run alike. Drawn with Qt's QPainter on an offscreen QImage
+(PySide6 is already a dependency of the app; no matplotlib). `--copy` writes the figures the
+plot was drawn from next to it, so the README's image and its numbers come from one run.
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ def render(result: dict[str, Any]) -> QImage:
     painter.setFont(font)
     painter.setPen(QColor("#555555"))
     personas = result.get("users", len(result.get("personas", [])))
+    population = result.get("population", "default")
+    who = "simulated people" if population == "default" else f"simulated people ({population})"
     painter.drawText(
         QRectF(left, 36, right - left, 22),
         Qt.AlignmentFlag.AlignLeft,
-        f"{personas} simulated people, {len(weeks)} weeks, seed {result.get('seed', '?')}"
-        " (sculptor-train simulate)",
+        f"{personas} {who}, {len(weeks)} weeks, seed {result.get('seed', '?')}"
+        f" (sculptor-train simulate --population {population})",
     )
     # Grid and the y axis: acceptance rate in percent.
     step = 0.1 if y_max <= 0.6 else 0.2

@@ -15,6 +15,12 @@ training.synthetic.simulate_reaction; the other kinds extend it (`acceptance_pro
 An accepted break is taken: the person is away for it and their routine resumes after it.
 Not modelled: full-screen apps (no window states in the synthetic routines).
 
+`--population diverse` runs people who differ from the pretraining population instead
+(training.population: by kind, by time of day, by rhythm, by tolerance for interruptions); they
+react from their own preferences and give "Not like this" reasons with their dismissals, which
+reach the service as the tray's answers do. Its JSON adds `population` and, per person, their
+deviations and weekly figures (`people`).
+
 `--diagnose` prints, per kind, how often it was a candidate, what held it back (the engine's
 own reasons, at every tick), its prior x timing against the threshold, and how the ticks at
 which the person was in that kind's situation by the simulator's truth (near their end of
@@ -46,9 +52,10 @@ from desktop.service import AppService
 from desktop.store import Event
 from edge_model import features
 from edge_model.categories import DISTRACTION_CATEGORIES
-from training import synthetic
+from training import population, synthetic
 
 POLICIES = ("learned", "fixed_timer", "pretrained")
+POPULATIONS = ("default", "diverse")
 WEEK_S = 7 * 86400.0
 TIMER_MIN = 50.0  # the fixed timer: a break every 50 minutes of activity
 TIMER_SNOOZE_MIN = 10.0
@@ -133,6 +140,20 @@ def draw_reaction(
     if v < weights[0] + weights[1]:
         return "snoozed"
     return "ignored"
+
+
+def person_reaction(
+    persona: synthetic.Persona,
+    kind: str,
+    rng: np.random.Generator,
+    moment: dict[str, Any],
+    dislikes: frozenset[str],
+    profile: population.Profile | None,
+) -> tuple[str, str | None]:
+    """Return (outcome, "Not like this" reason or None): the profile's own, else draw_reaction."""
+    if profile is not None:
+        return population.react(persona, profile, kind, rng, moment)
+    return draw_reaction(persona, kind, rng, moment, dislikes), None
 
 
 class Person:
@@ -353,8 +374,12 @@ def run_person(
     dislikes: frozenset[str] = frozenset(),
     data_dir: Path | None = None,
     diagnostics: Diagnostics | None = None,
+    profile: population.Profile | None = None,
 ) -> list[Tally]:
-    """Run one policy over one person's routine; return a tally per week."""
+    """Run one policy over one person's routine; return a tally per week.
+
+    With a `profile` (training.population) the person reacts from it, reasons included.
+    """
     person = Person(persona, spans, seed)
     start = min(s.start for s in spans)
     start -= start % 86400.0
@@ -367,7 +392,7 @@ def run_person(
     with tempfile.TemporaryDirectory(dir=shm if shm.is_dir() else None) as tmp:
         directory = Path(data_dir or tmp)
         if policy_name == "fixed_timer":
-            _run_timer(person, start, end, tick_s, tallies, rng, dislikes)
+            _run_timer(person, start, end, tick_s, tallies, rng, dislikes, profile)
             return tallies
         config = Config(learning=policy_name == "learned")
         clock = FakeClock(start)
@@ -387,7 +412,17 @@ def run_person(
                 for c in person.calendar
             )
             _run_service(
-                service, person, clock, start, end, tick_s, tallies, rng, dislikes, diagnostics
+                service,
+                person,
+                clock,
+                start,
+                end,
+                tick_s,
+                tallies,
+                rng,
+                dislikes,
+                diagnostics,
+                profile,
             )
         finally:
             service.close()
@@ -423,6 +458,7 @@ def _run_service(
     rng: np.random.Generator,
     dislikes: frozenset[str],
     diagnostics: Diagnostics | None = None,
+    profile: population.Profile | None = None,
 ) -> None:
     fed = start - 1.0  # spans that started up to here are in the store
     last_shown = -math.inf
@@ -451,11 +487,16 @@ def _run_service(
         if decision is not None and decision.suggestion is not None:
             suggestion = decision.suggestion
             moment = person.moment(t, (t - last_shown) / 60.0 if last_shown > 0 else 24 * 60.0)
-            outcome = draw_reaction(person.persona, suggestion.kind, rng, moment, dislikes)
+            outcome, reason = person_reaction(
+                person.persona, suggestion.kind, rng, moment, dislikes, profile
+            )
             tallies[int((t - start) // WEEK_S)].add(suggestion.kind, outcome, moment["in_flow"])
             last_shown = t
             service.react(
-                suggestion.id, outcome, snooze_minutes=SNOOZE_MIN if outcome == "snoozed" else None
+                suggestion.id,
+                outcome,
+                snooze_minutes=SNOOZE_MIN if outcome == "snoozed" else None,
+                reason=reason,
             )
             if outcome == "accepted" and suggestion.kind == "break":
                 away = person.take_break(t, _break_minutes("break", moment["minutes_active"]))
@@ -500,6 +541,7 @@ def _run_timer(
     tallies: list[Tally],
     rng: np.random.Generator,
     dislikes: frozenset[str],
+    profile: population.Profile | None = None,
 ) -> None:
     """A break every TIMER_MIN minutes of activity (its count resets on any 5-minute break)."""
     last_shown = -math.inf
@@ -525,7 +567,7 @@ def _run_timer(
         if due:
             due_after_snooze = None
             moment = person.moment(t, since if last_shown > 0 else 24 * 60.0)
-            outcome = draw_reaction(person.persona, "break", rng, moment, dislikes)
+            outcome, _ = person_reaction(person.persona, "break", rng, moment, dislikes, profile)
             tallies[int((t - start) // WEEK_S)].add("break", outcome, moment["in_flow"])
             last_shown = t
             if outcome == "snoozed":
@@ -539,12 +581,20 @@ def _run_timer(
 
 
 def _job(args: tuple[Any, ...]) -> tuple[dict[str, list[Tally]], dict[str, Diagnostics]]:
-    persona, spans, policies, weeks, seed, tick_s, dislikes, diagnose = args
+    persona, spans, policies, weeks, seed, tick_s, dislikes, diagnose, profile = args
     tallies, diagnostics = {}, {}
     for name in policies:
         found = Diagnostics() if diagnose and name != "fixed_timer" else None
         tallies[name] = run_person(
-            persona, spans, name, weeks, seed, tick_s=tick_s, dislikes=dislikes, diagnostics=found
+            persona,
+            spans,
+            name,
+            weeks,
+            seed,
+            tick_s=tick_s,
+            dislikes=dislikes,
+            diagnostics=found,
+            profile=profile,
         )
         if found is not None:
             diagnostics[name] = found
@@ -562,12 +612,25 @@ def simulate(
     dislikes: frozenset[str] = frozenset(),
     personas: Sequence[synthetic.Persona] | None = None,
     diagnostics: dict[str, Diagnostics] | None = None,
+    population_name: str = "default",
 ) -> dict[str, Any]:
-    """Return per-week figures of each policy over `users` simulated people."""
+    """Return per-week figures of each policy over `users` simulated people.
+
+    `population_name` "diverse" draws the people of training.population (ignoring `personas`).
+    """
     policies = tuple(policies)
-    people = list(personas) if personas is not None else synthetic.make_personas(users, seed)
+    profiles: list[population.Profile | None]
+    if population_name == "diverse":
+        drawn = population.make_people(users, seed)
+        people = [persona for persona, _ in drawn]
+        profiles = [profile for _, profile in drawn]
+    elif population_name == "default":
+        people = list(personas) if personas is not None else synthetic.make_personas(users, seed)
+        profiles = [None] * len(people)
+    else:
+        raise ValueError(f"unknown population {population_name!r}: choose from {POPULATIONS}")
     work = []
-    for i, persona in enumerate(people):
+    for i, (persona, profile) in enumerate(zip(people, profiles, strict=True)):
         first = synthetic.CORPUS_START + datetime.timedelta(weeks=i % 52)
         spans = synthetic.generate_timeline(persona, first, weeks * 7, seed * 1_000_003 + i)
         work.append(
@@ -580,6 +643,7 @@ def simulate(
                 tick_s,
                 dislikes,
                 diagnostics is not None,
+                profile,
             )
         )
     if jobs > 1 and len(work) > 1:
@@ -600,13 +664,27 @@ def simulate(
                 total.merge(result[0][name][week])
             figures[name] = total.as_dict()
         out_weeks.append({"week": week + 1, "policies": figures})
-    return {
+    report: dict[str, Any] = {
         "users": len(people),
         "weeks": out_weeks,
         "seed": seed,
         "tick_s": tick_s,
         "personas": [p.name for p in people],
     }
+    if population_name != "default":
+        report["population"] = population_name
+        report["people"] = [
+            {
+                "name": persona.name,
+                "deviations": list(profile.deviations) if profile else [],
+                "weeks": [
+                    {name: tallies[name][week].as_dict() for name in policies}
+                    for week in range(weeks)
+                ],
+            }
+            for persona, profile, (tallies, _) in zip(people, profiles, results, strict=True)
+        ]
+    return report
 
 
 def table(result: dict[str, Any]) -> str:
@@ -625,6 +703,27 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def people_table(result: dict[str, Any]) -> str:
+    """Return each person's acceptance (and dismissals) by week and policy, as Markdown."""
+    policies = [n for n in POLICIES if n in result["weeks"][0]["policies"]]
+    header = " | ".join(f"{n} acc. (dism.)" for n in policies)
+    lines = [f"| person | week | {header} | learned: shown/accepted by kind |"]
+    lines.append("|---|---|" + "---|" * len(policies) + "---|")
+    for person in result.get("people", []):
+        for number, week in enumerate(person["weeks"], start=1):
+            cells = " | ".join(
+                f"{week[n]['acceptance_rate']:.2f} ({week[n]['dismissed']}/{week[n]['shown']})"
+                for n in policies
+            )
+            learned = week.get("learned", {"kinds": {}, "kinds_accepted": {}})
+            kinds = ", ".join(
+                f"{kind} {n}/{learned['kinds_accepted'].get(kind, 0)}"
+                for kind, n in learned["kinds"].items()
+            )
+            lines.append(f"| {person['name']} | {number} | {cells} | {kinds} |")
+    return "\n".join(lines)
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     diagnostics: dict[str, Diagnostics] | None = {} if args.diagnose else None
     result = simulate(
@@ -635,8 +734,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         policies=args.policy or POLICIES,
         diagnostics=diagnostics,
+        population_name=args.population,
     )
     print(table(result))
+    if result.get("people"):
+        print()
+        print(people_table(result))
     for name, diag in (diagnostics or {}).items():
         print(f"\n## {name}\n{diag.report(Config().break_threshold)}")
     if args.json:
@@ -660,6 +763,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     sim.add_argument(
         "--policy", action="append", choices=POLICIES, help="run only these (default: all)"
+    )
+    sim.add_argument(
+        "--population",
+        choices=POPULATIONS,
+        default="default",
+        help="default: the pretraining population; diverse: people who differ from it"
+        " (training.population)",
     )
     sim.add_argument(
         "--diagnose",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from training import simulate
+from training import population, simulate
 
 KEYS = {"shown", "accepted", "dismissed", "ignored", "acceptance_rate", "in_flow"}
 
@@ -150,3 +150,91 @@ def test_the_plot_draws_each_policy_at_its_acceptance_rate(tmp_path):
     assert timer[0] > learned[0] > pretrained[0]
     # ... and in week 2 the learned line has climbed above the pretrained one.
     assert learned[1] < pretrained[1] < timer[1]
+
+
+# --- the diverse population ------------------------------------------------------------------
+
+
+def test_a_diverse_run_keeps_the_report_and_names_each_persons_deviations(tmp_path, capsys):
+    out = tmp_path / "diverse.json"
+    assert simulate.main(["simulate", "--population", "diverse", "--users", "2", "--weeks", "1",
+                          "--tick", "300", "--jobs", "1", "--json", str(out)]) == 0  # fmt: skip
+    result = json.loads(out.read_text())
+    [week] = result["weeks"]
+    assert set(week["policies"]) == set(simulate.POLICIES)
+    for figures in week["policies"].values():
+        assert set(figures) >= KEYS
+        assert figures["shown"] == sum(
+            figures[k] for k in ("accepted", "dismissed", "ignored", "snoozed")
+        )
+    assert result["population"] == "diverse" and len(result["people"]) == 2
+    for person in result["people"]:
+        assert person["deviations"] and set(person["deviations"]) <= set(population.BY_NAME)
+        assert person["name"].endswith(" + ".join(person["deviations"]))
+    for name in simulate.POLICIES:  # the people's figures add up to the week's
+        assert (
+            sum(p["weeks"][0][name]["shown"] for p in result["people"])
+            == (week["policies"][name]["shown"])
+        )
+    assert "| 1 | learned |" in capsys.readouterr().out
+
+
+def test_the_diverse_draw_is_seeded_and_covers_every_deviation():
+    first, again = population.make_people(8, 4), population.make_people(8, 4)
+    assert [p.name for p, _ in first] == [p.name for p, _ in again]
+    assert {profile.deviations[0] for _, profile in first} == set(population.BY_NAME)
+    for _, profile in population.make_people(40, 1):
+        assert not any(set(profile.deviations) >= pair for pair in population._EXCLUSIVE)
+    night = next(p for p, profile in first if "night_worker" in profile.deviations)
+    spans = simulate.synthetic.generate_timeline(night, simulate.synthetic.CORPUS_START, 7, seed=1)
+    worked = [s for s in spans if s.source == "window" and s.category in {"development", "office"}]
+    evening = [s for s in worked if (s.start % 86400) / 3600 >= 15.0]
+    assert len(evening) > 0.8 * len(worked)  # a night worker's routine is in the evening
+
+
+def test_a_person_who_never_accepts_before_noon_accepts_nothing_shown_before_noon(tmp_path):
+    # The whole loop: the app shows what it decides, the person answers from their own hours,
+    # and the store holds what was shown when and how it was answered (with the reason).
+    import sqlite3
+
+    from desktop.store import DB_NAME
+
+    persona = _desk_worker(2)
+    profile = population.Profile(("not_before_noon",))
+    spans = simulate.synthetic.generate_timeline(
+        persona, simulate.synthetic.CORPUS_START, 7, seed=5
+    )
+    simulate.run_person(
+        persona, spans, "learned", 1, 5, tick_s=120.0, data_dir=tmp_path, profile=profile
+    )
+    with sqlite3.connect(tmp_path / DB_NAME) as db:
+        rows = db.execute(
+            "SELECT s.created_at, f.outcome, f.context FROM suggestions s"
+            " JOIN feedback f ON f.suggestion_id = s.id"
+        ).fetchall()
+    morning = [(outcome, json.loads(context)) for at, outcome, context in rows
+               if (at % 86400) / 3600 < 12.0]  # fmt: skip
+    afternoon = [outcome for at, outcome, _ in rows if (at % 86400) / 3600 >= 12.0]
+    assert len(morning) >= 3 and "accepted" in afternoon
+    assert all(outcome == "dismissed" for outcome, _ in morning)
+    reasons = [context.get("reason") for _, context in morning]
+    assert set(reasons) <= {"bad_moment", None} and "bad_moment" in reasons
+
+
+def test_a_kind_the_person_does_not_want_is_dismissed_as_not_useful():
+    persona, _ = population.make_people(1, 0)[0]
+    profile = population.Profile(("hates_meeting_prep",))
+    rng = simulate.np.random.default_rng(0)
+    moment = {
+        "minutes_active": 30.0,
+        "hour": persona.work_start_hour + 2.0,
+        "weekday": 1,
+        "in_flow": False,
+        "minutes_since_last_suggestion": 600.0,
+        "in_meeting": False,
+    }
+    answers = [population.react(persona, profile, "meeting_prep", rng, moment) for _ in range(50)]
+    assert {outcome for outcome, _ in answers} == {"dismissed"}
+    assert {reason for _, reason in answers} == {"not_useful", None}
+    breaks = [population.react(persona, profile, "break", rng, moment)[0] for _ in range(200)]
+    assert "accepted" in breaks  # the other kinds as the population takes them
