@@ -410,15 +410,32 @@ def _print_summary(manifest, out: Path) -> None:
         )
 
 
+REPLAY_PERSONAS = 30  # people of the base model's synthetic corpus a fine-tune replays from
+
+
+def _replay_corpus(base_training: dict):
+    """Return (examples, description): part of the synthetic corpus the base was trained on."""
+    personas = min(int(base_training.get("personas") or REPLAY_PERSONAS), REPLAY_PERSONAS)
+    seed = int(base_training.get("seed") or 0)
+    return synthetic_examples(personas, 1, seed), {"personas": personas, "weeks": 1, "seed": seed}
+
+
 def cmd_finetune(args: argparse.Namespace) -> int:
     import numpy as np
 
     from desktop.config import data_dir
     from desktop.store import DB_NAME, Store
     from edge_model.keras_model import ModelConfig, compile_model
-    from edge_model.manifest import KERAS_NAME
+    from edge_model.manifest import KERAS_NAME, MANIFEST_NAME
     from edge_model.registry import Registry
-    from training.dataset import Examples, examples_from_feedback, examples_from_spans
+    from training import update_gate
+    from training.dataset import (
+        Examples,
+        examples_from_feedback,
+        examples_from_spans,
+        held_out_cut,
+        with_replay,
+    )
     from training.export import OutsideTolerance, write_model_dir
 
     keras = _keras()
@@ -434,24 +451,31 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     records = store.suggestions()
     store.close()
     registry = Registry(directory / "models")
+    in_use = registry.best()  # what the app serves: the model a new one must beat
     base = Path(args.base) if args.base else None
     if base is None:
-        best = registry.best()
-        if best is None:
+        if in_use is None:
             print("sculptor-train: no base model to fine-tune from", file=sys.stderr)
             return 2
-        base, parent = best.path, best.manifest.version
+        base, parent = in_use.path, in_use.manifest.version
     else:
-        parent = json.loads((base / "manifest.json").read_text())["version"]
+        parent = json.loads((base / MANIFEST_NAME).read_text())["version"]
+    base_manifest = json.loads((base / MANIFEST_NAME).read_text())
     config = ModelConfig.from_dict(json.loads((base / "config.json").read_text()))
     model = keras.models.load_model(base / KERAS_NAME, compile=False)
     compile_model(model, args.learning_rate)
-    activity = examples_from_spans(spans, rng, per_hour=args.moments_per_hour)
-    feedback = examples_from_feedback(records, spans)
+    # The newest answers (or activity) are held out: the gate compares the two models on them.
+    answered = [r.created_at for r in records if r.outcome is not None]
+    cut = held_out_cut(spans, answered, args.held_out, update_gate.MIN_ANSWERS)
+    activity = examples_from_spans(spans, rng, per_hour=args.moments_per_hour, until=cut)
+    recent = examples_from_spans(spans, rng, per_hour=args.moments_per_hour, since=cut)
+    feedback = examples_from_feedback([r for r in records if r.created_at < cut], spans)
+    held_answers = examples_from_feedback([r for r in records if r.created_at >= cut], spans)
     examples = Examples.concat([activity, feedback])
     if len(examples) < 20:
         print(
-            f"sculptor-train: only {len(examples)} examples in the store; need at least 20",
+            f"sculptor-train: only {len(examples)} examples in the store before the newest "
+            "data held out to compare; need at least 20",
             file=sys.stderr,
         )
         return 2
@@ -462,9 +486,13 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     probe = probe.take(np.arange(min(PROBE_SIZE, len(probe))))
     # Logged suggestions are few and precious: all of them train, and they are also checked.
     train = Examples.concat([train, feedback])
+    user_examples = len(train)
+    corpus, replayed = _replay_corpus(base_manifest.get("training") or {})
+    train = with_replay(train, corpus, args.replay, rng)
     print(
         f"store: {len(spans)} spans, {len(feedback)} answered suggestions -> {len(examples)} "
-        f"examples",
+        f"examples, + {len(train) - user_examples} replayed from the pretraining corpus; held "
+        f"out to compare: {len(held_answers)} answers, {len(recent)} moments",
         flush=True,
     )
     history = _fit(
@@ -491,6 +519,8 @@ def cmd_finetune(args: argparse.Namespace) -> int:
                     "data": f"user store {db_path}: {len(spans)} spans, {len(feedback)} "
                     "answered suggestions (inverse-propensity weighted, cap 10)",
                     "examples": len(examples),
+                    "replay": replayed
+                    | {"per_user_example": args.replay, "examples": len(train) - user_examples},
                     "history": history,
                     "seed": args.seed,
                     "backend": keras.backend.backend(),
@@ -502,8 +532,24 @@ def cmd_finetune(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        compared = update_gate.compare(
+            in_use.path if in_use is not None else base, Path(tmp), held_answers, recent
+        )
+        if args.no_gate:
+            compared |= {"installed": True, "reason": "installed without the gate (--no-gate)"}
+        manifest.metrics["update"] = compared
+        (Path(tmp) / MANIFEST_NAME).write_text(manifest.to_json())
+        entry = {"version": manifest.version, "parent_version": parent, "at": time.time()}
+        registry.record_update(entry | compared)
+        if not compared["installed"]:
+            print(
+                f"sculptor-train: model {manifest.version} not installed: {compared['reason']}; "
+                f"the app keeps {compared['in_use_version']}"
+            )
+            return 0
         installed = registry.install(Path(tmp))
     _print_summary(manifest, installed)
+    print(f"installed: {compared['reason']}")
     return 0
 
 
@@ -776,6 +822,24 @@ def build_parser() -> argparse.ArgumentParser:
     fine.add_argument("--moments-per-hour", type=float, default=20.0)
     fine.add_argument("--seed", type=int, default=0)
     fine.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
+    fine.add_argument(
+        "--held-out",
+        type=float,
+        default=0.2,
+        help="share of the newest answers (with few answers: of the activity) held out to "
+        "compare the new model with the one in use",
+    )
+    fine.add_argument(
+        "--replay",
+        type=float,
+        default=2.0,
+        help="moments of the pretraining corpus mixed in per moment of yours (0: none)",
+    )
+    fine.add_argument(
+        "--no-gate",
+        action="store_true",
+        help="install even if the new model does not beat the one in use (still compared)",
+    )
     fine.set_defaults(func=cmd_finetune)
 
     ev = sub.add_parser("evaluate", help="next-app / next-category quality vs baselines")

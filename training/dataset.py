@@ -106,8 +106,9 @@ def examples_from_spans(
     acceptance: AcceptanceLabel | None = None,
     utc_offset_s: float = 0.0,
     since: float | None = None,
+    until: float | None = None,
 ) -> Examples:
-    """Return examples for moments of one person's timeline (only those at or after `since`).
+    """Return examples for moments of one person's timeline (those in [`since`, `until`)).
 
     `acceptance(minutes_active=, hour=, weekday=, in_flow=, minutes_since_last_suggestion=,
     in_meeting=)` labels the break head (a simulated person's probability); None leaves it unknown.
@@ -120,6 +121,8 @@ def examples_from_spans(
     moments = _moment_times(timeline, rng, per_hour)
     if since is not None:
         moments = [(i, t) for i, t in moments if t >= since]
+    if until is not None:
+        moments = [(i, t) for i, t in moments if t < until]
     if not moments:
         return Examples.empty()
     contexts = []
@@ -213,3 +216,38 @@ def examples_from_feedback(records: Iterable[Any], spans: Sequence[Any]) -> Exam
             )
         weights[row] = min(1.0 / max(record.propensity, 1e-3), MAX_IPW)
     return Examples(batch, targets, weights)
+
+
+def held_out_cut(
+    spans: Iterable[Any], answered_at: Sequence[float], share: float, min_answers: int
+) -> float:
+    """Return the moment from which the user's newest data is held out from a fine-tune.
+
+    With at least twice `min_answers` answered suggestions, the newest `share` of them (at
+    least `min_answers`) are held out; with fewer, the newest `share` of the active time.
+    """
+    times = sorted(answered_at)
+    if len(times) >= 2 * min_answers:
+        return float(times[len(times) - max(min_answers, int(round(share * len(times))))])
+    active = sorted((s.start, s.duration) for s in spans if s.source != "calendar")
+    if not active:
+        return float("inf")
+    durations = np.array([max(d, 0.0) for _, d in active])
+    done = np.cumsum(durations)
+    index = int(np.searchsorted(done, (1.0 - share) * done[-1]))
+    return float(active[min(index, len(active) - 1)][0])
+
+
+def with_replay(
+    user: Examples, corpus: Examples, per_user_example: float, rng: np.random.Generator
+) -> Examples:
+    """Return the user's examples plus a seeded sample of the pretraining corpus.
+
+    `per_user_example` corpus moments join per user moment (0: none), so that a few weeks of
+    one person's data cannot make the model forget what it learned from everyone else.
+    """
+    count = int(round(per_user_example * len(user)))
+    if count <= 0 or not len(corpus):
+        return user
+    index = rng.choice(len(corpus), size=count, replace=count > len(corpus))
+    return Examples.concat([user, corpus.take(index)])
