@@ -107,11 +107,11 @@ class ModelManager:
         self._record(
             withdrawn,
             status="rolled back",
-            reason=f"rolled back by you; {restored} serves again",
+            reason="rolled back by you; the version before it serves again",
             at=at,
         )
         log.info("model %s rolled back; %s serves again", withdrawn.version, restored)
-        return f"Rolled back: version {restored} serves again ({withdrawn.version} stays listed)."
+        return "Rolled back: the version before serves again (the one you left stays listed)."
 
     def _record(
         self,

@@ -22,7 +22,8 @@ from desktop.records import Event, SuggestionRecord
 from desktop.store import Store
 from edge_model.categories import AWAY, WORK_CATEGORIES
 from edge_model.features import BREAK_MINUTES
-from edge_model.manifest import Manifest
+from edge_model.manifest import Manifest, ModelRefused, read_manifest
+from edge_model.registry import Registry
 
 BREAK_S = BREAK_MINUTES * 60.0  # the engine's definition: away or no activity this long
 DETOUR_S = 5 * 60.0  # this long in non-work apps in a row ends a focus stretch
@@ -528,6 +529,123 @@ def model_summary(
         by_hour=tuple(rates),
         best_hours=tuple(best_hours(rates)),
     )
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One row of the model page's version list."""
+
+    version: str
+    trained_at: float | None  # when it was made (Unix time), what the page shows for it
+    status: str  # in use | earlier | rolled back | not installed | shipped
+    comparison: str  # what the update gate measured against the model then in use, or ""
+    note: str  # why it was (not) installed, or rolled back
+
+
+@dataclass(frozen=True)
+class VersionList:
+    rows: tuple[ModelVersion, ...]  # newest first, the shipped model last
+    can_roll_back: bool  # the model in use is a fine-tuned one: an earlier one can serve again
+
+
+def update_comparison(update: dict[str, Any] | None) -> str:
+    """Return one line of the update gate's figures: the new model's against the one in use."""
+    if not isinstance(update, dict):
+        return ""
+    new, old = update.get("candidate"), update.get("in_use")
+    if not isinstance(new, dict) or not isinstance(old, dict):
+        return ""
+
+    def pair(key: str) -> str:
+        a, b = new.get(key), old.get(key)
+        ok = isinstance(a, int | float) and isinstance(b, int | float)
+        return f"{a:.3f} vs {b:.3f}" if ok else "–"
+
+    parts = []
+    if "accept_log_loss" in new:
+        parts.append(
+            f"your last {new.get('answers', 0)} answers: log loss {pair('accept_log_loss')}, "
+            f"Brier {pair('accept_brier')}"
+        )
+    if "next_category_log_loss" in new:
+        parts.append(
+            f"{new.get('moments', 0)} recent moments: next-activity log loss "
+            f"{pair('next_category_log_loss')}"
+        )
+    if not parts:
+        return ""
+    return "; ".join(parts) + " (this version vs the one then in use)"
+
+
+def _created(manifest: Manifest) -> float | None:
+    try:
+        return datetime.fromisoformat(str(manifest.created_at)).timestamp()
+    except ValueError:
+        return None
+
+
+def model_versions(
+    registry: Registry, history: Iterable[dict[str, Any]], in_use: str | None
+) -> VersionList:
+    """Return the model page's version list: installed, refused and rolled-back versions."""
+    updates = {
+        str(entry["version"]): entry
+        for entry in registry.updates()
+        if isinstance(entry.get("version"), str)
+    }
+    rolled_back = registry.rolled_back()
+    notes = {
+        str(row.get("version")): str(row.get("reason") or "")
+        for row in history
+        if row.get("status") in ("rolled back", "refused")
+    }
+    rows: list[ModelVersion] = []
+    installed = set()
+    for manifest in registry.manifests():
+        installed.add(manifest.version)
+        update = updates.get(manifest.version) or manifest.metrics.get("update")
+        if manifest.version == in_use:
+            status = "in use"
+        elif manifest.version in rolled_back:
+            status = "rolled back"
+        else:
+            status = "earlier"
+        note = notes.get(manifest.version) or (
+            str(update.get("reason", "")) if isinstance(update, dict) else ""
+        )
+        rows.append(
+            ModelVersion(
+                manifest.version, _created(manifest), status, update_comparison(update), note
+            )
+        )
+    for version, entry in updates.items():
+        if version not in installed and not entry.get("installed"):
+            rows.append(
+                ModelVersion(
+                    version,
+                    float(at) if isinstance((at := entry.get("at")), int | float) else None,
+                    "not installed",
+                    update_comparison(entry),
+                    f"kept the model in use: {entry.get('reason', '')}",
+                )
+            )
+    rows.sort(key=lambda row: row.version, reverse=True)
+    if registry.shipped is not None:
+        try:
+            shipped: Manifest | None = read_manifest(registry.shipped)
+        except ModelRefused:
+            shipped = None
+        if shipped is not None:
+            rows.append(
+                ModelVersion(
+                    shipped.version,
+                    _created(shipped),
+                    "in use" if shipped.version == in_use else "shipped",
+                    "",
+                    "the shared starting model that ships with the app",
+                )
+            )
+    return VersionList(tuple(rows), in_use is not None and in_use in installed)
 
 
 # the tray's one-liners ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from apscheduler.schedulers.qt import QtScheduler
 from desktop import exporters, importers, instance, reports
 from desktop.clock import Clock
 from desktop.config import Config
+from desktop.models import RollbackRefused
 from desktop.notify.base import platform_backend
 from desktop.scheduling import add_jobs
 from desktop.service import AppService
@@ -25,6 +26,7 @@ from desktop.ui.notifications import NotificationCenter
 from desktop.ui.qt import QWidget
 from desktop.ui.settings_dialog import SettingsDialog
 from desktop.ui.tray import Bridge, TrayController, ensure_app
+from edge_model.manifest import ModelRefused
 
 
 def local_utc_offset(at: float) -> float:
@@ -139,6 +141,19 @@ class Shell:
             period=period,
         )
 
+    def model_versions(self) -> reports.VersionList:
+        models = self.service.models
+        return reports.model_versions(
+            models.registry, self.service.store.model_history(), models.version
+        )
+
+    def roll_back_model(self) -> str:
+        """Serve the version before the one in use again; return one line saying what happened."""
+        try:
+            return self.service.models.roll_back()
+        except (RollbackRefused, ModelRefused, OSError) as exc:
+            return str(exc)
+
     def _raise(self, window: QWidget) -> None:
         window.show()
         window.raise_()
@@ -147,7 +162,13 @@ class Shell:
     def open_dashboard(self) -> DashboardWindow:
         window = self.windows.get("dashboard")
         if not isinstance(window, DashboardWindow):
-            window = DashboardWindow(self.load_dashboard, self.now, planner=self.service.planner)
+            window = DashboardWindow(
+                self.load_dashboard,
+                self.now,
+                planner=self.service.planner,
+                versions=self.model_versions,
+                roll_back=self.roll_back_model,
+            )
             self.windows["dashboard"] = window
         window.show_day(self.now())
         self._raise(window)

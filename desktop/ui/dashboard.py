@@ -41,6 +41,7 @@ from desktop.ui.qt import (
 
 # (a time inside the day to show, "day" | "week" | "month") -> what the dashboard draws
 Loader = Callable[[float, reports.PeriodKind], reports.Dashboard]
+VersionsLoader = Callable[[], reports.VersionList]
 
 
 def _scrolling(page: QWidget) -> QScrollArea:
@@ -228,10 +229,14 @@ class DashboardWindow(QWidget):
         parent: QWidget | None = None,
         *,
         planner: Planner | None = None,
+        versions: VersionsLoader | None = None,
+        roll_back: Callable[[], str] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.load = load
         self.now = now
+        self.versions = versions
+        self.roll_back = roll_back
         self.day = now()
         self.period: reports.PeriodKind = "day"
         self.data: reports.Dashboard | None = None
@@ -415,8 +420,35 @@ class DashboardWindow(QWidget):
         details_layout.addWidget(
             _group(self.tr("Measured on held-out data"), self.metrics_table), 1
         )
-        details_layout.addWidget(_group(self.tr("Versions"), self.history_table), 1)
+        details_layout.addWidget(_group(self.tr("Activations"), self.history_table), 1)
         self.details.setVisible(False)
+
+        # Every fine-tune, installed or not, with what it was compared on; one click goes back.
+        self.versions_table = _table(
+            [
+                self.tr("Made"),
+                self.tr("Status"),
+                self.tr("Compared with the model then in use"),
+                self.tr("Why"),
+            ]
+        )
+        self.versions_table.setAccessibleName(self.tr("Model versions"))
+        self.versions_table.setWordWrap(True)
+        self.roll_back_button = QPushButton(self.tr("Roll &back to the previous version"))
+        self.roll_back_button.setToolTip(
+            self.tr("Stop using this version for good; the one before it serves again")
+        )
+        self.roll_back_button.clicked.connect(self._roll_back)
+        self.roll_back_label = QLabel()
+        self.roll_back_label.setWordWrap(True)
+        roll_back_row = QHBoxLayout()
+        roll_back_row.setContentsMargins(0, 0, 0, 0)
+        roll_back_row.addWidget(self.roll_back_button)
+        roll_back_row.addWidget(self.roll_back_label, 1)
+        roll_back_box = QWidget()
+        roll_back_box.setLayout(roll_back_row)
+        self.versions_box = _group(self.tr("Versions"), self.versions_table, roll_back_box)
+        self.versions_box.setVisible(self.versions is not None)
 
         layout = QVBoxLayout(page)
         top = QHBoxLayout()
@@ -431,6 +463,7 @@ class DashboardWindow(QWidget):
             ),
             1,
         )
+        layout.addWidget(self.versions_box)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.details)
         return page
@@ -623,3 +656,41 @@ class DashboardWindow(QWidget):
             ],
         )
         _fit_height(self.history_table, max(1, min(6, self.history_table.rowCount())))
+        self._set_versions(offset)
+
+    def _set_versions(self, offset: float) -> None:
+        if self.versions is None:
+            return
+        listed = self.versions()
+        statuses = {
+            "in use": self.tr("in use"),
+            "earlier": self.tr("earlier"),
+            "rolled back": self.tr("rolled back"),
+            "not installed": self.tr("not installed"),
+            "shipped": self.tr("shipped"),
+        }
+        _fill(
+            self.versions_table,
+            [
+                [
+                    f"{text.day_label(row.trained_at, offset)} "
+                    f"{text.clock_time(row.trained_at, offset)}"
+                    if row.trained_at is not None
+                    else "–",
+                    statuses.get(row.status, row.status),
+                    row.comparison,
+                    row.note,
+                ]
+                for row in listed.rows
+            ],
+            [self.tr("Version {version}").format(version=row.version) for row in listed.rows],
+        )
+        self.versions_table.resizeRowsToContents()
+        _fit_height(self.versions_table, max(1, min(6, self.versions_table.rowCount())))
+        self.roll_back_button.setEnabled(self.roll_back is not None and listed.can_roll_back)
+
+    def _roll_back(self) -> None:
+        if self.roll_back is None:
+            return
+        self.roll_back_label.setText(self.roll_back())
+        self.refresh()
