@@ -466,7 +466,11 @@ def cmd_finetune(args: argparse.Namespace) -> int:
     compile_model(model, args.learning_rate)
     # The newest answers (or activity) are held out: the gate compares the two models on them.
     answered = [r.created_at for r in records if r.outcome is not None]
-    cut = held_out_cut(spans, answered, args.held_out, update_gate.MIN_ANSWERS)
+    cut = (
+        float("inf")  # nothing held out: everything trains, nothing to compare on
+        if args.no_gate
+        else held_out_cut(spans, answered, args.held_out, update_gate.MIN_ANSWERS)
+    )
     activity = examples_from_spans(spans, rng, per_hour=args.moments_per_hour, until=cut)
     recent = examples_from_spans(spans, rng, per_hour=args.moments_per_hour, since=cut)
     feedback = examples_from_feedback([r for r in records if r.created_at < cut], spans)
@@ -838,7 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
     fine.add_argument(
         "--no-gate",
         action="store_true",
-        help="install even if the new model does not beat the one in use (still compared)",
+        help="hold nothing out and install without comparing with the model in use",
     )
     fine.set_defaults(func=cmd_finetune)
 
