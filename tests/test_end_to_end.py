@@ -210,7 +210,11 @@ def test_the_whole_loop_runs_for_real(x_server, x_windows, tmp_path):
                 timeout=300,
             )
             assert tune.returncode == 0, tune.stdout[-3000:] + tune.stderr[-3000:]
-            [new_dir] = [p for p in (data_dir / "models").iterdir() if not p.name.startswith(".")]
+            [new_dir] = [
+                p
+                for p in (data_dir / "models").iterdir()
+                if p.is_dir() and not p.name.startswith(".")
+            ]
             new_version = json.loads((new_dir / "manifest.json").read_text())["version"]
             assert new_version != old_version
             assert (
