@@ -19,6 +19,7 @@ adjusted by the user's own reactions (personal head + bandit posteriors).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -272,6 +273,7 @@ class SuggestionEngine:
         self.head = head
         # Kinds that something else now does (the plan's block starts replace "focus").
         self.replaced_kinds: frozenset[str] = frozenset()
+        self._taught = policy.Lessons()
         # When the current activity ends: the network's guess, corrected by the timing head.
         self.timing_head = timing_head
         self._stays = timing.AppStays()  # finished stays up to `_stays_until`
@@ -288,6 +290,10 @@ class SuggestionEngine:
         self._spans: list[Event] = []  # spans that ended before `_spans_cut` (they do not change)
         self._spans_cut: float | None = None
         self._spans_full_at = -math.inf
+
+    def taught(self, now: float, records: list[SuggestionRecord]) -> policy.Lessons:
+        """Return what the user's "Not like this" answers of the last month teach."""
+        return policy.lessons(records, now, self.utc_offset_s, forgotten_reasons(self.store))
 
     # cached store reads ---------------------------------------------------------------------
     def records(self, now: float) -> list[SuggestionRecord]:
@@ -455,7 +461,9 @@ class SuggestionEngine:
         if block:
             decision.reason = block
             return decision
-        # 4. Candidates, each with its own rules, then the bandit.
+        # 4. Candidates, each with its own rules, then the bandit; what the user said with their
+        # "Not like this" answers stretches gaps and lowers kinds and moments.
+        self._taught = self.taught(now, records)
         hour = localtime.local_hour(now, self.utc_offset_s)
         in_flow = self._in_flow(timeline, now, category)
         candidates = self._candidates(
@@ -474,11 +482,13 @@ class SuggestionEngine:
         if not offered:
             decision.reason = "; ".join(v for _, v in candidates if isinstance(v, str)) or "idle"
             return decision
+        bucket = policy.time_bucket(hour)
         arms = [
             policy.Arm(
                 c.kind,
-                self._prior(c.kind, prediction, inputs),
-                self._timing(c.kind, prediction, in_flow),
+                self._prior(c.kind, prediction, inputs) * self._taught.prior_factor(c.kind),
+                self._timing(c.kind, prediction, in_flow)
+                * self._taught.timing_factor(c.kind, bucket),
             )
             for c in offered
         ]
@@ -648,7 +658,7 @@ class SuggestionEngine:
                     kind, now, hour, weekday, timeline, spans, prediction, profile, shown_today
                 )
             if isinstance(outcome, Candidate):
-                block = self.rules.kind_block(kind, now, records)
+                block = self.rules.kind_block(kind, now, records, self._taught)
                 if block:
                     outcome = block
             result.append((kind, outcome))
@@ -935,3 +945,24 @@ def worked_minutes_today(timeline: features.Timeline, now: float, utc_offset_s: 
     ends = np.minimum(timeline.end, now)
     live = (ends > starts) & ~timeline.away
     return float((ends - starts)[live].sum() / 60.0)
+
+
+FORGOTTEN_KEY = "forgotten_reasons"
+
+
+def forgotten_reasons(store: Store) -> dict[str, float]:
+    """Return, per kind, when the user asked to forget what they had said about it."""
+    try:
+        value = json.loads(store.get_setting(FORGOTTEN_KEY) or "{}")
+    except ValueError:
+        return {}  # a hand-edited setting must not stop suggestions
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): float(v) for k, v in value.items() if isinstance(v, int | float)}
+
+
+def forget_reasons(store: Store, kind: str, at: float) -> None:
+    """Make the app forget the "Not like this" answers given about `kind` before `at` (undo)."""
+    forgotten = forgotten_reasons(store)
+    forgotten[kind] = at
+    store.set_setting(FORGOTTEN_KEY, json.dumps(forgotten, sort_keys=True))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from desktop.config import Config, parse_quiet_hours
-from desktop.localtime import local_day, local_hour
+from desktop.localtime import DAY_S, local_day, local_hour
 from desktop.plan.notices import BLOCK_KIND
 from desktop.records import SuggestionRecord
 
@@ -167,22 +167,97 @@ class HardRules:
         doublings = streak // self.config.backoff_after
         return float(min(self.config.backoff_max_factor, 2.0**doublings))
 
-    def kind_block(self, kind: str, now: float, records: Sequence[SuggestionRecord]) -> str | None:
-        """Return why this kind may not be shown now (minimum gap, backed off), or None."""
+    def kind_block(
+        self,
+        kind: str,
+        now: float,
+        records: Sequence[SuggestionRecord],
+        taught: Lessons | None = None,
+    ) -> str | None:
+        """Return why this kind may not be shown now (minimum gap, backed off), or None.
+
+        `taught`: what the user's "Not like this" answers changed ("too often" stretches the gap).
+        """
         cfg = self.config
         if kind not in TIME_BOUND_KINDS and records:
             since = now - records[-1].created_at
             if since < 60.0 * cfg.min_gap_min:
                 return f"last suggestion {since / 60:.0f} min ago (< {cfg.min_gap_min:.0f})"
         factor = self.backoff_factor(kind, records)
+        told = taught.gap_factor(kind) if taught is not None else 1.0
         same = [r for r in records if r.kind == kind]
         if same:
-            gap = cfg.min_gap_min * factor
+            gap = cfg.min_gap_min * factor * told
             since = now - same[-1].created_at
             if since < 60.0 * gap:
                 refused = "" if factor == 1.0 else f", backed off x{factor:g} after refusals"
+                if told != 1.0:
+                    refused += f", x{told:g} because you said it came too often"
                 return f"last {kind} suggestion {since / 60:.0f} min ago (< {gap:.0f}{refused})"
         return None
+
+
+# --- what the user said ("Not like this") --------------------------------------------------------
+
+REASON_DAYS = 30.0  # reasons given in the last month count
+TOO_OFTEN_STEP = 1.5  # each "too often" stretches that kind's minimum gap by half
+TOO_OFTEN_MAX = 4.0
+NOT_USEFUL_STEP = 0.7  # each "not useful" lowers that kind's chance everywhere
+OFFER_OFF_AFTER = 3  # ... and after this many, the model page offers to switch the kind off
+BAD_MOMENT_STEP = 0.6  # each "bad moment" lowers that kind in that part of the day
+
+
+@dataclass(frozen=True)
+class Lessons:
+    """What the user's "Not like this" answers of the last month changed, per kind."""
+
+    too_often: dict[str, int] = field(default_factory=dict)
+    not_useful: dict[str, int] = field(default_factory=dict)
+    bad_moment: dict[tuple[str, int], int] = field(default_factory=dict)  # (kind, bucket)
+
+    def gap_factor(self, kind: str) -> float:
+        """Return how many times its usual minimum gap a kind now waits."""
+        return float(min(TOO_OFTEN_MAX, TOO_OFTEN_STEP ** self.too_often.get(kind, 0)))
+
+    def prior_factor(self, kind: str) -> float:
+        return float(NOT_USEFUL_STEP ** self.not_useful.get(kind, 0))
+
+    def timing_factor(self, kind: str, bucket: int) -> float:
+        return float(BAD_MOMENT_STEP ** self.bad_moment.get((kind, bucket), 0))
+
+    def offer_off(self, kind: str) -> bool:
+        return self.not_useful.get(kind, 0) >= OFFER_OFF_AFTER
+
+
+def lessons(
+    records: Sequence[SuggestionRecord],
+    now: float,
+    utc_offset_s: float,
+    forgotten: dict[str, float] | None = None,
+) -> Lessons:
+    """Return what the reasons given in the last month teach; `forgotten` kinds start afresh.
+
+    `forgotten` maps a kind to the moment the user asked the app to forget what they had said
+    about it: reasons given before then no longer count (undo).
+    """
+    too_often: dict[str, int] = {}
+    not_useful: dict[str, int] = {}
+    bad_moment: dict[tuple[str, int], int] = {}
+    since = now - REASON_DAYS * DAY_S
+    for record in records:
+        if record.reason is None or record.created_at < since:
+            continue
+        if record.created_at < (forgotten or {}).get(record.kind, -math.inf):
+            continue
+        if record.reason == "too_frequent":
+            too_often[record.kind] = too_often.get(record.kind, 0) + 1
+        elif record.reason == "not_useful":
+            not_useful[record.kind] = not_useful.get(record.kind, 0) + 1
+        elif record.reason == "bad_moment":
+            bucket = time_bucket(local_hour(record.created_at, utc_offset_s))
+            key = (record.kind, bucket)
+            bad_moment[key] = bad_moment.get(key, 0) + 1
+    return Lessons(too_often, not_useful, bad_moment)
 
 
 # --- the personal head ---------------------------------------------------------------------------

@@ -46,3 +46,5 @@ class SuggestionRecord:
     propensity: float
     outcome: str | None
     outcome_at: float | None
+    # The "Not like this" reason given with a dismissal: bad_moment, too_frequent, not_useful.
+    reason: str | None = None

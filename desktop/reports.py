@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from desktop import localtime
+from desktop import localtime, policy
 from desktop.localtime import DAY_S, HOUR_S
 from desktop.records import Event, SuggestionRecord
 from desktop.store import Store
@@ -830,3 +830,68 @@ def dashboard(
         model=model_summary(store.model_history(), all_suggestions, manifest, utc_offset_s),
         latest_day=latest_day_with_data(store, now, utc_offset_s),
     )
+
+
+KIND_NOUNS = {
+    "break": "breaks",
+    "focus": "focus suggestions",
+    "distraction": "distraction nudges",
+    "wrap_up": "wrap-up suggestions",
+    "meeting_prep": "meeting preparation notices",
+    "plan": "plan block notices",
+}
+
+
+@dataclass(frozen=True)
+class Told:
+    """One thing the user told the app with "Not like this", what it changed, and its evidence."""
+
+    kind: str
+    text: str
+    offer_off: bool  # said "not useful" often enough that switching the kind off is offered
+
+
+def told(
+    records: Sequence[SuggestionRecord],
+    now: float,
+    utc_offset_s: float,
+    min_gap_min: float,
+    forgotten: dict[str, float] | None = None,
+) -> tuple[Told, ...]:
+    """Return, in plain words, what the user's "Not like this" answers of the last month changed."""
+    taught = policy.lessons(records, now, utc_offset_s, forgotten)
+    lines: list[Told] = []
+    for kind, count in sorted(taught.too_often.items()):
+        gap = min_gap_min * taught.gap_factor(kind)
+        lines.append(
+            Told(
+                kind,
+                f"You told me {KIND_NOUNS.get(kind, kind)} came too often ({_times(count)}): "
+                f"at most one every {gap:.0f} min now.",
+                False,
+            )
+        )
+    for kind, count in sorted(taught.not_useful.items()):
+        share = 100 * taught.prior_factor(kind)
+        text_ = (
+            f"You told me {KIND_NOUNS.get(kind, kind)} were not useful ({_times(count)}): "
+            f"they come {share:.0f}% as readily now."
+        )
+        if taught.offer_off(kind):
+            text_ += " You can switch them off in Settings."
+        lines.append(Told(kind, text_, taught.offer_off(kind)))
+    for (kind, bucket), count in sorted(taught.bad_moment.items()):
+        lines.append(
+            Told(
+                kind,
+                f"You told me {KIND_NOUNS.get(kind, kind)} came at a bad moment in the "
+                f"{policy.BUCKET_NAMES[bucket]} ({_times(count)}): "
+                f"{100 * taught.timing_factor(kind, bucket):.0f}% as likely then now.",
+                False,
+            )
+        )
+    return tuple(lines)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times this month"

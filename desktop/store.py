@@ -1179,7 +1179,8 @@ class Store:
         """Return suggestions created since `since` with their outcomes, oldest first."""
         with self._locked():
             rows = self.db.query(
-                "SELECT s.*, f.outcome, f.at AS outcome_at FROM suggestions s"
+                "SELECT s.*, f.outcome, f.at AS outcome_at,"
+                " json_extract(f.context, '$.reason') AS reason FROM suggestions s"
                 " LEFT JOIN feedback f ON f.suggestion_id = s.id WHERE s.created_at >= ?"
                 " ORDER BY s.created_at, s.id",
                 [since],
@@ -1197,6 +1198,7 @@ class Store:
                     propensity=r["propensity"] or 1.0,
                     outcome=r["outcome"],
                     outcome_at=r["outcome_at"],
+                    reason=r["reason"] if isinstance(r["reason"], str) else None,
                 )
                 for r in rows
             ]

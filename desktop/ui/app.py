@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
 
-from desktop import exporters, importers, instance, reports
+from desktop import engine, exporters, importers, instance, policy, reports
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.models import RollbackRefused
@@ -147,6 +147,24 @@ class Shell:
             models.registry, self.service.store.model_history(), models.version
         )
 
+    def told(self) -> tuple[reports.Told, ...]:
+        """Return what the user's "Not like this" answers changed, in plain words."""
+        now = self.now()
+        return reports.told(
+            self.service.store.suggestions(since=now - policy.REASON_DAYS * 86400.0),
+            now,
+            local_utc_offset(now),
+            self.service.config.min_gap_min,
+            engine.forgotten_reasons(self.service.store),
+        )
+
+    def forget_reasons(self, kind: str) -> str:
+        """Stop counting what the user said about `kind`; return one line saying so."""
+        engine.forget_reasons(self.service.store, kind, self.now())
+        self.service.engine.invalidate()
+        noun = reports.KIND_NOUNS.get(kind, kind)
+        return text.tr("Forgotten: what you said about {noun}.").format(noun=noun)
+
     def roll_back_model(self) -> str:
         """Serve the version before the one in use again; return one line saying what happened."""
         try:
@@ -168,6 +186,8 @@ class Shell:
                 planner=self.service.planner,
                 versions=self.model_versions,
                 roll_back=self.roll_back_model,
+                told=self.told,
+                forget=self.forget_reasons,
             )
             self.windows["dashboard"] = window
         window.show_day(self.now())

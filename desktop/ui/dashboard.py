@@ -23,6 +23,8 @@ from desktop.ui.qt import (
     QKeyEvent,
     QKeySequence,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPixmap,
     QPushButton,
     QScrollArea,
@@ -231,12 +233,16 @@ class DashboardWindow(QWidget):
         planner: Planner | None = None,
         versions: VersionsLoader | None = None,
         roll_back: Callable[[], str] | None = None,
+        told: Callable[[], tuple[reports.Told, ...]] | None = None,
+        forget: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.load = load
         self.now = now
         self.versions = versions
         self.roll_back = roll_back
+        self.told = told
+        self.forget = forget
         self.day = now()
         self.period: reports.PeriodKind = "day"
         self.data: reports.Dashboard | None = None
@@ -463,6 +469,22 @@ class DashboardWindow(QWidget):
             ),
             1,
         )
+        # What the user said with "Not like this", what it changed, and a way to take it back.
+        self.told_list = QListWidget()
+        self.told_list.setAccessibleName(self.tr("What you told me"))
+        self.told_list.setWordWrap(True)
+        self.forget_button = QPushButton(self.tr("&Forget what I said about this"))
+        self.forget_button.setToolTip(
+            self.tr("The app stops counting your answers about this kind of suggestion")
+        )
+        self.forget_button.clicked.connect(self._forget)
+        self.told_label = QLabel()
+        self.told_label.setWordWrap(True)
+        self.told_box = _group(
+            self.tr("What you told me"), self.told_list, self.forget_button, self.told_label
+        )
+        self.told_box.setVisible(self.told is not None)
+        layout.addWidget(self.told_box)
         layout.addWidget(self.versions_box)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.details)
@@ -657,6 +679,38 @@ class DashboardWindow(QWidget):
         )
         _fit_height(self.history_table, max(1, min(6, self.history_table.rowCount())))
         self._set_versions(offset)
+        self._set_told()
+
+    def _set_told(self) -> None:
+        if self.told is None:
+            return
+        self.told_list.clear()
+        lines = self.told()
+        for line in lines:
+            entry = QListWidgetItem(line.text)
+            entry.setData(Qt.ItemDataRole.UserRole, line.kind)
+            self.told_list.addItem(entry)
+        if not lines:
+            self.told_list.addItem(
+                QListWidgetItem(
+                    self.tr(
+                        "Nothing yet. When a suggestion does not suit you, choose "
+                        '"Not like this" and say why: too often, a bad moment, not useful.'
+                    )
+                )
+            )
+        self.forget_button.setEnabled(bool(lines) and self.forget is not None)
+        self.told_list.setMaximumHeight(24 * max(2, min(6, len(lines) + 1)) + 8)
+
+    def _forget(self) -> None:
+        if self.forget is None:
+            return
+        chosen = self.told_list.currentItem() or self.told_list.item(0)
+        kind = chosen.data(Qt.ItemDataRole.UserRole) if chosen is not None else None
+        if not kind:
+            return
+        self.told_label.setText(self.forget(str(kind)))
+        self._set_told()
 
     def _set_versions(self, offset: float) -> None:
         if self.versions is None:
