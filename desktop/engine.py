@@ -292,7 +292,12 @@ class SuggestionEngine:
         self._spans_full_at = -math.inf
 
     def taught(self, now: float, records: list[SuggestionRecord]) -> policy.Lessons:
-        """Return what the user's "Not like this" answers of the last month teach."""
+        """Return what the user's "Not like this" answers of the last month teach.
+
+        Nothing while learning is off: then the app does not adapt to answers at all.
+        """
+        if not self.config.learning:
+            return policy.Lessons()
         return policy.lessons(records, now, self.utc_offset_s, forgotten_reasons(self.store))
 
     # cached store reads ---------------------------------------------------------------------
