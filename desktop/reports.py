@@ -842,6 +842,9 @@ KIND_NOUNS = {
 }
 
 
+PARTS_OF_DAY = ("in the morning", "around midday", "in the afternoon", "in the evening")
+
+
 @dataclass(frozen=True)
 class Told:
     """One thing the user told the app with "Not like this", what it changed, and its evidence."""
@@ -884,8 +887,8 @@ def told(
         lines.append(
             Told(
                 kind,
-                f"You told me {KIND_NOUNS.get(kind, kind)} came at a bad moment in the "
-                f"{policy.BUCKET_NAMES[bucket]} ({_times(count)}): "
+                f"You told me {KIND_NOUNS.get(kind, kind)} came at a bad moment "
+                f"{PARTS_OF_DAY[bucket]} ({_times(count)}): "
                 f"{100 * taught.timing_factor(kind, bucket):.0f}% as likely then now.",
                 False,
             )

@@ -133,7 +133,19 @@ def add_answered_suggestions(
                 else "ignored"
             )
             snooze = 10.0 if outcome == "snoozed" else None
-            service.store.record_feedback(sid, outcome, at + 30.0, snooze_minutes=snooze)
+            # Some dismissals say why ("Not like this"), so the model page has lessons to show.
+            reason = (
+                ("too_frequent", "bad_moment")[int(rng.random() < 0.5)]
+                if outcome == "dismissed" and rng.random() < 0.5
+                else None
+            )
+            service.store.record_feedback(
+                sid,
+                outcome,
+                at + 30.0,
+                snooze_minutes=snooze,
+                context={"reason": reason} if reason else None,
+            )
             last_suggestion = at
 
 
@@ -326,7 +338,14 @@ def shoot(out: Path, dark: bool) -> list[Path]:
         popup.not_like_this_button.menu().hide()
         popup.hide()
 
-        dashboard = DashboardWindow(shell.load_dashboard, shell.now)
+        dashboard = DashboardWindow(
+            shell.load_dashboard,
+            shell.now,
+            versions=shell.model_versions,
+            roll_back=shell.roll_back_model,
+            told=shell.told,
+            forget=shell.forget_reasons,
+        )
         dashboard.resize(1000, 780)
         dashboard.show()
         # "Now" is a Monday morning-to-evening: the week and month shots show the week before
