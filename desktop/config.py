@@ -254,6 +254,15 @@ def load_category_rules(directory: Path) -> tuple[categories.Rule, ...]:
     return categories.rules_from_toml(text, str(path)) + categories.DEFAULT_RULES
 
 
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """Return (modification time, size) of a file the app re-reads on change; None if absent."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 class CategoryRules:
     """The rule table a running app uses, reloaded when the user edits categories.toml."""
 
@@ -266,11 +275,7 @@ class CategoryRules:
         self._rules = load_category_rules(Path(directory))  # a broken file stops the app here
 
     def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
+        return file_stamp(self.path)
 
     def rules(self) -> tuple[categories.Rule, ...]:
         """Return the current table; looks at the file at most every `check_every_s` seconds."""

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from desktop.clock import FakeClock, SystemClock
-from desktop.plan import ics, items, proposal
+from desktop.plan import items, proposal
 from desktop.plan.planner import Planner, outcome
+from edge_model import files
 
 OpenStore = Callable[[argparse.Namespace], tuple[Any, Path]]
 
@@ -143,10 +144,7 @@ def cmd_remove(args: argparse.Namespace, open_store: OpenStore) -> int:
 
 def week_lines(planner: Planner, now: float) -> list[str]:
     """Return the coming week as printed lines: per day, each block, its state and why."""
-    names = {
-        key: spec.get("name", key)
-        for key, spec in planner.store.plan_items(include_removed=True).items()
-    }
+    names = planner.item_names()
     today = planner.local(now).date()
     lines = []
     for offset in range(7):
@@ -175,7 +173,7 @@ def cmd_show(args: argparse.Namespace, open_store: OpenStore) -> int:
         print('No habits or tasks yet. Add one: time-sculptor plan add "Deep work" --minutes 120')
         return 0
     if args.json:
-        names = {item.key: item.name for item in planner.plan().items}
+        names = planner.item_names()
         blocks = planner.blocks(now - 86400, now + 8 * 86400)
         print(
             json.dumps(
@@ -210,10 +208,9 @@ def cmd_export(args: argparse.Namespace, open_store: OpenStore) -> int:
     planner.refresh(now)
     if args.out:
         path = Path(args.out)
-        names = {item.key: item.name for item in planner.plan().items}
-        blocks = planner.blocks(now - 7 * 86400, now + 8 * 86400)
         try:
-            ics.write(path, ics.calendar(blocks, names, now))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            files.write_private(path, planner.ics_document(now))
         except OSError as exc:
             return _fail(f"{path}: cannot write: {exc.strerror or exc}")
     else:

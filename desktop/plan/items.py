@@ -39,9 +39,7 @@ kept by whoever reads it (see `PlanFile`).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 import threading
 import time
 import tomllib
@@ -50,7 +48,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from desktop.config import file_stamp
 from edge_model import categories as category_table
+from edge_model import files
 
 PLAN_NAME = "plan.toml"
 MAX_PLAN_BYTES = 256 * 1024
@@ -481,18 +481,8 @@ def plan_toml(plan: Plan) -> str:
 
 def write_plan(path: Path, plan: Plan) -> None:
     """Write plan.toml atomically (a temporary file beside it, then rename), mode 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handle, temporary = tempfile.mkstemp(prefix=".plan-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(plan_toml(plan))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.private_dir(path.parent)
+    files.write_private(path, plan_toml(plan).encode("utf-8"))
 
 
 def read_plan_file(path: Path, today: dt.date) -> Plan:
@@ -525,11 +515,7 @@ class PlanFile:
         self._plan = Plan()
 
     def _file_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
+        return file_stamp(self.path)
 
     def plan(self, today: dt.date) -> Plan:
         """Return the current plan; looks at the file at most every `check_every_s` seconds."""

@@ -9,6 +9,7 @@ from the injected clock, and local time from the injected zone, so tests run a w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from desktop.clock import Clock
 from desktop.plan import forecast as fc
 from desktop.plan import ics, items, placement, proposal, solver
 from desktop.store import PlanBlock, Store
+from edge_model import files
 
 HORIZON_DAYS = 7
 KEPT_AT = placement.KEPT_AT
@@ -272,8 +274,8 @@ class Planner:
             return []
         timeline, today = self.timeline(now)
         forecast = fc.forecast(timeline, today, HORIZON_DAYS)
-        active = forecast.conditioned(int(timeline.minute_of(self.local(now).replace(tzinfo=None))))
         minute_now = int(timeline.minute_of(self.local(now).replace(tzinfo=None)))
+        active = forecast.conditioned(minute_now)
         busy = timeline.meeting[today * fc.DAY_MIN : (today + HORIZON_DAYS) * fc.DAY_MIN]
         blocked = np.asarray(busy.reshape(HORIZON_DAYS, fc.SLOTS, fc.SLOT_MIN).any(axis=2), bool)
         for other in self.store.plan_blocks(now, now + HORIZON_DAYS * 86400):
@@ -285,7 +287,7 @@ class Planner:
             if 0 <= offset < HORIZON_DAYS:
                 blocked[offset, first : first + int(other.end - other.start) // 900] = True
         length = int(round((block.end - block.start) / 60))
-        sized = items.Item(**{**item.__dict__, "min_minutes": length, "max_minutes": length})
+        sized = dataclasses.replace(item, min_minutes=length, max_minutes=length)
         options = placement.candidates(
             sized, plan, timeline, forecast, active, minute_now + placement.LEAD_MIN, blocked
         )
@@ -314,16 +316,18 @@ class Planner:
     def blocks(self, start: float, end: float) -> list[PlanBlock]:
         return self.store.plan_blocks(start, end)
 
+    def item_names(self) -> dict[str, str]:
+        """Return the display name of every item key, removed items included."""
+        names = {
+            key: str(spec.get("name", key))
+            for key, spec in self.store.plan_items(include_removed=True).items()
+        }
+        names.update({item.key: item.name for item in self.plan().items})
+        return names
+
     def review(self, start: float, end: float) -> list[ItemReview]:
         """Return planned against kept minutes per item over blocks that ended in [start, end)."""
-        plan = self.plan()
-        names = {item.key: item.name for item in plan.items}
-        names.update(
-            {
-                key: spec.get("name", key)
-                for key, spec in self.store.plan_items(include_removed=True).items()
-            }
-        )
+        names = self.item_names()
         rows: dict[str, list[float]] = {}
         for block in self.store.plan_blocks(start, end):
             if block.end > min(end, self.clock.now()):
@@ -344,17 +348,22 @@ class Planner:
     def ics_path(self) -> Path:
         return self.directory / ICS_NAME
 
-    def write_ics(self, now: float) -> Path:
-        """Write the plan's coming and recent blocks to plan.ics (atomically); return its path."""
-        plan = self.plan()
+    def ics_document(self, now: float) -> bytes:
+        """Return the plan's recent and coming blocks as an iCalendar document."""
         blocks = self.store.plan_blocks(now - 7 * 86400, now + (HORIZON_DAYS + 1) * 86400)
-        names = {
-            key: spec.get("name", key)
-            for key, spec in self.store.plan_items(include_removed=True).items()
-        }
-        names.update({item.key: item.name for item in plan.items})
-        ics.write(self.ics_path(), ics.calendar(blocks, names, now))
-        return self.ics_path()
+        return ics.calendar(blocks, self.item_names())
+
+    def write_ics(self, now: float) -> Path:
+        """Keep plan.ics in step with the plan (written only when it changed); return its path."""
+        path = self.ics_path()
+        document = self.ics_document(now)
+        try:
+            unchanged = path.read_bytes() == document
+        except OSError:
+            unchanged = False
+        if not unchanged:  # a re-plan every five minutes mostly changes nothing
+            files.write_private(path, document)
+        return path
 
 
 def _union(intervals) -> list[tuple[float, float]]:

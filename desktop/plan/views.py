@@ -162,16 +162,6 @@ def actions(block: PlanBlock, now: float) -> frozenset[str]:
     return frozenset({"start", "move", "skip"})
 
 
-def item_names(planner: Planner) -> dict[str, str]:
-    """Return the display name of every item key, removed items included."""
-    names = {
-        key: str(spec.get("name", key))
-        for key, spec in planner.store.plan_items(include_removed=True).items()
-    }
-    names.update({item.key: item.name for item in planner.plan().items})
-    return names
-
-
 def week(
     planner: Planner,
     monday: dt.date,
@@ -180,7 +170,7 @@ def week(
 ) -> Week:
     """Return the week grid of the week starting `monday` as it stands at `now`."""
     plan = planner.plan()
-    names = item_names(planner)
+    names = planner.item_names()
     lo = planner.epoch(monday, 0)
     hi = planner.epoch(monday + dt.timedelta(days=7), 0)
     blocks = []
