@@ -345,6 +345,7 @@ def shoot(out: Path, dark: bool) -> list[Path]:
             roll_back=shell.roll_back_model,
             told=shell.told,
             forget=shell.forget_reasons,
+            about=shell.about_you,
         )
         dashboard.resize(1000, 780)
         dashboard.show()

@@ -55,34 +55,20 @@ def propose(timeline: fc.Timeline, before_day: int) -> Proposal | None:
     chosen: list[items.Item] = []
     reasons: dict[str, str] = {}
     # Focus: the two hours with the most time in focus work (or any work at the computer).
-    mask = timeline.category_mask(FOCUS_CATEGORIES)[lo * fc.DAY_MIN : hi * fc.DAY_MIN]
-    focused = (active * mask.reshape(active.shape))[days]
-    per_minute = focused.mean(axis=0) if focused.sum() > 0 else active[days].mean(axis=0)
-    window = 2 * 60
-    sums = np.convolve(per_minute, np.ones(window), mode="valid")
-    grid = np.arange(day_start, max(day_start + 1, day_end - window + 1), fc.SLOT_MIN)
-    grid = grid[grid < len(sums)]
-    if len(grid):
-        best = int(grid[int(np.argmax(sums[grid]))])
-        names = [n for n in FOCUS_CATEGORIES if n in timeline.names] if focused.sum() > 0 else []
-        used = _top_categories(timeline, lo, hi, names, (best, best + window))
+    found = focus_hours(timeline, lo, hi, days, (day_start, day_end))
+    if found is not None:
         focus = items.Item(
             name="Deep work",
             kind="habit",
             min_minutes=FOCUS_MIN,
             max_minutes=FOCUS_MIN,
             days=work_days or items.WEEKDAYS,
-            window=(max(0, best - 30), min(fc.DAY_MIN, best + window + 30)),
+            window=(max(0, found.start - 30), min(fc.DAY_MIN, found.end + 30)),
             priority=1,
-            categories=used,
+            categories=found.categories,
         )
         chosen.append(focus)
-        share = float(sums[best] / window)
-        what = " / ".join(used) if used else "work at the computer"
-        reasons[focus.key] = (
-            f"you spent {100 * share:.0f}% of {_clock(best)}-{_clock(best + window)} in {what} "
-            f"on the {len(days)} days with activity"
-        )
+        reasons[focus.key] = found.describe()
     # A break away from the computer where the user already takes one around midday.
     midday = active[days][:, 11 * 60 : 15 * 60].mean(axis=0)
     away = 1.0 - midday
@@ -107,6 +93,49 @@ def propose(timeline: fc.Timeline, before_day: int) -> Proposal | None:
     if not chosen:
         return None
     return Proposal(items.Plan(tuple(chosen), settings), reasons)
+
+
+@dataclass(frozen=True)
+class FocusHours:
+    """The two hours of the day with the most time in focus work, and how much."""
+
+    start: int  # minute of the day
+    end: int
+    share: float  # of the window's minutes spent in `categories` (or at the computer)
+    categories: tuple[str, ...]  # the one or two focus categories used then; () = any work
+    days: int  # days with activity it was read from
+
+    def describe(self) -> str:
+        what = " / ".join(self.categories) if self.categories else "work at the computer"
+        return (
+            f"you spent {100 * self.share:.0f}% of {_clock(self.start)}-{_clock(self.end)} "
+            f"in {what} on the {self.days} days with activity"
+        )
+
+
+def focus_hours(
+    timeline: fc.Timeline, lo: int, hi: int, days: list[int], bounds: tuple[int, int]
+) -> FocusHours | None:
+    """Return the best two focus hours inside `bounds` (minutes of the day) over `days`.
+
+    `days` are indexes into the days [lo, hi) that count (enough activity). Focus work is time
+    in FOCUS_CATEGORIES; a history without any counts all time at the computer.
+    """
+    active = timeline.active[lo * fc.DAY_MIN : hi * fc.DAY_MIN].reshape(hi - lo, fc.DAY_MIN)
+    mask = timeline.category_mask(FOCUS_CATEGORIES)[lo * fc.DAY_MIN : hi * fc.DAY_MIN]
+    focused = (active * mask.reshape(active.shape))[days]
+    per_minute = focused.mean(axis=0) if focused.sum() > 0 else active[days].mean(axis=0)
+    window = 2 * 60
+    sums = np.convolve(per_minute, np.ones(window), mode="valid")
+    grid = np.arange(bounds[0], max(bounds[0] + 1, bounds[1] - window + 1), fc.SLOT_MIN)
+    grid = grid[grid < len(sums)]
+    if not len(grid):
+        return None
+    best = int(grid[int(np.argmax(sums[grid]))])
+    names = [n for n in FOCUS_CATEGORIES if n in timeline.names] if focused.sum() > 0 else []
+    used = _top_categories(timeline, lo, hi, names, (best, best + window))
+    share = float(sums[best] / window)
+    return FocusHours(best, best + window, share, used, len(days))
 
 
 def _top_categories(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.qt import QtScheduler
 
-from desktop import engine, exporters, importers, instance, policy, reports
+from desktop import about_you, engine, exporters, importers, instance, policy, reports
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.models import RollbackRefused
@@ -158,6 +158,17 @@ class Shell:
             engine.forgotten_reasons(self.service.store),
         )
 
+    def about_you(self) -> tuple[about_you.Finding, ...]:
+        """Return what the app has learned about the user, in plain words with evidence."""
+        now = self.now()
+        timeline, today = self.service.planner.timeline(now)
+        return about_you.findings(
+            timeline,
+            today,
+            self.service.store.suggestions(since=now - about_you.DAYS * 86400.0),
+            local_utc_offset(now),
+        )
+
     def forget_reasons(self, kind: str) -> str:
         """Stop counting what the user said about `kind`; return one line saying so."""
         engine.forget_reasons(self.service.store, kind, self.now())
@@ -188,6 +199,7 @@ class Shell:
                 roll_back=self.roll_back_model,
                 told=self.told,
                 forget=self.forget_reasons,
+                about=self.about_you,
             )
             self.windows["dashboard"] = window
         window.show_day(self.now())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
-from desktop import reports
+from desktop import about_you, reports
 from desktop.plan.planner import Planner
 from desktop.ui import charts, text
 from desktop.ui.plan_tab import PlanTab
@@ -25,6 +26,7 @@ from desktop.ui.qt import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPalette,
     QPixmap,
     QPushButton,
     QScrollArea,
@@ -235,6 +237,7 @@ class DashboardWindow(QWidget):
         roll_back: Callable[[], str] | None = None,
         told: Callable[[], tuple[reports.Told, ...]] | None = None,
         forget: Callable[[str], str] | None = None,
+        about: Callable[[], tuple[about_you.Finding, ...]] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.load = load
@@ -243,6 +246,7 @@ class DashboardWindow(QWidget):
         self.roll_back = roll_back
         self.told = told
         self.forget = forget
+        self.about = about
         self.day = now()
         self.period: reports.PeriodKind = "day"
         self.data: reports.Dashboard | None = None
@@ -461,6 +465,15 @@ class DashboardWindow(QWidget):
         top.addWidget(_group(self.tr("Model"), form), 1)
         top.addWidget(_group(self.tr("How well it predicts"), quality), 1)
         layout.addLayout(top)
+        # What the app has learned about the user, in plain words, each with its evidence.
+        self.about_label = QLabel()
+        self.about_label.setObjectName("aboutYou")
+        self.about_label.setWordWrap(True)
+        self.about_label.setTextFormat(Qt.TextFormat.RichText)
+        self.about_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about_box = _group(self.tr("What I have learned about you"), self.about_label)
+        self.about_box.setVisible(self.about is not None)
+        layout.addWidget(self.about_box)
         layout.addWidget(
             _group(
                 self.tr("What it has learned about good times for breaks"),
@@ -680,6 +693,28 @@ class DashboardWindow(QWidget):
         _fit_height(self.history_table, max(1, min(6, self.history_table.rowCount())))
         self._set_versions(offset)
         self._set_told()
+        self._set_about()
+
+    def _set_about(self) -> None:
+        if self.about is None:
+            return
+        found = self.about()
+        if not found:
+            self.about_label.setText(
+                self.tr(
+                    "Not enough history yet. After a few days at the computer this says when "
+                    "you focus best, how you take breaks and what you turn down, with the "
+                    "evidence."
+                )
+            )
+            return
+        muted = self.about_label.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        rows = [
+            f"<p><b>{html.escape(f.text)}</b><br>"
+            f"<span style='color: {muted}'>{html.escape(f.evidence)}</span></p>"
+            for f in found
+        ]
+        self.about_label.setText("".join(rows))
 
     def _set_told(self) -> None:
         if self.told is None:

@@ -1,0 +1,103 @@
+"""What the app has learned about its user, read from their own history, with the evidence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+
+from desktop import about_you
+from desktop.clock import FakeClock
+from desktop.plan import forecast as fc
+from desktop.plan.planner import Planner
+from desktop.store import DB_NAME, Event, Store
+from tests.helpers import log_suggestion
+
+TZ = zoneinfo.ZoneInfo("Europe/Berlin")
+MONDAY = dt.datetime(2026, 11, 30, tzinfo=TZ)
+HOUR = 3600.0
+
+
+def at(day: int, hour: float) -> float:
+    return (MONDAY + dt.timedelta(days=day, hours=hour)).timestamp()
+
+
+def person(store: Store, days: range, stretch_min: float = 50.0) -> None:
+    """Mail from 08:00, code 14:00-16:00, documents after; a 10-minute break after each stretch."""
+    spans = []
+    for day in days:
+        if (MONDAY + dt.timedelta(days=day)).weekday() >= 5:
+            continue
+        start = at(day, 8)
+        while start < at(day, 18):
+            hour = (start - at(day, 0)) / HOUR
+            app, category = ("mail", "communication") if hour < 14 else ("code", "development")
+            if hour >= 16:
+                app, category = "docs", "office"
+            spans.append(Event(start, stretch_min * 60, "window", app, category=category))
+            start += (stretch_min + 10) * 60
+    store.insert_events(spans)
+
+
+def findings(store: Store, tmp_path, now: float) -> dict[str, about_you.Finding]:
+    planner = Planner(store, tmp_path, FakeClock(now), TZ)
+    timeline, today = planner.timeline(now)
+    offset = TZ.utcoffset(dt.datetime.fromtimestamp(now)).total_seconds()
+    found = about_you.findings(timeline, today, store.suggestions(since=now - 28 * 86400), offset)
+    return {f.topic: f for f in found}
+
+
+def test_focus_hours_and_breaks_come_from_the_users_own_days(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    person(store, range(-14, 0))
+    found = findings(store, tmp_path, at(0, 6))
+    focus = found["focus"]
+    # Code runs 14:00-16:00 (with two 10-minute breaks): the two best hours for focus work.
+    assert focus.text == "Your best hours for focus: 14:00-16:00."
+    assert "in development" in focus.evidence and "on the 10 days with activity" in focus.evidence
+    breaks = found["breaks"]
+    assert breaks.text.startswith("You usually step away after about 50 min at the computer")
+    assert "over 10 days" in breaks.evidence
+
+
+def test_a_longer_rhythm_is_read_as_longer(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    person(store, range(-14, 0), stretch_min=110.0)
+    breaks = findings(store, tmp_path, at(0, 6))["breaks"]
+    assert "about 110 min" in breaks.text
+
+
+def test_what_the_user_turns_down_and_takes(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    now = at(0, 12)
+    for hour in range(1, 6):
+        sid = log_suggestion(store, now - hour * HOUR, kind="meeting_prep")
+        store.record_feedback(sid, "dismissed", now - hour * HOUR + 60)
+        sid = log_suggestion(store, now - hour * HOUR - 600, kind="break")
+        store.record_feedback(sid, "accepted" if hour != 3 else "ignored", now - hour * HOUR)
+    found = findings(store, tmp_path, now)
+    down = found["turned_down"]
+    assert down.text.startswith("You turn down meeting preparation notices")
+    assert down.evidence == (
+        "In the last 28 days: 0 of 5 accepted, 5 dismissed, 0 let pass or snoozed."
+    )
+    assert found["welcome"].text == "You take most breaks: they keep their place."
+    assert "4 of 5 accepted" in found["welcome"].evidence
+
+
+def test_nothing_is_claimed_from_too_little_history(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    person(store, range(-4, 0))  # Thursday and Friday: two days, twenty stretches
+    sid = log_suggestion(store, at(0, 5), kind="focus")
+    store.record_feedback(sid, "dismissed", at(0, 5) + 60)
+    assert findings(store, tmp_path, at(0, 6)) == {}
+
+
+def test_stretches_end_at_five_minutes_away():
+    timeline = fc.Timeline(MONDAY.date(), 1)
+    timeline.add_active(9 * 60, 9 * 60 + 30, "development")
+    timeline.add_active(9 * 60 + 33, 10 * 60, "development")  # a 3-minute gap: same stretch
+    timeline.add_active(10 * 60 + 6, 10 * 60 + 12, "development")  # a visit, not a stretch
+    timeline.add_active(11 * 60, 11 * 60 + 45, "office")
+    assert about_you.stretches(timeline, 0, 1) == pytest.approx([60.0, 45.0])
