@@ -123,7 +123,7 @@ def answer_findings(suggestions: Sequence[SuggestionRecord]) -> list[Finding]:
     """Return the kinds the user turns down, and those they take, from their answers."""
     counts: dict[str, list[int]] = {}
     for record in suggestions:
-        if record.outcome is None or record.kind == notices.BLOCK_KIND:
+        if record.outcome is None or record.kind in notices.KINDS:
             continue
         shown = counts.setdefault(record.kind, [0, 0, 0])  # answered, accepted, dismissed
         shown[0] += 1

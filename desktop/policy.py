@@ -28,7 +28,7 @@ import numpy as np
 
 from desktop.config import Config, parse_quiet_hours
 from desktop.localtime import DAY_S, local_day, local_hour
-from desktop.plan.notices import BLOCK_KIND
+from desktop.plan.notices import KINDS as PLAN_KINDS
 from desktop.records import SuggestionRecord
 
 NEGATIVE = ("dismissed", "ignored")
@@ -119,9 +119,9 @@ class HardRules:
         self, records: Sequence[SuggestionRecord], snooze_minutes: dict[int, float]
     ) -> SnoozeState | None:
         """Return the snooze that is still owed: the most recent suggestion, when it was snoozed."""
-        # A plan block's "Move" is stored as snoozed, but the block itself moved: its next
-        # notice comes when it starts, not after a snooze.
-        if not records or records[-1].outcome != "snoozed" or records[-1].kind == BLOCK_KIND:
+        # A plan block's "Move" (and "Partly" at its end) is stored as snoozed, but the block
+        # itself moved (or was answered): nothing is owed after it.
+        if not records or records[-1].outcome != "snoozed" or records[-1].kind in PLAN_KINDS:
             return None
         last = records[-1]
         minutes = snooze_minutes.get(last.id) or self.config.default_snooze_min

@@ -839,6 +839,7 @@ KIND_NOUNS = {
     "wrap_up": "wrap-up suggestions",
     "meeting_prep": "meeting preparation notices",
     "plan": "plan block notices",
+    "plan_end": "questions after a plan block",
 }
 
 

@@ -446,7 +446,9 @@ class AppService:
         try:
             self.planner.refresh(now)
             self.engine.replaced_kinds = notices.replaced_kinds(self.planner.plan())
-            block = notices.due_block(self.planner, now)
+            block, kind = notices.due_block(self.planner, now), notices.BLOCK_KIND
+            if block is None:  # no block starts: maybe one the user started just ended
+                block, kind = notices.ended_block(self.planner, now), notices.END_KIND
             if block is None:
                 return None
             in_meeting = bool(self.store.events(now, now + 1.0, sources=("calendar",)))
@@ -456,13 +458,16 @@ class AppService:
             )
             if self.engine.rules.moment_block(moment):
                 return None  # tried again at the next tick, until ten minutes into the block
-            suggestion_id = notices.log_notice(self.store, self.planner, block, now)
+            suggestion_id = notices.log_notice(self.store, self.planner, block, now, kind)
         except StoreError as exc:
             self._report(str(exc))
             return None
         self.engine.invalidate()
-        text, why = notices.notice_text(self.planner, block)
-        suggestion = Suggestion(suggestion_id, notices.BLOCK_KIND, text, why, 1.0, 1.0, now, "")
+        if kind == notices.BLOCK_KIND:
+            text, why = notices.notice_text(self.planner, block)
+        else:
+            text, why = notices.end_text(self.planner, block)
+        suggestion = Suggestion(suggestion_id, kind, text, why, 1.0, 1.0, now, "")
         if self.on_suggestion is not None:
             self.on_suggestion(suggestion)
         return suggestion
@@ -516,16 +521,16 @@ class AppService:
         return stored
 
     def _answer_block(self, suggestion_id: int, outcome: str) -> None:
-        """Start, move or skip the block a plan notice was about (Start / Move / Skip)."""
+        """Start, move or skip the block a plan notice was about (Start / Move / Skip), or
+        record how it went (the question at its end)."""
         recent = self.store.suggestions(since=self.clock.now() - 7 * 86400.0)
         record = next((r for r in recent if r.id == suggestion_id), None)
-        if record is None or record.kind != notices.BLOCK_KIND:
+        if record is None or record.kind not in notices.KINDS:
             return
         block_id = record.features.get("plan_block")
         if isinstance(block_id, int):
-            log.info(
-                "plan block %s: %s", block_id, notices.apply_answer(self.planner, block_id, outcome)
-            )
+            done = notices.apply_answer(self.planner, block_id, outcome, record.kind)
+            log.info("plan block %s: %s", block_id, done)
 
     def next_due_at(self) -> float | None:
         """Return when a snoozed suggestion is due again, or None when none is owed.

@@ -5,6 +5,11 @@ suggestion log, the notification backends, the same hard rules: never in a meeti
 share or a full-screen app), as kind `plan`, with the buttons Start / Move / Skip in place of
 Accept / Snooze / Dismiss. Where the plan has a habit at the computer, the engine's own "focus"
 suggestion steps aside: the plan's block starts take its place.
+
+A block the user started with Start asks once, when it is over, how it went (kind `plan_end`,
+Went well / Partly / Not really): the measured share says how much time went to the item, the
+answer says whether it was good time, and the planner's placement learns from both. The
+question is optional: unanswered, the measured share stands.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ LEAD_S = 5 * 60.0  # shown up to five minutes before the block starts
 LATE_S = 10 * 60.0  # and until ten minutes into it (a tick may come late)
 LABELS = {"accept": "Start", "snooze": "Move", "dismiss": "Skip"}
 REPLACES = frozenset({"focus"})
+END_KIND = "plan_end"
+END_LATE_S = 15 * 60.0  # asked until fifteen minutes after the block ended
+END_LABELS = {"accept": "Went well", "snooze": "Partly", "dismiss": "Not really"}
+END_ANSWERS = {"accepted": "well", "snoozed": "partly", "dismissed": "badly"}
+KINDS = frozenset({BLOCK_KIND, END_KIND})  # the suggestion log's kinds that are the plan's
 
 
 def replaced_kinds(plan: items.Plan) -> frozenset[str]:
@@ -26,12 +36,23 @@ def replaced_kinds(plan: items.Plan) -> frozenset[str]:
     return REPLACES if at_computer else frozenset()
 
 
-def notified_blocks(store: Any, since: float) -> set[int]:
-    """Return the ids of blocks that already had their notice."""
+def notified_blocks(store: Any, since: float, kind: str = BLOCK_KIND) -> set[int]:
+    """Return the ids of blocks that already had their notice of `kind` (start or end)."""
     return {
         int(record.features["plan_block"])
         for record in store.suggestions(since=since)
-        if record.kind == BLOCK_KIND and "plan_block" in (record.features or {})
+        if record.kind == kind and "plan_block" in (record.features or {})
+    }
+
+
+def started_blocks(store: Any, since: float) -> set[int]:
+    """Return the ids of blocks the user started with Start on their notice."""
+    return {
+        int(record.features["plan_block"])
+        for record in store.suggestions(since=since)
+        if record.kind == BLOCK_KIND
+        and record.outcome == "accepted"
+        and "plan_block" in (record.features or {})
     }
 
 
@@ -63,13 +84,56 @@ def notice_text(planner: Any, block: Any) -> tuple[str, str]:
     return text, f"planned here because {block.why}" if block.why else "from your plan"
 
 
-def log_notice(store: Any, planner: Any, block: Any, now: float) -> int:
-    """Log a block's notice in the suggestion log; return its id."""
-    text, why = notice_text(planner, block)
+def ended_block(planner: Any, now: float) -> Any | None:
+    """Return the started block whose "how did it go" should be asked now, or None.
+
+    A block the user started, measured, not answered yet (in the Plan tab or before), that
+    ended less than END_LATE_S ago, and not asked about before.
+    """
+    since = now - 86400.0
+    candidates = [
+        block
+        for block in planner.blocks(since, now)
+        if block.kept_share is not None
+        and block.answer is None
+        and block.status != "skipped"
+        and block.end <= now < block.end + END_LATE_S
+    ]
+    if not candidates:
+        return None
+    started = started_blocks(planner.store, since)
+    asked = notified_blocks(planner.store, since, END_KIND)
+    fresh = [block for block in candidates if block.id in started and block.id not in asked]
+    return min(fresh, key=lambda block: block.end) if fresh else None
+
+
+def end_text(planner: Any, block: Any) -> tuple[str, str]:
+    """Return (text, why) of the question at a block's end."""
+    item = planner.plan().item(block.item)
+    name = item.name if item is not None else block.item
+    start, end = planner.local(block.start), planner.local(block.end)
+    minutes = int(round((block.end - block.start) / 60))
+    kept = int(round((block.kept_s or 0.0) / 60))
+    if item is not None and item.away:
+        spent = f"away from the computer {kept} of {minutes} min"
+    else:
+        where = " / ".join(item.categories) if item is not None and item.categories else ""
+        spent = f"{kept} of {minutes} min in {where}" if where else f"{kept} of {minutes} min"
+    text = f"{name} ({start:%H:%M}-{end:%H:%M}) is over: {spent}. How did it go?"
+    why = (
+        "you started this block; your answer tells the plan where blocks like it go well "
+        "for you (unanswered, the measured time counts)"
+    )
+    return text, why
+
+
+def log_notice(store: Any, planner: Any, block: Any, now: float, kind: str = BLOCK_KIND) -> int:
+    """Log a block's notice (its start, or the question at its end) in the suggestion log."""
+    text, why = notice_text(planner, block) if kind == BLOCK_KIND else end_text(planner, block)
     return int(
         store.add_suggestion(
             created_at=now,
-            kind=BLOCK_KIND,
+            kind=kind,
             text=text,
             explanation=why,
             model_version="",
@@ -80,8 +144,14 @@ def log_notice(store: Any, planner: Any, block: Any, now: float) -> int:
     )
 
 
-def apply_answer(planner: Any, block_id: int, outcome: str) -> str:
+def apply_answer(planner: Any, block_id: int, outcome: str, kind: str = BLOCK_KIND) -> str:
     """Carry out the user's answer to a block notice; return what happened, in words."""
+    if kind == END_KIND:
+        answer = END_ANSWERS.get(outcome)
+        if answer is None:
+            return "not answered; the measured time counts"
+        planner.answer(block_id, answer)
+        return f"answered: {answer}"
     if outcome == "accepted":
         planner.start(block_id)
         return "started"

@@ -39,14 +39,15 @@ log = logging.getLogger(__name__)
 
 def labels(kind: str = "") -> dict[str, str]:
     """Return the translated button labels and the "why" prefix (a plan block's are its own)."""
-    if kind == notices.BLOCK_KIND:
+    if kind in notices.KINDS:
+        names = notices.LABELS if kind == notices.BLOCK_KIND else notices.END_LABELS
         return {
-            ACCEPT: text.tr(notices.LABELS[ACCEPT]),
-            SNOOZE: text.tr(notices.LABELS[SNOOZE]),
-            DISMISS: text.tr(notices.LABELS[DISMISS]),
+            ACCEPT: text.tr(names[ACCEPT]),
+            SNOOZE: text.tr(names[SNOOZE]),
+            DISMISS: text.tr(names[DISMISS]),
             NOT_LIKE_THIS: text.tr("Not like this…"),
-            WHY: text.tr("Why here?"),
-            "why_prefix": text.tr("Why here:"),
+            WHY: text.tr("Why here?") if kind == notices.BLOCK_KIND else text.tr("Why ask?"),
+            "why_prefix": text.tr("Why here:") if kind == notices.BLOCK_KIND else text.tr("Why:"),
         }
     return {
         ACCEPT: text.tr("Accept"),

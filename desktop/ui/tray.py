@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from desktop.engine import Suggestion
+from desktop.notify.base import ACCEPT, DISMISS, SNOOZE, WHY
+from desktop.plan import notices
 from desktop.ui import text
-from desktop.ui.notifications import NotificationCenter
+from desktop.ui.notifications import NotificationCenter, labels
 from desktop.ui.qt import (
     QAction,
     QApplication,
@@ -91,25 +93,33 @@ class SuggestionPopup(QWidget):
         self.setWindowTitle("Time Sculptor")
         self.setObjectName("suggestionPopup")
         layout = QVBoxLayout(self)
-        title = QLabel(f"<b>{self.tr('A suggestion')}</b>")
+        planned = suggestion.kind in notices.KINDS
+        names = labels(suggestion.kind)
+        heading = self.tr("Your plan") if planned else self.tr("A suggestion")
+        title = QLabel(f"<b>{heading}</b>")
         self.text = QLabel(suggestion.text)
         self.text.setWordWrap(True)
         self.why = QLabel(suggestion.explanation)
         self.why.setWordWrap(True)
         self.why.setVisible(False)
         self.why_button = QToolButton()
-        self.why_button.setText(self.tr("Why now?"))
+        self.why_button.setText(names[WHY])
         self.why_button.setCheckable(True)
         self.why_button.toggled.connect(self.why.setVisible)
         buttons = QHBoxLayout()
-        self.accept_button = QPushButton(self.tr("&Accept"))
-        self.snooze_button = QPushButton(self.tr("&Snooze"))
-        snooze_menu = QMenu(self.snooze_button)
-        for minutes in SNOOZE_CHOICES_MIN:
-            action = snooze_menu.addAction(text.tr("%n minute(s)", "", minutes))
-            action.triggered.connect(lambda _=False, m=minutes: self._answer("snoozed", float(m)))
-        self.snooze_button.setMenu(snooze_menu)
-        self.dismiss_button = QPushButton(self.tr("&Dismiss"))
+        self.accept_button = QPushButton("&" + names[ACCEPT])
+        self.snooze_button = QPushButton("&" + names[SNOOZE])
+        if planned:  # Move / Partly: one answer, no snooze length
+            self.snooze_button.clicked.connect(lambda: self._answer("snoozed"))
+        else:
+            snooze_menu = QMenu(self.snooze_button)
+            for minutes in SNOOZE_CHOICES_MIN:
+                action = snooze_menu.addAction(text.tr("%n minute(s)", "", minutes))
+                action.triggered.connect(
+                    lambda _=False, m=minutes: self._answer("snoozed", float(m))
+                )
+            self.snooze_button.setMenu(snooze_menu)
+        self.dismiss_button = QPushButton("&" + names[DISMISS])
         self.accept_button.clicked.connect(lambda: self._answer("accepted"))
         self.dismiss_button.clicked.connect(lambda: self._answer("dismissed"))
         self.not_like_this_button = QPushButton(self.tr("&Not like this"))

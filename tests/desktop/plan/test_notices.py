@@ -116,3 +116,61 @@ def test_no_block_notice_while_paused(app):
     assert service.plan_tick() is None and shown == []
     service.resume()
     assert service.plan_tick() is not None
+
+
+def start_block(service, clock):
+    """Show Monday's block start and press Start; return the block."""
+    block = monday_block(service)
+    clock.set(block.start - 4 * 60)
+    service.react(service.plan_tick().id, "accepted")
+    return block
+
+
+@pytest.mark.parametrize(
+    ("outcome", "answer", "counted"),
+    [("accepted", "well", 0.75), ("snoozed", "partly", 0.5), ("dismissed", "badly", 0.25)],
+)
+def test_a_started_block_asks_how_it_went_once_at_its_end(app, outcome, answer, counted):
+    service, clock, shown = app
+    block = start_block(service, clock)
+    # The user codes for half the block: measured 50%.
+    service.store.insert_events(
+        [Event(block.start, 30 * 60, "window", "code", category="development")]
+    )
+    clock.set(block.end - 60)
+    assert service.plan_tick() is None  # not before it is over
+    clock.set(block.end + 60)
+    question = service.plan_tick()
+    assert question is not None and question.kind == notices.END_KIND
+    assert question.text.endswith("is over: 30 of 60 min in development. How did it go?"), (
+        question.text
+    )
+    assert labels(question.kind)["accept"] == "Went well"
+    assert labels(question.kind)["dismiss"] == "Not really"
+    clock.advance(5 * 60)
+    assert service.plan_tick() is None  # asked once
+    service.react(question.id, outcome)
+    assert service.store.plan_block(block.id).answer == answer
+    assert service.next_due_at() is None  # "Partly" is an answer, not a snooze
+    # The planner learns from the answer: the measured half is moved into the answer's band.
+    ((_, share),) = service.planner.outcomes(clock.now())[block.item]
+    assert share == pytest.approx(counted)
+
+
+def test_no_question_after_a_block_the_user_did_not_start(app):
+    service, clock, _ = app
+    block = monday_block(service)
+    clock.set(block.start - 4 * 60)
+    service.plan_tick()  # shown, not answered
+    clock.set(block.end + 60)
+    assert service.plan_tick() is None
+
+
+def test_no_question_once_it_is_answered_in_the_plan_tab_or_too_late(app):
+    service, clock, _ = app
+    block = start_block(service, clock)
+    clock.set(block.end + 16 * 60)
+    assert service.plan_tick() is None  # more than fifteen minutes after the end
+    clock.set(block.end + 60)
+    service.planner.answer(block.id, "well")
+    assert service.plan_tick() is None

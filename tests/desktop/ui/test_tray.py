@@ -150,3 +150,18 @@ def test_pause_from_the_menu_stops_collection(qtbot, tray, service):
     assert service.paused_until == NOW + 30 * 60
     tray.refresh_status()
     assert tray.status_action.text().startswith("Paused until")
+
+
+def test_a_plan_question_in_the_popup_has_its_own_answers(qtbot):
+    question = Suggestion(
+        7, "plan_end", "Deep work is over. How did it go?", "why", 1.0, 1.0, 0.0, ""
+    )
+    seen = []
+    popup = SuggestionPopup(question, expire_after_ms=60_000)
+    qtbot.addWidget(popup)
+    popup.answered.connect(lambda *a: seen.append(a))
+    texts = [b.text() for b in (popup.accept_button, popup.snooze_button, popup.dismiss_button)]
+    assert texts == ["&Went well", "&Partly", "&Not really"]
+    assert popup.snooze_button.menu() is None  # "Partly" is one answer, not a snooze length
+    qtbot.mouseClick(popup.snooze_button, Qt.MouseButton.LeftButton)
+    assert seen == [(7, "snoozed", None)]
