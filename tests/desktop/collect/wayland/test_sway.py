@@ -20,7 +20,7 @@ import pytest
 
 from desktop.collect import WindowInfo
 from desktop.collect import wayland as wl
-from tests.desktop.collect.fakewayland import wait_until
+from tests.desktop.collect.wayland.fakewayland import wait_until
 
 # CI installs sway and foot (scripts/test.sh); there a missing compositor fails instead of skipping.
 pytestmark = pytest.mark.skipif(

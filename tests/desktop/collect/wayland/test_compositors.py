@@ -25,7 +25,7 @@ from tests.desktop.collect.fakebus import (
     fake_executable,
     path_with,
 )
-from tests.desktop.collect.fakewayland import (
+from tests.desktop.collect.wayland.fakewayland import (
     ACTIVATED,
     DEFAULT_GLOBALS,
     FakeCompositor,
@@ -34,7 +34,7 @@ from tests.desktop.collect.fakewayland import (
     word,
 )
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 Start = Callable[..., FakeService]
 
 GNOME_PATH, GNOME_IFACE = wl.GNOME_FOCUS_OBJECTS[0]

@@ -21,7 +21,7 @@ from tests.x11env import TestWindow, XServer, focus, poke_input, set_input_focus
 
 pytestmark = pytest.mark.x11
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 Spawn = Callable[..., TestWindow]
 

@@ -1,7 +1,8 @@
 """The Wayland wire-protocol client against a fake compositor on a real Unix socket.
 
-The compositor side (tests/desktop/collect/fakewayland.py) has a codec of its own; what is
-asserted is what the collector makes of the events: the activated toplevel and idle time.
+The compositor side (tests/desktop/collect/wayland/fakewayland.py) has a codec of its own;
+what is asserted is what the collector makes of the events: the activated toplevel and idle
+time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 from desktop.collect import CollectorUnavailable, WindowInfo
 from desktop.collect import wayland as wl
 from desktop.collect.wayland import wlproto
-from tests.desktop.collect.fakewayland import (
+from tests.desktop.collect.wayland.fakewayland import (
     ACTIVATED,
     APP_ID,
     DEFAULT_GLOBALS,
