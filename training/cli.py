@@ -617,9 +617,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from desktop.config import Config
     from desktop.importers import ImportFailed, parse_csv, prepare
-    from edge_model import app_head, timing
+    from edge_model import timing
     from edge_model.registry import SHIPPED_DIR
     from training.evaluate import evaluate
+    from training.next_app import head as app_head
 
     path = Path(args.events)
     try:
@@ -628,7 +629,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"sculptor-train: {exc}", file=sys.stderr)
         return 2
     events = sorted(prepare(parsed, Config()), key=lambda e: e.start)
-    prior = _prior_path(args.app_head, app_head.SHIPPED_PRIOR)
+    prior = _prior_path(args.app_head, app_head.DEFAULT_PRIOR)
     timing_prior = _prior_path(args.timing_head, timing.SHIPPED_PRIOR)
     if timing_prior is not None and timing.TimingHead.load(timing_prior) is None:
         print(f"sculptor-train: {timing_prior} is not a timing head", file=sys.stderr)
@@ -768,7 +769,8 @@ def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from training import app_head
+    from training import real
+    from training.next_app import prior as app_head_prior
 
     parser = argparse.ArgumentParser(prog="sculptor-train", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -794,7 +796,7 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
     pre.add_argument(
         "--real-data",
-        default=str(app_head.DEFAULT_DATA),
+        default=str(real.DEFAULT_DATA),
         help="also learn from the real traces in this folder, the first 70%% of each (the rest "
         "stays unseen for evaluate and bench); default ../shared/data, 'none' for synthetic only",
     )
@@ -882,9 +884,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", help="write the figures here")
     bench.add_argument("--examples", type=int, default=3000, help="evaluation moments")
     bench.add_argument("--runs", type=int, default=2000, help="timed invokes per variant")
-    bench.add_argument(
-        "--data", default=str(app_head.DEFAULT_DATA), help="folder with the real traces"
-    )
+    bench.add_argument("--data", default=str(real.DEFAULT_DATA), help="folder with the real traces")
     bench.add_argument(
         "--real-per-trace",
         type=int,
@@ -909,7 +909,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     realism.add_argument(
         "--data",
-        default=str(app_head.DEFAULT_DATA),
+        default=str(real.DEFAULT_DATA),
         help="folder with the real traces and time-use/ (default ../shared/data)",
     )
     realism.add_argument(
@@ -920,12 +920,12 @@ def build_parser() -> argparse.ArgumentParser:
     realism.add_argument("--json", help="write the figures here")
     realism.set_defaults(func=cmd_realism)
     # Subcommands that live with their own packages (argparse only at import time).
-    from training import plan_simulate, simulate, timing, tune
+    from training import plan_simulate, simulate, timing_prior, tune
     from training.federated import register as register_federated
 
     plan_simulate.extend(simulate.register(sub))
-    app_head.register(sub)
-    timing.register(sub)
+    app_head_prior.register(sub)
+    timing_prior.register(sub)
     tune.register(sub)
     register_federated(sub)
     return parser

@@ -16,58 +16,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from edge_model import app_head, features, timing
-from edge_model.categories import CATEGORIES
+from edge_model import timing
 from edge_model.runtime import ModelRuntime
-from training.timing import evaluate_timing
+from training.next_app import head as app_head
+from training.switches import switch_beliefs, switches_of
+from training.timing_prior import evaluate_timing
 
 SHORT_DWELL_S = 15.0  # a stay this short is often an alt-tab through, then back
 NETWORK_COLUMN = 7  # in the category rows: the network's probability of the candidate category
 SYSTEM_CATEGORY = "system"  # edge_model.categories: the OS shell, settings, lock screen, ...
-
-
-@dataclass
-class Switch:
-    """One moment when the foreground app changed."""
-
-    at: float
-    previous_app: str
-    app: str
-    category: str
-    previous_category: str
-    hour: int
-    dwell_s: float  # how long the previous app had been in front
-
-
-def switches_of(events: Sequence[Any], utc_offset_s: float = 0.0) -> list[Switch]:
-    """Return the app switches of a chronological window-span list (repeats collapsed)."""
-    result: list[Switch] = []
-    spans = [e for e in events if e.source == "window" and e.app]
-    entered = spans[0].start if spans else 0.0
-    for before, after in zip(spans, spans[1:], strict=False):
-        if after.app == before.app:
-            continue
-        hour = int(((after.start + utc_offset_s) % 86400) // 3600)
-        result.append(
-            Switch(
-                after.start,
-                before.app,
-                after.app,
-                after.category,
-                before.category,
-                hour,
-                after.start - entered,
-            )
-        )
-        entered = after.start
-    return result
 
 
 class History(app_head.SymbolHistory):
@@ -217,20 +181,6 @@ class _Task:
         return _score(ranks)
 
 
-def switch_beliefs(
-    switches: Sequence[Switch], events: Sequence[Any], runtime: ModelRuntime, utc_offset_s: float
-) -> list[Callable[[str], float]]:
-    """Return, per switch, the frozen network's probability of each category being next."""
-    timeline = features.Timeline.from_spans(events)
-    contexts = [features.Context(now=s.at, utc_offset_s=utc_offset_s) for s in switches]
-    probs = runtime.run_batch(features.featurize_many(timeline, contexts))["next_category"]
-
-    def belief(row: np.ndarray) -> Callable[[str], float]:
-        return lambda c: float(row[CATEGORIES.index(c)]) if c in CATEGORIES else 0.0
-
-    return [belief(row) for row in probs]
-
-
 def _head_ranks(
     head: app_head.PointerHead, test: Sequence[tuple[list[Hashable], np.ndarray, Hashable]]
 ) -> list[int | None]:
@@ -275,14 +225,14 @@ def evaluate(
     model_dir: Path,
     split: float = 0.7,
     utc_offset_s: float = 0.0,
-    prior_path: Path | None = app_head.SHIPPED_PRIOR,
+    prior_path: Path | None = app_head.DEFAULT_PRIOR,
     timing_prior_path: Path | None = timing.SHIPPED_PRIOR,
 ) -> dict[str, Any]:
     """Return the evaluation contract for one user's chronological spans.
 
-    Next app: the shipped pointer head (`prior_path`; None or a missing file: fitted from
+    Next app: the pointer head (`prior_path`; None or a missing file: fitted from
     scratch on the personalization split) fine-tuned on the first `split` of the switches.
-    Also, under "timing", when the current activity ends (`training.timing.evaluate_timing`):
+    Also, under "timing", when the current activity ends (`training.timing_prior.evaluate_timing`):
     the timing head from `timing_prior_path` (None: fitted from scratch) personalized on the
     moments before the same cut, against the network alone and the window baseline.
     """

@@ -15,6 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from desktop.config import Config
+from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prepare
+from training.dataset import Examples, examples_from_spans
+from training.switches import switches_of
+
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SPLIT = 0.7
 
@@ -25,9 +30,6 @@ def traces(data_dir: Path, exclude: list[str] | None = None) -> list[tuple[str, 
     CSV exports under desktop-windows/ and ActivityWatch exports under activitywatch/, read
     through desktop.importers' parsers; names containing a word of `exclude` are left out.
     """
-    from desktop.config import Config
-    from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prepare
-
     found: list[tuple[str, list[Any]]] = []
     files = sorted(data_dir.glob("desktop-windows/*.csv")) + sorted(
         data_dir.glob("activitywatch/*.json")
@@ -51,8 +53,6 @@ def traces(data_dir: Path, exclude: list[str] | None = None) -> list[tuple[str, 
 
 def cut_time(spans: list[Any], fraction: float = SPLIT) -> float:
     """Return the time of the switch at `fraction` of the trace's app switches (evaluate's cut)."""
-    from training.evaluate import switches_of
-
     if not 0.0 < fraction <= 1.0:
         raise ValueError(f"fraction {fraction} is not in (0, 1]")
     switches = switches_of(spans)
@@ -76,8 +76,6 @@ def examples(
     Break acceptance is unknown on real traces (masked in training). `per_trace` samples at
     most that many moments of each trace.
     """
-    from training.dataset import Examples, examples_from_spans
-
     if part not in ("head", "tail"):
         raise ValueError(f"part {part!r} is not head or tail")
     parts = []

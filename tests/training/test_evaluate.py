@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from training.cli import main as train_main
-from training.evaluate import _score, by_target, switches_of
+from training.evaluate import _score, by_target
+from training.switches import switches_of
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "desktop-windows"
 METRICS = {"top1", "top3", "mrr"}

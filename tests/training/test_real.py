@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training import real
-from training.evaluate import switches_of
+from training.switches import switches_of
 from training.synthetic import corpus
 
 

@@ -24,7 +24,7 @@ from edge_model import timing
 from edge_model.manifest import ModelRefused
 from edge_model.runtime import ModelRuntime
 from training import real
-from training.app_head import HistoryNetworks, add_history_arguments, prior_sources
+from training.histories import HistoryNetworks, add_history_arguments, prior_sources
 
 
 def pretrain(

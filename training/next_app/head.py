@@ -1,5 +1,8 @@
 """The next-app head: a pointer over the user's own apps, pretrained across people (numpy only).
 
+Research kept in training: the app does not use it and the bundle does not carry it;
+`sculptor-train evaluate` measures it and `sculptor-train pretrain-app-head` fits its prior.
+
 A fixed global app list cannot serve new users or new apps, so the head never sees an app's
 identity. At each moment it scores the apps the user has actually used (recent, frequent and
 likely-next ones) from app-agnostic statistics of the user's own history — recency, first- to
@@ -9,10 +12,10 @@ recency ranks (how often they go back to the last app, the one before it, ... �
 after their previous choice, after a short stay, lately, and for this very app at this rank) —
 plus the frozen TFLite network's belief in each candidate's category. A small MLP (a linear
 skip plus one ReLU layer) turns those rows into scores; its weights are pretrained on many
-people's histories (`sculptor-train pretrain-app-head`) and shipped as JSON, then
-personalized on the device in numpy: fine-tuned from the prior on the user's own switches,
-with the number of epochs chosen on the user's latest switches (zero when fine-tuning does
-not help, which is common for short histories).
+people's histories (`sculptor-train pretrain-app-head`) and kept as JSON beside this module,
+then personalized on one user's history in numpy: fine-tuned from the prior on the user's own
+switches, with the number of epochs chosen on the user's latest switches (zero when
+fine-tuning does not help, which is common for short histories).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ FORMAT_VERSION = 2  # 2: recency-rank habits, third-order transitions, typical s
 CANDIDATES = 30  # apps scored per switch (union of recent, frequent and likely-next apps)
 SHORT_STAY_S = 15.0  # a stay this short is often an alt-tab through, then back
 DECAY = 0.97  # per transition out of the same app, for the decayed Markov statistic
-SHIPPED_PRIOR = Path(__file__).resolve().parent / "app_head.json"
+DEFAULT_PRIOR = Path(__file__).resolve().parent / "app_head.json"
 
 FEATURES: tuple[str, ...] = (
     "inverse_mru_rank",
@@ -337,7 +340,7 @@ class PointerHead:
         return head
 
     @classmethod
-    def load(cls, path: Path = SHIPPED_PRIOR) -> PointerHead:
+    def load(cls, path: Path = DEFAULT_PRIOR) -> PointerHead:
         return cls.from_json(path.read_text(encoding="utf-8"), str(path))
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from edge_model import app_head
+from training.next_app import head as app_head
 
 
 @dataclass
@@ -95,11 +95,11 @@ def test_saved_head_round_trips_and_a_head_for_other_features_is_refused_in_one_
     assert "another feature list" in str(err.value) and "\n" not in str(err.value)
 
 
-def test_the_shipped_prior_loads_and_records_what_it_was_trained_on():
+def test_the_default_prior_loads_and_records_what_it_was_trained_on():
     head = app_head.PointerHead.load()
     assert head.trained_on["examples"] > 1000
     assert any(name.startswith("user_") for name in head.trained_on["histories"])
-    # A shipped trace's tail is never learned from, so `evaluate` at split 0.7 scores unseen
+    # A real trace's tail is never learned from, so `evaluate` at split 0.7 scores unseen
     # switches only.
     assert head.trained_on["real_fraction"] == 0.7
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from edge_model.registry import SHIPPED_DIR
-from training.app_head import pretrain
-from training.evaluate import switches_of
+from training.next_app.prior import pretrain
+from training.switches import switches_of
 from training.synthetic import corpus
 
 
