@@ -64,7 +64,12 @@ def focus_plan() -> Plan:
 
 def read_trace(path: Path, tz: dt.tzinfo) -> list[dt.datetime]:
     """Return the rows' local wall-clock times (naive), in order; TraceError when unreadable."""
-    times: list[dt.datetime] = []
+    return [moment for moment, _ in read_rows(path, tz)]
+
+
+def read_rows(path: Path, tz: dt.tzinfo) -> list[tuple[dt.datetime, str]]:
+    """Return the rows' (local wall-clock time, app), in time order; TraceError when unreadable."""
+    rows: list[tuple[dt.datetime, str]] = []
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -84,13 +89,13 @@ def read_trace(path: Path, tz: dt.tzinfo) -> list[dt.datetime]:
                             moment = moment.astimezone(tz).replace(tzinfo=None)
                 except ValueError:
                     raise TraceError(f"{path}, line {line}: {text!r} is not a timestamp") from None
-                times.append(moment)
+                rows.append((moment, (row.get("app") or "").strip()))
     except (OSError, UnicodeDecodeError) as exc:
         raise TraceError(f"{path}: cannot read: {exc}") from None
-    if len(times) < 2:
+    if len(rows) < 2:
         raise TraceError(f"{path}: fewer than two rows")
-    times.sort()
-    return times
+    rows.sort(key=lambda row: row[0])  # stable: rows at the same moment keep the file's order
+    return rows
 
 
 def timeline_of(times: list[dt.datetime]) -> fc.Timeline:
