@@ -9,6 +9,7 @@ graph: tensors, ops, quantization parameters), which quantization does not shrin
 from __future__ import annotations
 
 import gzip
+import json
 import statistics
 import time
 from pathlib import Path
@@ -24,7 +25,7 @@ from training.export import head_metrics, output_shapes
 
 def weight_bytes(flatbuffer: bytes) -> int:
     """Return the bytes of a `.tflite` file's constant buffers (its weights and constants)."""
-    from tensorflow.lite.tools import flatbuffer_utils
+    from tensorflow.lite.tools import flatbuffer_utils  # the train extra
 
     model = flatbuffer_utils.convert_bytearray_to_object(bytearray(flatbuffer))
     return sum(len(buffer.data) for buffer in model.buffers if buffer.data is not None)
@@ -111,7 +112,7 @@ def run_bench(
     holds the float model's figures for all heads beside the recent-window baseline's, overall
     and per source.
     """
-    import keras
+    import keras  # the train extra
 
     from edge_model.compress import prunable_weights, sparsity
 
@@ -187,8 +188,6 @@ def run_bench(
 
 
 def model_config_of(model_dir: Path) -> dict[str, Any]:
-    import json
-
     return json.loads((model_dir / "config.json").read_text())
 
 

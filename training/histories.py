@@ -68,7 +68,11 @@ def belief_model_pair(text: str) -> tuple[str, Path]:
 
 def add_history_arguments(p: Any, synthetic_personas: int, seed: int, synthetic_help: str) -> None:
     """Add the arguments every cross-person prior takes: which histories, which networks."""
-    p.add_argument("--data", default=str(real.DEFAULT_DATA), help="the shared data folder")
+    p.add_argument(
+        "--data",
+        default=str(real.DEFAULT_DATA),
+        help="the real traces' folder (default $TIME_SCULPTOR_DATA, else data/; docs/data.md)",
+    )
     p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
     p.add_argument(
         "--synthetic-personas", type=int, default=synthetic_personas, help=synthetic_help

@@ -1,4 +1,7 @@
-"""The real desktop traces in ../shared/data, split in time the way every tool here splits them.
+"""The real desktop traces of the data folder, split in time the way every tool here splits them.
+
+The data folder (docs/data.md, "The evaluation data") holds public traces that are not part of
+the repository: `TIME_SCULPTOR_DATA` names it, else `data/` at the repository's root.
 
 `sculptor-train evaluate` personalizes on the first 70% of a user's app switches and predicts the
 rest. So everything that learns from a real trace — the network's pretraining (`pretrain
@@ -9,6 +12,7 @@ moment that a shipped weight was fitted on.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,8 @@ from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prep
 from training.dataset import Examples, examples_from_spans
 from training.switches import switches_of
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA_ENV = "TIME_SCULPTOR_DATA"
+DEFAULT_DATA = Path(os.environ.get(DATA_ENV) or Path(__file__).resolve().parents[1] / "data")
 SPLIT = 0.7
 
 

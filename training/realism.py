@@ -1,6 +1,6 @@
 """Is the synthetic routine generator realistic? Its statistics side by side with real data.
 
-Two kinds of real data in ../shared/data (see its README):
+Two kinds of real data in the data folder (docs/data.md, "The evaluation data"):
 
 - the desktop traces (4 Windows foreground-app CSVs, 2 ActivityWatch exports), read as spans by
   `training.real.traces`: span lengths, switch rates, active hours per day, weekday vs weekend
@@ -36,9 +36,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from training import synthetic
+from training.real import traces as real_traces
 from training.synthetic import AFK, WINDOW, WORK_KINDS, Span, is_student
 
-# Where a real trace stored in UTC was recorded (from its source in ../shared/data/README.md).
+# Where a real trace stored in UTC was recorded (from its source, docs/data.md).
 ZONES: dict[str, str] = {
     "user_c.csv": "America/Los_Angeles",  # UCSD capstone project (San Diego)
     "user_d.csv": "America/Los_Angeles",  # UCSD capstone project (San Diego)
@@ -438,10 +439,8 @@ def compare(
 
     `people`: (persona, spans) to check instead of `synthetic.corpus(personas, weeks, seed)`.
     """
-    from training import real as real_traces
-
     found = []
-    for name, spans in real_traces.traces(data_dir):
+    for name, spans in real_traces(data_dir):
         folder = "desktop-windows" if name.endswith(".csv") else "activitywatch"
         zone = _stored_zone(data_dir / folder / name)
         stats = person_statistics(local_spans(spans, zone), clock=zone is not None)

@@ -14,7 +14,7 @@ Two kinds of day, each checked against the real data that describes such people
 (`training/realism.py`): desk workers keep office hours at a desk computer (work minutes per
 weekday and weekend day as the American Time Use Survey's full-time desk workers), and students
 use their own laptop between classes and in the evening (hours and daily rhythm as the real
-desktop traces in ../shared/data, which are students' laptops).
+desktop traces of docs/data.md, which are students' laptops).
 """
 
 from __future__ import annotations
@@ -189,7 +189,7 @@ def _persona(rng: np.random.Generator, index: int) -> Persona:
     platform = "linux" if rng.random() < linux_share else "windows"
     pool = _POOLS[platform]
     if role == "student":
-        # A student's own laptop (like the real traces in ../shared/data): opened between
+        # A student's own laptop (like the real traces of docs/data.md): opened between
         # classes from `start`, then the evening's study until `end` (see _study_day).
         start = float(rng.uniform(11.0, 13.5))
         length = float(rng.uniform(7.5, 9.0))
@@ -766,7 +766,7 @@ def _study_day(sim: _Sim, day0: float, weekday: int) -> None:
     """A student's weekday on their own laptop: short sittings between classes, then the evening.
 
     The laptop is shut in between (no spans at all, as in the real traces), so the day's window
-    time is a few hours centred in the evening, like the UCSD students' traces in ../shared/data.
+    time is a few hours centred in the evening, like the UCSD students' traces (docs/data.md).
     """
     p, tr, rnd = sim.p, sim.tr, sim.rnd
     start = _jitter_hour(rnd, p.work_start_hour, 0.5)

@@ -14,19 +14,32 @@ Transformer models sit at 65-100 KB, so a model twice as big must be about a poi
 Because the weighting is a choice, the JSON also lists the Pareto front (top-1 vs KB) of all
 finished trials, and every trial's figures, so another weighting can be applied afterwards.
 
+Sampler and pruner: TPE, with median pruning. After every epoch a trial reports its
+validation next-category top-1; from the sixth trial on, a trial whose top-1 at an epoch is
+below the median of the earlier trials' at that epoch is stopped there (recorded as PRUNED,
+with the epoch and its top-1).
+
 Seeded: the TPE sampler and every trial's initialization use `--seed`; with `--trials N` and a
 budget that is not reached, two runs give the same trials. The budget is checked between
 trials (Optuna cannot stop one mid-fit): a trial is not started when the mean trial time so
 far would overrun it.
+
+Optuna and Keras are imported inside the functions that search, so that `sculptor-train`
+starts without the train extra.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from training import real, stages
+from training.stages import PretrainSpec, StageError
 
 SIZE_PENALTY_PER_KB = 0.0001
 HIDDEN_CHOICES = (16, 24, 32, 48, 64)
@@ -70,7 +83,7 @@ def suggest(trial: Any, max_epochs: int) -> dict[str, Any]:
 
 def model_config(params: dict[str, Any]):
     """Return the ModelConfig of a trial's parameters."""
-    from edge_model.keras_model import ModelConfig
+    from edge_model.keras_model import ModelConfig  # Keras
 
     keys = ("encoder", "hidden", "dropout", "heads", "blocks")
     return ModelConfig(**{k: params[k] for k in keys if k in params})
@@ -82,10 +95,37 @@ def tflite_size(model, config) -> int:
 
     if importlib.util.find_spec("tensorflow") is None:
         return int(model.count_params())  # ~1 byte per int8 weight; noted in the JSON
-    from edge_model import convert
-    from edge_model.keras_model import export_copy
+    from edge_model import convert  # TensorFlow
+    from edge_model.keras_model import export_copy  # Keras
 
     return len(convert.convert(export_copy(model, config), None, "dynamic"))
+
+
+def create_study(seed: int) -> Any:
+    """Return the study: maximize, TPE seeded with `seed`, median pruning."""
+    import optuna  # the train extra
+
+    return optuna.create_study(
+        direction="maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(),
+    )
+
+
+def pruning_callback(trial: Any, score: Callable[[Any], float]) -> Any:
+    """Return a Keras callback that reports `score(model)` to the trial after every epoch and
+    stops the trial (optuna.TrialPruned) when the pruner says so."""
+    import keras  # the train extra
+    import optuna  # the train extra
+
+    class ReportAndPrune(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            value = score(self.model)
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"epoch {epoch + 1}: {value:.4f}")
+
+    return ReportAndPrune()
 
 
 def run_tune(
@@ -101,16 +141,15 @@ def run_tune(
     log=print,
 ) -> dict[str, Any]:
     """Run the search; return the JSON-ready record of every trial, the best and the front."""
-    import keras
+    import keras  # the train extra
     import numpy as np
-    import optuna
+    import optuna  # the train extra
 
-    from edge_model.keras_model import build_model, compile_model, fit_targets
-    from training.bench import ranking
-    from training.cli import synthetic_examples
+    from edge_model.keras_model import build_model, compile_model, fit_targets  # Keras
+    from training.bench import ranking  # Keras and TensorFlow
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    examples = synthetic_examples(personas, weeks, seed, moments_per_hour)
+    examples = stages.synthetic_examples(personas, weeks, seed, moments_per_hour)
     train, validation = examples.split(0.85, np.random.default_rng(seed))
     budget_s = budget_minutes * 60.0
     started = time.perf_counter()
@@ -122,16 +161,44 @@ def run_tune(
         keras.utils.set_random_seed(seed)
         t0 = time.perf_counter()
         model = compile_model(build_model(config), params["learning_rate"])
-        model.fit(
-            train.inputs,
-            fit_targets(model, train.targets),
-            sample_weight=train.weights,
-            epochs=params["epochs"],
-            batch_size=batch_size,
-            verbose=0,
-        )
-        probs = model.predict(validation.inputs, verbose=0, batch_size=512)["next_category"]
-        quality = ranking(probs, validation.targets["next_category"])
+        reached: list[float] = []
+
+        def validation_ranking(model: Any) -> dict[str, float]:
+            probs = model.predict(validation.inputs, verbose=0, batch_size=512)["next_category"]
+            return ranking(probs, validation.targets["next_category"])
+
+        def epoch_top1(model: Any) -> float:
+            reached.append(validation_ranking(model)["top1"])
+            return reached[-1]
+
+        try:
+            model.fit(
+                train.inputs,
+                fit_targets(model, train.targets),
+                sample_weight=train.weights,
+                epochs=params["epochs"],
+                batch_size=batch_size,
+                verbose=0,
+                callbacks=[pruning_callback(trial, epoch_top1)],
+            )
+        except optuna.TrialPruned:
+            records.append(
+                {
+                    "number": trial.number,
+                    "state": "PRUNED",
+                    "params": params,
+                    "pruned_after_epoch": len(reached),
+                    "top1": reached[-1],
+                    "seconds": round(time.perf_counter() - t0, 2),
+                }
+            )
+            log(
+                f"trial {trial.number}: {params['encoder']} hidden {params['hidden']} pruned "
+                f"after epoch {len(reached)} (top-1 {reached[-1]:.3f}, below the median)"
+            )
+            keras.backend.clear_session()
+            raise
+        quality = validation_ranking(model)
         size = tflite_size(model, config)
         value = objective_value(quality["top1"], size)
         record = {
@@ -161,15 +228,17 @@ def run_tune(
         if elapsed + mean > budget_s:
             study.stop()
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study = create_study(seed)
     study.optimize(objective, n_trials=trials, timeout=budget_s, callbacks=[budget_guard], catch=())
-    if not records:
+    finished = [r for r in records if r["state"] == "COMPLETE"]
+    if not finished:
         raise RuntimeError("no trial finished within the budget")
-    best = max(records, key=lambda r: r["objective"])
+    best = max(finished, key=lambda r: r["objective"])
     return {
         "objective": (
             f"validation next-category top-1 - {SIZE_PENALTY_PER_KB} x dynamic-range .tflite KB"
         ),
+        "pruner": "median of the earlier trials' validation top-1 at the same epoch",
         "size_measure": "dynamic-range .tflite bytes"
         if _has_tensorflow()
         else "parameter count (no TensorFlow here to convert)",
@@ -203,43 +272,41 @@ def _has_tensorflow() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
 
-def pretrain_arguments(best: dict[str, Any], args: argparse.Namespace, out: str) -> list[str]:
-    """Return the `sculptor-train pretrain` argv that trains the best trial's configuration."""
+def pretrain_spec(best: dict[str, Any], args: argparse.Namespace, out: Path) -> PretrainSpec:
+    """Return the pretraining of the best trial's configuration on the search's corpus (with
+    the real traces of the default data folder, as `sculptor-train pretrain` by default)."""
     params = best["params"]
-    argv = [
-        "pretrain",
-        "--out",
-        out,
-        "--personas",
-        str(args.personas),
-        "--weeks",
-        str(args.weeks),
-        "--moments-per-hour",
-        str(args.moments_per_hour),
-        "--seed",
-        str(args.seed),
-        "--batch-size",
-        str(args.batch_size),
-        "--epochs",
-        str(params["epochs"]),
-        "--learning-rate",
-        repr(params["learning_rate"]),
-        "--encoder",
-        params["encoder"],
-        "--hidden",
-        str(params["hidden"]),
-        "--dropout",
-        repr(params["dropout"]),
-    ]
-    if params["encoder"] == "transformer":
-        argv += ["--heads", str(params["heads"]), "--blocks", str(params["blocks"])]
-    return argv
+    return PretrainSpec(
+        out=out,
+        personas=args.personas,
+        weeks=args.weeks,
+        moments_per_hour=args.moments_per_hour,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        epochs=params["epochs"],
+        learning_rate=params["learning_rate"],
+        real_data=real.DEFAULT_DATA,
+        architecture=model_config(params),
+    )
+
+
+def pretrain_command(spec: PretrainSpec) -> str:
+    """Return the `sculptor-train pretrain` command line that trains the same as `spec`."""
+    config = spec.architecture
+    assert config is not None
+    argv = ["sculptor-train", "pretrain", "--out", str(spec.out), "--personas", str(spec.personas)]
+    argv += ["--weeks", str(spec.weeks), "--moments-per-hour", str(spec.moments_per_hour)]
+    argv += ["--seed", str(spec.seed), "--batch-size", str(spec.batch_size)]
+    argv += ["--epochs", str(spec.epochs), "--learning-rate", repr(spec.learning_rate)]
+    argv += ["--encoder", config.encoder, "--hidden", str(config.hidden)]
+    argv += ["--dropout", repr(config.dropout)]
+    if config.encoder == "transformer":
+        argv += ["--heads", str(config.heads), "--blocks", str(config.blocks)]
+    return " ".join(argv)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from training.cli import _seed_everything, main
-
-    _seed_everything(args.seed)
+    stages.seed_everything(args.seed)
     result = run_tune(
         budget_minutes=args.budget_minutes,
         trials=args.trials,
@@ -258,9 +325,12 @@ def cmd_tune(args: argparse.Namespace) -> int:
     )
     result["pretrained"] = None
     if args.pretrain_best:
-        argv = pretrain_arguments(best, args, args.pretrain_best)
-        result["pretrain_command"] = "sculptor-train " + " ".join(argv)
-        if main(argv) != 0:
+        spec = pretrain_spec(best, args, Path(args.pretrain_best))
+        result["pretrain_command"] = pretrain_command(spec)
+        try:
+            print(stages.pretrain(spec).summary())
+        except StageError as exc:
+            print(f"sculptor-train: {exc}", file=sys.stderr)
             return 1
         result["pretrained"] = args.pretrain_best
     Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

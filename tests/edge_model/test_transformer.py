@@ -22,9 +22,9 @@ from edge_model.keras_model import (  # noqa: E402
     compile_model,
     export_copy,
 )
-from training.cli import synthetic_examples  # noqa: E402
 from training.dataset import representative_inputs  # noqa: E402
 from training.export import encoder_name, output_shapes, parity, tflite_outputs  # noqa: E402
+from training.stages import synthetic_examples  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 CONFIGS = {

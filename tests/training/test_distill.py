@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from training import distill
-from training.cli import synthetic_examples
 from training.dataset import Examples
+from training.stages import synthetic_examples
 
 
 def test_temperature_flattens_or_keeps_the_teacher_and_rows_stay_distributions():

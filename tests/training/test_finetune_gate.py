@@ -123,26 +123,27 @@ def top1(model, examples) -> float:
 def test_the_replay_sample_keeps_next_category_quality_on_the_pretraining_hold_out():
     """A week of one-sided data: top-1 on held-out synthetic people moves < 1 point with the
     replay sample the fine-tune mixes in, and more than that without it."""
+    import keras
+
     from edge_model.keras_model import compile_model
-    from training import cli
+    from training import stages
     from training.dataset import examples_from_spans, with_replay
 
-    keras = cli._keras()
-    hold_out = cli.synthetic_examples(6, 1, cli.EVAL_SEED)  # people the model never saw
-    corpus, _ = cli._replay_corpus(read_manifest_dict(SHIPPED_DIR)["training"])
+    hold_out = stages.synthetic_examples(6, 1, stages.EVAL_SEED)  # people the model never saw
+    corpus, _ = stages.replay_corpus(read_manifest_dict(SHIPPED_DIR)["training"])
     user = examples_from_spans(one_sided_week(), np.random.default_rng(0), per_hour=20.0)
     base = keras.models.load_model(SHIPPED_DIR / "model.keras", compile=False)
     before = top1(base, hold_out)
     drift = {}
     for replay in (2.0, 0.0):  # the default, and none
-        cli._seed_everything(0)
+        stages.seed_everything(0)
         model = compile_model(
             keras.models.load_model(SHIPPED_DIR / "model.keras", compile=False), 5e-4
         )
         rng = np.random.default_rng(1)
         train, held_out = user.split(0.85, rng)
         train = with_replay(train, corpus, replay, rng)
-        cli._fit(model, train, held_out, epochs=3, batch_size=64, log_dir=None)
+        stages.fit(model, train, held_out, epochs=3, batch_size=64, log_dir=None)
         drift[replay] = top1(model, hold_out) - before
     assert abs(drift[2.0]) <= 0.01, drift
     assert drift[0.0] < -0.01 and abs(drift[0.0]) > abs(drift[2.0]), drift

@@ -19,8 +19,8 @@ from edge_model.manifest import KERAS_NAME, TFLITE_NAME, verify  # noqa: E402
 from edge_model.registry import SHIPPED_DIR  # noqa: E402
 from edge_model.runtime import ModelRuntime  # noqa: E402
 from training.cli import main as train_main  # noqa: E402
-from training.cli import synthetic_examples  # noqa: E402
 from training.export import PARITY_TOLERANCE, parity, passes, tflite_outputs  # noqa: E402
+from training.stages import synthetic_examples  # noqa: E402
 
 pytestmark = pytest.mark.tensorflow
 TOP1_MIN = 0.99  # stated tolerance: >= 99% top-1 agreement on next category
@@ -137,9 +137,9 @@ def test_the_shipped_model_serves_the_time_until_the_activity_ends():
 
 def test_a_keras_only_run_converts_later(tmp_path, monkeypatch, capsys):
     # What happens on the GPU machine (no TensorFlow there): weights only, converted here.
-    import training.cli
+    from training import stages
 
-    monkeypatch.setattr(training.cli, "_can_convert", lambda: False)
+    monkeypatch.setattr(stages, "can_convert", lambda: False)
     out = tmp_path / "gpu-run"
     assert (
         train_main(

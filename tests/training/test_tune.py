@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -63,8 +64,42 @@ def test_pretrain_arguments_carry_the_best_architecture():
         }
     }
     args = build_parser().parse_args(["tune", "--budget-minutes", "1", "--json", "x.json"])
-    argv = tune.pretrain_arguments(best, args, "out")
-    parsed = build_parser().parse_args(argv)
-    config = config_from_args(parsed)
+    spec = tune.pretrain_spec(best, args, Path("out"))
+    config = spec.architecture
     assert (config.encoder, config.hidden, config.heads, config.blocks) == ("transformer", 32, 2, 2)
+    assert spec.learning_rate == 0.001 and spec.epochs == 4 and spec.out == Path("out")
+    # The recorded command line trains the same configuration through the CLI.
+    argv = tune.pretrain_command(spec).split()[1:]
+    parsed = build_parser().parse_args(argv)
+    assert config_from_args(parsed) == config
     assert parsed.learning_rate == 0.001 and parsed.epochs == 4
+
+
+def test_a_trial_below_the_median_at_an_epoch_is_pruned():
+    import optuna
+
+    study = tune.create_study(seed=0)
+    assert isinstance(study.pruner, optuna.pruners.MedianPruner)
+    # Five trials (the pruner's start-up) reach top-1 0.40 after epoch 1 and 0.45 after epoch
+    # 2; then one falls behind at epoch 2, and one keeps up.
+    curves = [[0.40, 0.45]] * 5 + [[0.40, 0.20, 0.50], [0.41, 0.46, 0.47]]
+    epochs_run: list[int] = []
+
+    def objective(trial):
+        curve = iter(curves[trial.number])
+        callback = tune.pruning_callback(trial, lambda _model: next(curve))
+        epochs = len(curves[trial.number])
+        run = 0
+        try:
+            for epoch in range(epochs):
+                run += 1
+                callback.on_epoch_end(epoch)
+        finally:
+            epochs_run.append(run)
+        return curves[trial.number][-1]
+
+    study.optimize(objective, n_trials=len(curves))
+    states = [t.state for t in study.trials]
+    assert states[:5] == [optuna.trial.TrialState.COMPLETE] * 5
+    assert states[5] == optuna.trial.TrialState.PRUNED and epochs_run[5] == 2
+    assert states[6] == optuna.trial.TrialState.COMPLETE and epochs_run[6] == 3
