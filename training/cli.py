@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--real-data",
         default=str(real.DEFAULT_DATA),
         help="also learn from the real traces in this folder, the first 70%% of each (the rest "
-        "stays unseen for evaluate and bench); default $TIME_SCULPTOR_DATA, else data/ "
+        "stays unseen for evaluate and bench); default $TIME_SCULPTOR_TRACES, else data/ "
         "(docs/data.md); 'none' for synthetic only",
     )
     pre.add_argument(
@@ -425,8 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     realism.add_argument(
         "--data",
         default=str(real.DEFAULT_DATA),
-        help="folder with the real traces and time-use/ (default $TIME_SCULPTOR_DATA, else data/; "
-        "docs/data.md)",
+        help="folder with the real traces and time-use/ (default $TIME_SCULPTOR_TRACES, else "
+        "data/; docs/data.md)",
     )
     realism.add_argument(
         "--personas", type=int, default=60, help="synthetic people (60: as the shipped model's)"

@@ -71,7 +71,7 @@ def add_history_arguments(p: Any, synthetic_personas: int, seed: int, synthetic_
     p.add_argument(
         "--data",
         default=str(real.DEFAULT_DATA),
-        help="the real traces' folder (default $TIME_SCULPTOR_DATA, else data/; docs/data.md)",
+        help="the real traces' folder (default $TIME_SCULPTOR_TRACES, else data/; docs/data.md)",
     )
     p.add_argument("--exclude", nargs="*", default=[], help="leave out traces whose name has this")
     p.add_argument(

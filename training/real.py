@@ -1,7 +1,7 @@
 """The real desktop traces of the data folder, split in time the way every tool here splits them.
 
 The data folder (docs/data.md, "The evaluation data") holds public traces that are not part of
-the repository: `TIME_SCULPTOR_DATA` names it, else `data/` at the repository's root.
+the repository: `TIME_SCULPTOR_TRACES` names it, else `data/` at the repository's root.
 
 `sculptor-train evaluate` personalizes on the first 70% of a user's app switches and predicts the
 rest. So everything that learns from a real trace — the network's pretraining (`pretrain
@@ -24,7 +24,7 @@ from desktop.importers import ImportFailed, parse_activitywatch, parse_csv, prep
 from training.dataset import Examples, examples_from_spans
 from training.switches import switches_of
 
-DATA_ENV = "TIME_SCULPTOR_DATA"
+DATA_ENV = "TIME_SCULPTOR_TRACES"
 DEFAULT_DATA = Path(os.environ.get(DATA_ENV) or Path(__file__).resolve().parents[1] / "data")
 SPLIT = 0.7
 

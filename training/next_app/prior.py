@@ -3,7 +3,7 @@
 The head (`training.next_app.head`, research: the app does not use it) scores a user's own
 apps from app-agnostic statistics, so one set of weights serves people it has never seen. This
 command fits those weights on every history it is given: the real desktop traces of the data
-folder (`TIME_SCULPTOR_DATA`, docs/data.md: CSV exports and ActivityWatch exports, read through
+folder (`TIME_SCULPTOR_TRACES`, docs/data.md: CSV exports and ActivityWatch exports, read through
 desktop.importers' parsers) and synthetic personas. `--exclude` leaves traces out by name,
 which is how the per-user table is made honestly: each user is evaluated with a prior that
 never saw them (leave one user out). Real traces give only the first `real_fraction` (0.7) of
