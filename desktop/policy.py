@@ -389,6 +389,86 @@ class PersonalHead:
             return None
 
 
+GATE_MIN_ANSWERS = 10  # newest answers that compare a refitted head with the one in use
+GATE_HOLDOUT = 1.0 / 3.0  # ... the newest share of all answers, at least GATE_MIN_ANSWERS
+
+
+@dataclass(frozen=True)
+class HeadUpdate:
+    """What a nightly refit of a head did: the head now in use and the comparison behind it."""
+
+    installed: bool  # the refitted head replaced the one in use
+    reason: str
+    candidate: dict[str, float]  # the refit's figures on the newest answers
+    in_use: dict[str, float]  # the figures of the head that was in use, on the same answers
+
+    def record(self, part: str, at: float) -> dict[str, Any]:
+        return {
+            "at": at,
+            "part": part,
+            "installed": self.installed,
+            "reason": self.reason,
+            "candidate": self.candidate,
+            "in_use": self.in_use,
+        }
+
+
+def _scores(
+    head: PersonalHead | None, rows: Sequence[tuple[str, float, np.ndarray, float, float]]
+) -> dict[str, float]:
+    """Return log loss and Brier score of a head's acceptance on answers (None: the model's)."""
+    p = np.array(
+        [
+            head.adjust(kind, prior, context) if head else prior
+            for kind, prior, context, _, _ in rows
+        ]
+    )
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    y = np.array([row[3] for row in rows])
+    return {
+        "answers": float(len(rows)),
+        "accept_log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+        "accept_brier": float(np.mean((p - y) ** 2)),
+    }
+
+
+def gate_head(
+    in_use: PersonalHead | None,
+    examples: Sequence[tuple[str, float, np.ndarray, float, float]],
+    now: float,
+) -> tuple[PersonalHead | None, HeadUpdate]:
+    """Refit the personal head and install it only if it beats the one in use; return both.
+
+    The comparison is on the newest GATE_HOLDOUT of the answers (oldest first), with the refit
+    made from the older ones only, so the new head is judged on answers it did not see; the
+    head in use may have been fitted on some of them, which favours keeping it. Measured: log
+    loss of the acceptance each predicts (which punishes overconfidence), and the Brier score.
+    The refit is installed unless the head in use has the lower log loss; then the head in use
+    stays (None: none was in use, and the refit must beat the model's own scores instead).
+    """
+    candidate = PersonalHead.fit(examples, now=now)
+    rows = list(examples)
+    held = max(GATE_MIN_ANSWERS, int(round(GATE_HOLDOUT * len(rows))))
+    if len(rows) < 2 * GATE_MIN_ANSWERS:
+        return candidate, HeadUpdate(
+            True, f"too few answers to compare ({len(rows)}): refitted", {}, {}
+        )
+    trial = PersonalHead.fit(rows[:-held], now=now)
+    new, old = _scores(trial, rows[-held:]), _scores(in_use, rows[-held:])
+    if old["accept_log_loss"] < new["accept_log_loss"]:
+        kept = "the head in use" if in_use is not None else "the model alone"
+        reason = (
+            f"{kept} predicted your newest {held} answers better "
+            f"(log loss {old['accept_log_loss']:.3f} vs {new['accept_log_loss']:.3f})"
+        )
+        return in_use, HeadUpdate(False, reason, new, old)
+    reason = (
+        f"predicted your newest {held} answers at least as well "
+        f"(log loss {new['accept_log_loss']:.3f} vs {old['accept_log_loss']:.3f})"
+    )
+    return candidate, HeadUpdate(True, reason, new, old)
+
+
 def _fit_rows(rows: Sequence[tuple[float, np.ndarray, float, float]]) -> np.ndarray:
     """Return the weights (HEAD_FEATURES, then the bias) of one kind's head on its outcomes."""
     offset = _logit(np.array([r[0] for r in rows]))

@@ -546,6 +546,29 @@ class ModelVersion:
 class VersionList:
     rows: tuple[ModelVersion, ...]  # newest first, the shipped model last
     can_roll_back: bool  # the model in use is a fine-tuned one: an earlier one can serve again
+    heads: tuple[str, ...] = ()  # the personal heads' latest nightly refits, one line each
+
+
+HEAD_PARTS = {"acceptance": "Acceptance head", "timing": "Timing head"}
+
+
+def head_update_lines(
+    entries: Sequence[dict[str, Any]], utc_offset_s: float = 0.0
+) -> tuple[str, ...]:
+    """Return one line per personal head: its latest nightly refit and what it was compared on."""
+    latest: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry.get("part") in HEAD_PARTS and isinstance(entry.get("at"), int | float):
+            latest[str(entry["part"])] = entry
+    lines = []
+    for part, name in HEAD_PARTS.items():
+        if part not in latest:
+            continue
+        last = latest[part]
+        when = datetime.fromtimestamp(float(last["at"]) + utc_offset_s, UTC)
+        verdict = "refitted" if last.get("installed") else "kept the one in use"
+        lines.append(f"{name}, {when:%d %b %H:%M}: {verdict}: {last.get('reason', '')}")
+    return tuple(lines)
 
 
 def update_comparison(update: dict[str, Any] | None) -> str:
@@ -585,7 +608,10 @@ def _created(manifest: Manifest) -> float | None:
 
 
 def model_versions(
-    registry: Registry, history: Iterable[dict[str, Any]], in_use: str | None
+    registry: Registry,
+    history: Iterable[dict[str, Any]],
+    in_use: str | None,
+    heads: tuple[str, ...] = (),
 ) -> VersionList:
     """Return the model page's version list: installed, refused and rolled-back versions."""
     updates = {
@@ -645,7 +671,7 @@ def model_versions(
                     "the shared starting model that ships with the app",
                 )
             )
-    return VersionList(tuple(rows), in_use is not None and in_use in installed)
+    return VersionList(tuple(rows), in_use is not None and in_use in installed, heads)
 
 
 # the tray's one-liners ------------------------------------------------------------------------

@@ -40,6 +40,8 @@ MAX_PENDING_MINUTES = 24 * 60  # input tallies kept in memory while the store ca
 TIMING_HEAD_NAME = "timing_head.json"  # the timing head personalized on the user's timeline
 TIMING_DAYS = 28  # moments the timing head is personalized on (each with its stays before it)
 CONSENT_KEY = "collection_consent"  # the user's yes or no to collection, and when
+HEAD_UPDATES_KEY = "head_updates"  # the nightly refits' comparisons, newest last
+HEAD_UPDATES_KEPT = 30
 
 
 def read_consent(store: Store) -> tuple[bool, float] | None:
@@ -54,6 +56,21 @@ def read_consent(store: Store) -> tuple[bool, float] | None:
 def write_consent(store: Store, agreed: bool, at: float) -> None:
     """Store the user's answer to "record my activity?"."""
     store.set_setting(CONSENT_KEY, json.dumps({"agreed": bool(agreed), "at": at}))
+
+
+def head_updates(store: Store) -> list[dict[str, Any]]:
+    """Return the nightly refits of the personal heads, oldest first, as recorded."""
+    try:
+        entries = json.loads(store.get_setting(HEAD_UPDATES_KEY) or "[]")
+    except ValueError:
+        return []
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+
+
+def record_head_update(store: Store, entry: dict[str, Any]) -> None:
+    """Add one refit's comparison to the record (the newest HEAD_UPDATES_KEPT are kept)."""
+    entries = (head_updates(store) + [entry])[-HEAD_UPDATES_KEPT:]
+    store.set_setting(HEAD_UPDATES_KEY, json.dumps(entries))
 
 
 def load_timing_head(data_dir: Path, learning: bool) -> timing.TimingHead | None:
@@ -564,16 +581,23 @@ class AppService:
                     record.propensity,
                 )
             )
-        head = policy.PersonalHead.fit(examples, now=now)
-        path = head.save(self.data_dir)
+        # The refit replaces the head in use only if it predicts the newest answers better.
+        in_use = policy.PersonalHead.load(self.data_dir)
+        head, update = policy.gate_head(in_use, examples, now)
+        path = None
+        if update.installed and head is not None:
+            path = head.save(self.data_dir)
+            if self.config.learning:
+                self.engine.head = head
+        record_head_update(self.store, update.record("acceptance", now))
         self.store.set_setting(PERSONALIZED_KEY, repr(now))
-        if self.config.learning:
-            self.engine.head = head
         summary = {
             "at": now,
-            "path": str(path),
-            "outcomes": head.counts,
-            "fitted": sorted(head.weights),
+            "path": str(path) if path is not None else None,
+            "installed": update.installed,
+            "reason": update.reason,
+            "outcomes": head.counts if head is not None else {},
+            "fitted": sorted(head.weights) if head is not None else [],
             "timing": self._personalize_timing(now),
         }
         log.info("personal head refitted: %s", summary)
@@ -593,11 +617,15 @@ class AppService:
         rows, soon, minutes = timing.labelled_rows(
             spans, runtime, np.random.default_rng(int(now)), since, utc_offset_s=self.utc_offset_s
         )
-        head = timing.personalize(prior, rows, soon, minutes)
+        in_use = timing.TimingHead.load(self.data_dir / TIMING_HEAD_NAME)
+        head, update = timing.gate(prior, in_use, rows, soon, minutes)
+        record_head_update(self.store, {"at": now, "part": "timing"} | update)
+        if not update["installed"]:
+            return {"installed": False, "reason": update["reason"]}
         path = head.save(self.data_dir / TIMING_HEAD_NAME)
         if self.config.learning:
             self.engine.timing_head = head
-        return {"path": str(path)} | head.trained_on
+        return {"path": str(path), "installed": True, "reason": update["reason"]} | head.trained_on
 
     def maybe_personalize(self) -> bool:
         """Run the nightly personalization once per local day after `personalize_hour`."""

@@ -348,6 +348,62 @@ def personalize(
     )
 
 
+def _part_scores(head: TimingHead, x: np.ndarray, soon: np.ndarray, minutes: np.ndarray):
+    p, m = head.predict(x)
+    actual = np.log1p(np.maximum(minutes, 0.0))
+    return {
+        "moments": float(len(x)),
+        "switch_log_loss": log_loss(p, soon),
+        "switch_brier": float(np.mean((p - soon) ** 2)),
+        "minutes_sq_log_error": float(np.mean((np.log1p(m) - actual) ** 2)),
+    }
+
+
+def gate(
+    prior: TimingHead,
+    in_use: TimingHead | None,
+    x: np.ndarray,
+    soon: np.ndarray,
+    minutes: np.ndarray,
+) -> tuple[TimingHead, dict[str, Any]]:
+    """Refit the personal timing head and keep, part by part, whichever predicts better.
+
+    The refit (`personalize` on the older moments) and the head in use are compared on the
+    newest HOLDOUT of the moments, which the refit did not see: the switch-soon part by log
+    loss (calibration included), the minutes part by squared log error. A part of the head in
+    use that does better stays; otherwise the refit's part (fitted on all moments) replaces it.
+    Returns the head to use and a record of the comparison.
+    """
+    x, soon, minutes = np.asarray(x, np.float64), np.asarray(soon), np.asarray(minutes)
+    candidate = personalize(prior, x, soon, minutes)
+    if in_use is None or len(x) < MIN_MOMENTS or in_use.mean != prior.mean:
+        why = "no personal head in use" if in_use is None else "too few moments to compare"
+        return candidate, {"installed": True, "reason": why, "candidate": {}, "in_use": {}}
+    cut = len(x) - max(1, int(round(HOLDOUT * len(x))))
+    trial = personalize(prior, x[:cut], soon[:cut], minutes[:cut])
+    new = _part_scores(trial, x[cut:], soon[cut:], minutes[cut:])
+    old = _part_scores(in_use, x[cut:], soon[cut:], minutes[cut:])
+    keep_switch = old["switch_log_loss"] < new["switch_log_loss"]
+    keep_minutes = old["minutes_sq_log_error"] < new["minutes_sq_log_error"]
+    head = TimingHead(
+        prior.mean,
+        prior.scale,
+        in_use.switch if keep_switch else candidate.switch,
+        in_use.minutes if keep_minutes else candidate.minutes,
+        candidate.trained_on | {"kept_switch": keep_switch, "kept_minutes": keep_minutes},
+    )
+    held = len(x) - cut
+    if keep_switch and keep_minutes:
+        reason = f"the head in use predicted the newest {held} moments better"
+    elif keep_switch or keep_minutes:
+        kept = "switch-soon" if keep_switch else "minutes-left"
+        reason = f"refitted, except the {kept} part: the one in use did better on {held} moments"
+    else:
+        reason = f"predicted the newest {held} moments at least as well"
+    installed = not (keep_switch and keep_minutes)
+    return head, {"installed": installed, "reason": reason, "candidate": new, "in_use": old}
+
+
 def moment_times(
     timeline: features.Timeline,
     rng: np.random.Generator,

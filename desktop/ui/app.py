@@ -11,6 +11,7 @@ from pathlib import Path
 from apscheduler.schedulers.qt import QtScheduler
 
 from desktop import about_you, engine, exporters, importers, instance, policy, reports
+from desktop import service as service_module
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.models import RollbackRefused
@@ -143,8 +144,11 @@ class Shell:
 
     def model_versions(self) -> reports.VersionList:
         models = self.service.models
+        heads = reports.head_update_lines(
+            service_module.head_updates(self.service.store), local_utc_offset(self.now())
+        )
         return reports.model_versions(
-            models.registry, self.service.store.model_history(), models.version
+            models.registry, self.service.store.model_history(), models.version, heads
         )
 
     def told(self) -> tuple[reports.Told, ...]:

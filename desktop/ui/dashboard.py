@@ -457,7 +457,13 @@ class DashboardWindow(QWidget):
         roll_back_row.addWidget(self.roll_back_label, 1)
         roll_back_box = QWidget()
         roll_back_box.setLayout(roll_back_row)
-        self.versions_box = _group(self.tr("Versions"), self.versions_table, roll_back_box)
+        # The nightly refits of the personal heads: installed only when they predict better.
+        self.heads_label = QLabel()
+        self.heads_label.setWordWrap(True)
+        self.heads_label.setAccessibleName(self.tr("Personal heads"))
+        self.versions_box = _group(
+            self.tr("Versions"), self.versions_table, roll_back_box, self.heads_label
+        )
         self.versions_box.setVisible(self.versions is not None)
 
         layout = QVBoxLayout(page)
@@ -777,6 +783,11 @@ class DashboardWindow(QWidget):
         self.versions_table.resizeRowsToContents()
         _fit_height(self.versions_table, max(1, min(6, self.versions_table.rowCount())))
         self.roll_back_button.setEnabled(self.roll_back is not None and listed.can_roll_back)
+        self.heads_label.setText(
+            "\n".join(listed.heads)
+            if listed.heads
+            else self.tr("Your personal heads are refitted each night once you have answers.")
+        )
 
     def _roll_back(self) -> None:
         if self.roll_back is None:

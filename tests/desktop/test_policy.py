@@ -266,3 +266,42 @@ def test_a_head_saved_by_an_older_version_is_the_identity(tmp_path):
     old.save(tmp_path)
     loaded = policy.PersonalHead.load(tmp_path)
     assert loaded.adjust("break", 0.3, np.ones(11)) == 0.3
+
+
+def rhythm_rows(rng: np.random.Generator, count: int, after: float = 80.0) -> list:
+    """Answers of a person who takes a break only after `after`+ minutes of work."""
+    rows = []
+    for _ in range(count):
+        minutes = rng.uniform(20.0, 150.0)
+        rows.append(("break", 0.4, working_context(rng, minutes), float(minutes > after), 0.3))
+    return rows
+
+
+def test_a_refit_that_predicts_worse_is_not_installed():
+    rng = np.random.default_rng(3)
+    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90), now=1.0)
+    assert "break" in in_use.weights
+    # A month of answers whose older part is noise (a visitor at the keyboard), the newest
+    # part the person's own rhythm again: a refit on the older part predicts them worse.
+    noise = [
+        ("break", 0.4, working_context(rng, rng.uniform(20, 150)), float(rng.random() < 0.5), 0.3)
+        for _ in range(40)
+    ]
+    head, update = policy.gate_head(in_use, noise + rhythm_rows(rng, 20), now=2.0)
+    assert head is in_use and not update.installed
+    assert update.in_use["accept_log_loss"] < update.candidate["accept_log_loss"]
+    assert update.reason.startswith("the head in use predicted your newest 20 answers better")
+    record = update.record("acceptance", 2.0)
+    assert record["installed"] is False and record["part"] == "acceptance"
+
+
+def test_a_refit_that_predicts_better_replaces_the_head_in_use():
+    rng = np.random.default_rng(4)
+    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90, after=40.0), now=1.0)
+    # The person now wants breaks only after two hours: the old head is wrong about them.
+    head, update = policy.gate_head(in_use, rhythm_rows(rng, 60, after=120.0), now=2.0)
+    assert update.installed and head is not in_use and head is not None
+    assert update.candidate["accept_log_loss"] <= update.in_use["accept_log_loss"]
+    assert head.adjust("break", 0.4, working_context(rng, 90.0)) < in_use.adjust(
+        "break", 0.4, working_context(rng, 90.0)
+    )

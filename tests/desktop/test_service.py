@@ -237,3 +237,40 @@ def test_the_timing_head_is_personalized_on_the_users_own_timeline_and_deleted_w
     service.delete_all()
     assert not (tmp_path / TIMING_HEAD_NAME).exists()
     assert service.engine.timing_head == prior
+
+
+def test_a_nightly_refit_that_predicts_worse_leaves_the_head_in_use(parts, tmp_path):
+    import numpy as np
+
+    from desktop import policy
+    from desktop.service import head_updates
+
+    clock, _, _, service = parts
+    rng = np.random.default_rng(7)
+
+    def answer(at: float, accepted: bool | None = None) -> None:
+        context = rng.normal(size=11).tolist()
+        sid = log_suggestion(
+            service.store, at, score=0.5, propensity=0.5, features={"context": context}
+        )
+        if accepted is None:  # this person takes a break when the context's feature 5 is high
+            accepted = context[5] > 0
+        service.store.record_feedback(sid, "accepted" if accepted else "dismissed", at + 30)
+
+    for i in range(45):
+        answer(START - 20 * 86400 + 600 * i)
+    clock.set(START - 10 * 86400)
+    first = service.personalize()
+    assert first["installed"] and "break" in first["fitted"]
+    saved = (tmp_path / policy.HEAD_NAME).read_bytes()
+    # A week in which someone else answered at random, then the person again.
+    for i in range(45):
+        answer(START - 8 * 86400 + 600 * i, accepted=bool(rng.random() < 0.5))
+    for i in range(45):
+        answer(START - 2 * 86400 + 600 * i)
+    clock.set(START)
+    second = service.personalize()
+    assert not second["installed"] and second["reason"].startswith("the head in use predicted")
+    assert (tmp_path / policy.HEAD_NAME).read_bytes() == saved  # the head in use stays
+    recorded = [(e["part"], e["installed"]) for e in head_updates(service.store)]
+    assert recorded == [("acceptance", True), ("acceptance", False)]  # no model: no timing head

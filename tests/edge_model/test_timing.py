@@ -167,3 +167,36 @@ def test_the_shipped_prior_loads_and_reads_the_features_the_code_computes():
     (p_short, minutes_short), (p_long, minutes_long) = results
     assert p_short[0] > 0.5 > p_long[0]
     assert minutes_short[0] < 5.0 < minutes_long[0]
+
+
+def test_a_timing_refit_that_predicts_worse_keeps_the_head_in_use():
+    rng = np.random.default_rng(2)
+    prior = timing.TimingHead.fit(*_rows(3000, rng))
+    x, soon, minutes = _rows(1500, rng)
+    window = x[:, timing.FEATURES.index("window_share_ending_soon")]
+    theirs = (window + 0.3 * rng.normal(size=len(x)) > 0).astype(float)
+    in_use = timing.personalize(prior, x, theirs, minutes)
+    assert in_use.trained_on["switch"] is True
+    # A month whose older moments say nothing (labels at random), the newest the user's own
+    # rhythm again: the refit's switch part would predict the newest worse; the one in use stays.
+    x2, _, minutes2 = _rows(1000, rng)
+    window2 = x2[:, timing.FEATURES.index("window_share_ending_soon")]
+    labels = (rng.random(len(x2)) < 0.5).astype(float)
+    labels[-200:] = (window2[-200:] + 0.3 * rng.normal(size=200) > 0).astype(float)
+    head, update = timing.gate(prior, in_use, x2, labels, minutes2)
+    assert head.switch == in_use.switch and head.trained_on["kept_switch"] is True
+    assert update["in_use"]["switch_log_loss"] < update["candidate"]["switch_log_loss"]
+    # With no personal head in use, the refit is taken as it is.
+    first, record = timing.gate(prior, None, x2, labels, minutes2)
+    assert record["installed"] and record["reason"] == "no personal head in use"
+    assert first == timing.personalize(prior, x2, labels, minutes2)
+
+
+def test_a_timing_refit_that_predicts_better_replaces_the_head_in_use():
+    rng = np.random.default_rng(5)
+    prior = timing.TimingHead.fit(*_rows(3000, rng))
+    x, soon, minutes = _rows(1500, rng)
+    in_use = timing.personalize(prior, x, 1.0 - soon, minutes)  # a user unlike anyone
+    head, update = timing.gate(prior, in_use, x, soon, minutes)  # ... who now is like everyone
+    assert update["installed"] and head.switch != in_use.switch
+    assert update["candidate"]["switch_log_loss"] <= update["in_use"]["switch_log_loss"]

@@ -91,3 +91,26 @@ def test_one_click_rolls_back_to_the_previous_version(qtbot, shell):
     qtbot.mouseClick(window.roll_back_button, Qt.MouseButton.LeftButton)
     assert shell.service.models.version == SHIPPED
     assert not window.roll_back_button.isEnabled()  # nothing earlier than the shipped model
+
+
+def test_the_personal_heads_latest_refits_are_listed_with_why(qtbot, shell):
+    from desktop.service import record_head_update
+
+    window = shell.open_dashboard()
+    qtbot.addWidget(window)
+    assert window.heads_label.text().startswith("Your personal heads are refitted each night")
+    store = shell.service.store
+    kept = "the head in use predicted your newest 20 answers better (log loss 0.512 vs 0.640)"
+    for at, part, installed, reason in (
+        (1.8e9, "acceptance", True, "a"),
+        (1.9e9, "acceptance", False, kept),
+        (1.9e9, "timing", True, "b"),
+    ):
+        record_head_update(
+            store, {"at": at, "part": part, "installed": installed, "reason": reason}
+        )
+    window.refresh()
+    assert window.heads_label.text().splitlines() == [
+        f"Acceptance head, 17 Mar 17:46: kept the one in use: {kept}",
+        "Timing head, 17 Mar 17:46: refitted: b",
+    ]
