@@ -19,7 +19,7 @@ measures, as medians over `--repeat` runs:
 
 Wall-clock medians, and for the dashboard also CPU-time medians (steadier on a shared machine).
 
-Goal (issue 8): the daily summary in at most 100 ms. `--db` keeps the built file for reuse.
+Goal: the daily summary in at most 100 ms. `--db` keeps the built file for reuse.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def export_text(store: Store, fmt: str) -> str:
             "exported_at": _iso(datetime.now(UTC).timestamp()),
             "events": [_event_json(event) for event in store.all_events()],
             "suggestions": [_suggestion_json(record) for record in store.suggestions()],
-            # Input intensity per minute, from idle-time deltas only (issue 3).
+            # Input intensity per minute, from idle-time deltas only.
             "activity": [_activity_json(*minute) for minute in store.activity(-math.inf, math.inf)],
             # The plan: each item as declared (removed ones too), every block and how it went.
             "plan": {

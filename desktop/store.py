@@ -157,12 +157,12 @@ def _v3(db: sqlite_utils.Database) -> None:
     # `events(start, end)` asks for spans overlapping a range: `start < end AND start +
     # duration > start`. The start index alone scans every span since the first one (140 ms
     # for a day at a year of history); with the longest duration known from this index in
-    # O(log n), the scan starts at `start - longest` instead (issue 8, benchmarks/scale.py).
+    # O(log n), the scan starts at `start - longest` instead (benchmarks/scale.py).
     db.table("events").create_index(["duration"], if_not_exists=True)
 
 
 def _v4(db: sqlite_utils.Database) -> None:
-    # Input intensity (issue 3): per clock minute, the seconds in which there was input and
+    # Input intensity: per clock minute, the seconds in which there was input and
     # the seconds that polling covered, both from idle-time deltas alone (never what was
     # typed or where). Kept as two sums so that two processes or a restart add up correctly.
     db.table("activity").create(
@@ -978,7 +978,7 @@ class Store:
 
     # aggregates for reports -----------------------------------------------------------------
     # The dashboard's week (about 20k spans at a year of history) summed in SQL instead of an
-    # Event built per span and walked in Python (issue 8; benchmarks/scale.py). Spans are cut to
+    # Event built per span and walked in Python (benchmarks/scale.py). Spans are cut to
     # [start, end) exactly as desktop.reports cuts them: max(start, lo) .. min(end, hi).
 
     def _overlap_where(

@@ -4,8 +4,8 @@ Keras 3, not tf-keras: the same definition trains on TensorFlow on a CPU worksta
 JAX on a GPU machine, and its weights convert to TFLite on TensorFlow (STACK-NOTES). Pruning
 is therefore a Keras 3 callback (edge_model.compress), not tfmot.
 
-Three encoders over the span sequence, chosen by `ModelConfig.encoder` (issue 4 asks to compare
-them by measured quality per KB and per microsecond): a GRU (unrolled for export), a tiny
+Three encoders over the span sequence, chosen by `ModelConfig.encoder` (compared
+by measured quality per KB and per microsecond): a GRU (unrolled for export), a tiny
 pre-LayerNorm Transformer (`SpanTransformer`) and a causal dilated convolution stack
 (`SpanConv`). Everything after the encoder is shared. The GRU ships (README: measured).
 """
@@ -273,7 +273,7 @@ class SpanConv(keras.layers.Layer):
     (REAL_SPAN_COLUMN is 0; spans are left-padded) are zeroed before every layer, so what is in
     them never reaches the output. The last layer computes only the last position.
 
-    Why it exists (issue 5): the GRU's export is 24 unrolled steps whose graph (~440 tensors,
+    Why it exists: the GRU's export is 24 unrolled steps whose graph (~440 tensors,
     each with int8 quantization parameters) outweighs its weights, so its full-int8 file cannot
     get near a quarter of its float32 one. This stack is a fixed ~70 ops whatever the sequence
     length, made of the ops full int8 handles best (PAD, CONCATENATION, FULLY_CONNECTED, ADD).

@@ -14,7 +14,7 @@ class WindowInfo:
     title: str  # window title (_NET_WM_NAME utf8, falling back to WM_NAME), "" if none
     pid: int | None = None  # _NET_WM_PID if set
     instance: str = ""  # WM_CLASS instance part on X11
-    # The window covers the screen (slides, video, a game): suggestions hold (issue #6).
+    # The window covers the screen (slides, video, a game): suggestions hold.
     # X11: _NET_WM_STATE contains _NET_WM_STATE_FULLSCREEN; False where a backend cannot tell.
     fullscreen: bool = False
 

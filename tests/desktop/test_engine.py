@@ -126,7 +126,7 @@ def test_a_low_score_is_never_shown_however_often_it_is_asked(setup):
     assert all(d.propensity == 0.0 and not d.shown for d in decisions)
 
 
-# --- issue #6: hard rules, kinds, why-now, the bandit's logged propensities -------------------
+# --- hard rules, kinds, why-now, the bandit's logged propensities -------------------
 
 
 def snoozed_suggestion(store, at, minutes):

@@ -104,7 +104,7 @@ def test_a_suspend_does_not_flood(tmp_path):
         service.close()
 
 
-# --- the watched calendar (issue 3): a real .ics file, the real scheduler, an injected clock ---
+# --- the watched calendar: a real .ics file, the real scheduler, an injected clock ---
 
 CALENDAR = """BEGIN:VCALENDAR
 VERSION:2.0

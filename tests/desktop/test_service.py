@@ -143,7 +143,7 @@ def test_the_nightly_personalization_fits_saves_and_runs_once_a_day(parts, tmp_p
     assert service.maybe_personalize()
 
 
-# --- input intensity per minute, from idle-time deltas only (issue 3) ----------------------
+# --- input intensity per minute, from idle-time deltas only -----------------------------
 
 
 def test_input_intensity_is_stored_per_minute_from_idle_deltas(parts):

@@ -1,4 +1,4 @@
-"""Federated pretraining (issue #9) on Flower's deployment engine, on loopback.
+"""Federated pretraining on Flower's deployment engine, on loopback.
 
 The main test runs a real SuperLink, three real SuperNodes (two synthetic people and one real
 SQLite store written by the app's own Store) and `flwr run`: every round, each SuperNode starts

@@ -1,4 +1,4 @@
-"""Federated pretraining across devices with Flower (issue #9): see docs/federated.md."""
+"""Federated pretraining across devices with Flower: see docs/federated.md."""
 
 from training.federated.cli import register
 
