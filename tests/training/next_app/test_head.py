@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from training.next_app import head as app_head
+from training.switches import Switch
 
 
-@dataclass
-class Sw:
-    at: float
-    previous_app: str
-    app: str
-    category: str
-    previous_category: str
-    hour: int
-    dwell_s: float
-
-
-def routine(names: list[str], n: int, seed: int) -> list[Sw]:
+def routine(names: list[str], n: int, seed: int) -> list[Switch]:
     """A person whose next app depends on the current one (a cycle), not on recency:
     names[0] -> names[1] -> names[2] -> names[0] ..., with a random detour now and then."""
     rnd = random.Random(seed)
@@ -34,7 +23,9 @@ def routine(names: list[str], n: int, seed: int) -> list[Sw]:
             continue
         dwell = rnd.uniform(20, 300)
         t += dwell
-        out.append(Sw(t, current, nxt, "development", "development", int(t // 3600) % 24, dwell))
+        out.append(
+            Switch(t, current, nxt, "development", "development", int(t // 3600) % 24, dwell)
+        )
         current = nxt
     return out
 
@@ -43,7 +34,7 @@ def no_belief(_: str) -> float:
     return 0.0
 
 
-def top1(head: app_head.PointerHead, switches: list[Sw]) -> tuple[float, float]:
+def top1(head: app_head.PointerHead, switches: list[Switch]) -> tuple[float, float]:
     """Return (head's top-1, most-recently-used top-1) over the switches' second half."""
     hits = mru_hits = total = 0
     walked = app_head.walk(switches, [no_belief] * len(switches))
