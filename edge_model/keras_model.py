@@ -5,9 +5,10 @@ JAX on a GPU machine, and its weights convert to TFLite on TensorFlow (STACK-NOT
 is therefore a Keras 3 callback (edge_model.compress), not tfmot.
 
 Three encoders over the span sequence, chosen by `ModelConfig.encoder` (compared
-by measured quality per KB and per microsecond): a GRU (unrolled for export), a tiny
-pre-LayerNorm Transformer (`SpanTransformer`) and a causal dilated convolution stack
-(`SpanConv`). Everything after the encoder is shared. The GRU ships (README: measured).
+by measured quality per KB and per microsecond): a GRU (unrolled, or one step in a WHILE loop,
+for export), a tiny pre-LayerNorm Transformer (`SpanTransformer`) and a causal dilated
+convolution stack (`SpanConv`). Everything after the encoder is shared. The GRU ships
+(README: measured).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from edge_model import features
 from edge_model.categories import CATEGORIES
 
 ENCODERS = ("gru", "transformer", "conv")
+GRU_EXPORTS = ("unrolled", "loop")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class ModelConfig:
     # The time_to_switch head (log minutes until the current activity ends). False for configs
     # saved before it existed (see from_dict), so their weights still fit the rebuilt model.
     time_head: bool = True
+    # How the GRU is exported (same weights, same math): "unrolled" (UnrolledGRU, 24 steps in
+    # the graph) or "loop" (LoopGRU, one step inside a WHILE loop: a much smaller file, about
+    # twice the latency, and no full-int8 variant; dynamic-range is what it ships).
+    gru_export: Literal["unrolled", "loop"] = "unrolled"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -67,6 +73,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.encoder not in ENCODERS:
             raise ValueError(f"unknown encoder {self.encoder!r} ({', '.join(ENCODERS)})")
+        if self.gru_export not in GRU_EXPORTS:
+            raise ValueError(f"unknown GRU export {self.gru_export!r} ({', '.join(GRU_EXPORTS)})")
         if self.encoder == "transformer" and self.hidden % self.heads:
             raise ValueError(f"transformer width {self.hidden} is not divisible by {self.heads}")
 
@@ -139,6 +147,44 @@ class UnrolledGRU(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return super().get_config() | {"units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="time_sculptor")
+class LoopGRU(UnrolledGRU):
+    """UnrolledGRU's math with one step inside a loop (`keras.ops.fori_loop`: a TFLite WHILE).
+
+    The unrolled graph repeats ~18 tensors and 12 ops per step, which is most of its file; here
+    the step is in the file once, so the file is mostly weights. The cost: every call runs
+    the WHILE op's control flow 24 times (slower per call than the unrolled graph; measured in
+    docs/model-report.md, "Compression"). It converts to float32, dynamic-range and full int8;
+    the export picks among the int8 variants by parity and size as for any model.
+    """
+
+    def call(self, steps: Any) -> Any:
+        ops = keras.ops
+        batch, length, width = steps.shape[0], steps.shape[1], steps.shape[2]
+        rows = batch * length if batch is not None else -1
+        hidden_bias = self.bias[1][2 * self.units :]
+        input_bias = self.bias[0] + ops.concatenate(
+            [self.bias[1][: 2 * self.units], ops.zeros((self.units,), dtype=self.bias.dtype)]
+        )
+        projected = ops.matmul(ops.reshape(steps, (rows, width)), self.kernel)
+        projected = ops.reshape(projected + input_bias, (batch or -1, length, 3 * self.units))
+        by_step = ops.transpose(projected, (1, 0, 2))  # (length, batch, 3 units)
+
+        def step(t: Any, state: Any) -> Any:
+            x = ops.take(by_step, t, axis=0)
+            x_zr, x_h = ops.split(x, [2 * self.units], axis=-1)
+            inner_zr, inner_h = ops.split(
+                ops.matmul(state, self.recurrent_kernel), [2 * self.units], axis=-1
+            )
+            z, reset = ops.split(ops.sigmoid(x_zr + inner_zr), 2, axis=-1)
+            candidate = ops.tanh(x_h + reset * (inner_h + hidden_bias))
+            return candidate + z * (state - candidate)
+
+        # A zero initial state: the first step's recurrent product is zero, as in UnrolledGRU.
+        initial = ops.zeros((batch or ops.shape(steps)[0], self.units), dtype=projected.dtype)
+        return ops.fori_loop(0, length, step, initial)
 
 
 def _batch(x: Any) -> int:
@@ -407,7 +453,8 @@ def build_model(
             steps, span_features
         )
     elif unroll:
-        sequence = UnrolledGRU(config.hidden, name="encoder")(steps)
+        export_form = LoopGRU if config.gru_export == "loop" else UnrolledGRU
+        sequence = export_form(config.hidden, name="encoder")(steps)
     else:
         sequence = layers.GRU(config.hidden, name="encoder")(steps)
     present = layers.Dense(config.context_hidden, activation="relu", name="context_dense")(context)
@@ -475,7 +522,8 @@ def fit_targets(model: keras.Model, targets: dict[str, Any]) -> dict[str, Any]:
 
 
 def export_copy(model: keras.Model, config: ModelConfig) -> keras.Model:
-    """Return a batch-1 (GRU: unrolled) copy with the same weights (the convertible shape)."""
+    """Return a batch-1 (GRU: unrolled or looped) copy with the same weights (the convertible
+    shape)."""
     twin = build_model(config, batch_size=1, unroll=True, with_state=True)
     twin.set_weights(model.get_weights())
     return twin

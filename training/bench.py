@@ -8,12 +8,13 @@ graph: tensors, ops, quantization parameters), which quantization does not shrin
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -104,13 +105,15 @@ def run_bench(
     keras_runs: int = 100,
     sources: dict[str, np.ndarray] | None = None,
     targets: dict[str, np.ndarray] | None = None,
+    gru_export: Literal["unrolled", "loop"] | None = None,
 ) -> dict[str, Any]:
     """Return the contract JSON: {"variants": {name: {size_bytes, sparsity, top1, ...}}}.
 
     `sources` names boolean masks over the rows (e.g. real / synthetic); each variant then also
     carries top-1 and MRR per source under "by_source". With every head's `targets`, "heads"
     holds the float model's figures for all heads beside the recent-window baseline's, overall
-    and per source.
+    and per source. `gru_export` ("unrolled" or "loop") converts a GRU model in that export
+    form instead of its config's.
     """
     import keras  # the train extra
 
@@ -118,6 +121,8 @@ def run_bench(
 
     model = keras.models.load_model(Path(model_dir) / KERAS_NAME, compile=False)
     config = ModelConfig.from_dict(model_config_of(Path(model_dir)))
+    if gru_export is not None:
+        config = dataclasses.replace(config, gru_export=gru_export)
     twin = export_copy(model, config)
     weight_sparsity = sparsity(prunable_weights(model))
     float_out = model.predict(inputs, verbose=0, batch_size=256)
@@ -184,6 +189,7 @@ def run_bench(
         "heads": heads,
         "evaluation_examples": int(labels.shape[0]),
         "model": str(model_dir),
+        "model_config": json.loads(config.to_json()),
     }
 
 

@@ -61,7 +61,7 @@ def config_from_args(args: argparse.Namespace):
 
     chosen = {
         name: getattr(args, name)
-        for name in ("encoder", "hidden", "heads", "blocks", "dropout")
+        for name in ("encoder", "hidden", "heads", "blocks", "dropout", "gru_export")
         if getattr(args, name, None) is not None
     }
     return ModelConfig(**chosen)
@@ -80,6 +80,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         tensorboard=args.tensorboard,
         precision=args.precision,
         prune=args.prune,
+        prune_units=args.prune_units,
+        prune_groups=tuple(args.prune_groups),
+        prune_fine_tune_epochs=args.prune_fine_tune_epochs,
         real_data=None if args.real_data in (None, "", "none") else Path(args.real_data),
         real_exclude=tuple(args.real_exclude),
         real_weight=args.real_weight,
@@ -175,6 +178,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         runs=args.runs,
         sources={"real": is_real, "synthetic": ~is_real},
         targets=sample.targets,
+        gru_export=args.gru_export,
     )
     result["evaluation_set"] = (
         f"{len(synthetic)} moments of {EVAL_PERSONAS} held-out synthetic people (seed {EVAL_SEED})"
@@ -283,6 +287,12 @@ def add_architecture_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dropout", type=float, help="dropout before the state and in transformer blocks (0.1)"
     )
+    parser.add_argument(
+        "--gru-export",
+        choices=["unrolled", "loop"],
+        help="the GRU's export form: unrolled (default) or one step in a WHILE loop (a much "
+        "smaller file, slower per call; docs/model-report.md 'Compression')",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -308,6 +318,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="mixed: mixed precision on a GPU (slower for this model, README 'Training on a GPU')",
     )
     pre.add_argument("--prune", type=float, default=0.0, help="target weight sparsity (0..1)")
+    pre.add_argument(
+        "--prune-units",
+        type=float,
+        default=0.0,
+        help="structured pruning: after training, remove this fraction (0..1) of the units of "
+        "each --prune-groups group, then fine-tune; the file shrinks (docs/training.md)",
+    )
+    pre.add_argument(
+        "--prune-groups",
+        nargs="+",
+        default=["hidden"],
+        choices=list(stages.UNIT_GROUPS),
+        help="unit groups --prune-units shrinks (default: hidden, the GRU units)",
+    )
+    pre.add_argument(
+        "--prune-fine-tune-epochs",
+        type=int,
+        default=3,
+        help="epochs of fine-tuning after --prune-units (default 3)",
+    )
     pre.add_argument(
         "--real-data",
         default=str(real.DEFAULT_DATA),
@@ -405,6 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=300,
         help="evaluation moments per real trace (0: synthetic only)",
+    )
+    bench.add_argument(
+        "--gru-export",
+        choices=["unrolled", "loop"],
+        help="convert a GRU model in this export form (default: as its config.json says)",
     )
     bench.set_defaults(func=cmd_bench)
 

@@ -171,8 +171,13 @@ def write_model_dir(
     training: dict[str, Any],
     version: str | None = None,
     parity_inputs: dict[str, np.ndarray] | None = None,
+    pruning: dict[str, Any] | None = None,
 ) -> Manifest:
-    """Save weights, convert to int8 TFLite, check parity, write manifest and card; return it."""
+    """Save weights, convert to int8 TFLite, check parity, write manifest and card; return it.
+
+    `pruning` is what structured pruning removed (edge_model.compress.pruning_record), recorded
+    as the manifest's `compression.pruning`.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(out_dir / KERAS_NAME)
@@ -244,7 +249,7 @@ def write_model_dir(
             "quantization": QUANTIZATION[variant],
             "variant": variant,
             "representative_examples": int(representative["context"].shape[0]),
-            "pruning": None,
+            "pruning": pruning,
         },
         training=training | {"model_config": json.loads(config.to_json())},
     )
@@ -286,7 +291,8 @@ def encoder_name(config: dict[str, Any]) -> str:
         )
     if config.get("encoder") == "conv":
         return f"causal dilated convolution ({config.get('hidden')} channels)"
-    return f"GRU ({config.get('hidden', 48)} units, unrolled for export)"
+    form = "one step in a WHILE loop" if config.get("gru_export") == "loop" else "unrolled"
+    return f"GRU ({config.get('hidden', 48)} units, {form} for export)"
 
 
 def model_card(manifest: Manifest) -> str:

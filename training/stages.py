@@ -71,6 +71,10 @@ EVAL_PERSONAS, EVAL_SEED = 10, 2024
 REPRESENTATIVE_SIZE = 1000  # int8 calibration moments (see dataset.representative_inputs)
 REPLAY_PERSONAS = 30  # people of the base model's synthetic corpus a fine-tune replays from
 FINETUNE_MIN_EXAMPLES = 20
+# The unit groups structured pruning can shrink (edge_model.compress.UNIT_GROUPS, named here so
+# the CLI lists them without importing Keras).
+UNIT_GROUPS = ("hidden", "context_hidden", "state_dim", "category_dim", "app_dim")
+PRUNE_IMPORTANCE_MOMENTS = 2000  # training moments whose activations rank the units
 
 
 class StageError(Exception):
@@ -99,6 +103,11 @@ class PretrainSpec:
     tensorboard: bool = False  # log to out/logs
     precision: str = "float32"  # or "mixed": mixed precision on a GPU
     prune: float = 0.0  # target weight sparsity (0..1)
+    # Structured pruning: after training, remove this fraction of the units of each group in
+    # prune_groups (edge_model.compress), then fine-tune for prune_fine_tune_epochs.
+    prune_units: float = 0.0
+    prune_groups: tuple[str, ...] = ("hidden",)
+    prune_fine_tune_epochs: int = 3
     real_data: Path | None = None  # the real traces' folder; None: synthetic people only
     real_exclude: tuple[str, ...] = ()
     real_weight: float = 1.0
@@ -343,7 +352,9 @@ def replay_corpus(base_training: dict) -> tuple[Examples, dict[str, int]]:
     return synthetic_examples(personas, 1, seed), {"personas": personas, "weeks": 1, "seed": seed}
 
 
-def _write(model, config, out: Path, train, held_out, rng, training: dict) -> Manifest:
+def _write(
+    model, config, out: Path, train, held_out, rng, training: dict, pruning: dict | None = None
+) -> Manifest:
     """Convert, gate and write the model directory; StageError when no variant is in tolerance."""
     from training.export import OutsideTolerance, write_model_dir  # TensorFlow
 
@@ -357,11 +368,74 @@ def _write(model, config, out: Path, train, held_out, rng, training: dict) -> Ma
             held_out_targets=held_out.targets,
             parent_version=None,
             training=training,
+            pruning=pruning,
         )
     except OutsideTolerance as exc:
         raise StageError(
             f"{exc}; no model written (the Keras weights are in {out / 'model.keras'})"
         ) from None
+
+
+def _top1(model, examples: Examples) -> float:
+    probs = model.predict(examples.inputs, verbose=0, batch_size=512)["next_category"]
+    labels = examples.targets["next_category"]
+    if labels.ndim == 2:  # distillation's probability rows
+        labels = np.argmax(labels, -1)
+    return round(float((np.argmax(probs, -1) == labels).mean()), 4)
+
+
+def prune_structurally(
+    model, config: ModelConfig, spec: PretrainSpec, train: Examples, held_out: Examples, log
+) -> tuple[Any, ModelConfig, dict, dict]:
+    """Remove units from a trained model and fine-tune it: (model, config, record, history).
+
+    Units are ranked on a seeded sample of training moments; the record (the manifest's
+    `compression.pruning`) holds the units before and after and the held-out next-category
+    top-1 of the full, the just-pruned and the fine-tuned model.
+    """
+    from edge_model.compress import prune_units, pruning_record, unit_targets  # Keras
+    from edge_model.keras_model import compile_model  # Keras
+
+    try:
+        targets = unit_targets(config, spec.prune_units, spec.prune_groups)
+        sample = train.take(
+            np.random.default_rng(spec.seed + 1).choice(
+                len(train), min(PRUNE_IMPORTANCE_MOMENTS, len(train)), replace=False
+            )
+        )
+        before = _top1(model, held_out)
+        small, pruned = prune_units(model, config, targets, sample.inputs)
+    except ValueError as exc:
+        raise StageError(str(exc)) from None
+    learning_rate = spec.learning_rate / 2
+    with _strategy_scope():
+        compile_model(pruned, learning_rate, soft_next_category=spec.teacher is not None)
+    just_pruned = _top1(pruned, held_out)
+    history = fit(
+        pruned,
+        train,
+        held_out,
+        epochs=spec.prune_fine_tune_epochs,
+        batch_size=spec.batch_size,
+        log_dir=None,
+    )
+    record = pruning_record(config, small, spec.prune_units, spec.prune_fine_tune_epochs) | {
+        "fine_tune_learning_rate": learning_rate,
+        "held_out_top1": {
+            "full": before,
+            "pruned": just_pruned,
+            "fine_tuned": _top1(pruned, held_out),
+        },
+        "params": {"before": int(model.count_params()), "after": int(pruned.count_params())},
+    }
+    log(
+        "pruned "
+        + ", ".join(f"{g} {u['before']}->{u['after']}" for g, u in record["units"].items())
+        + f"; held-out top-1 {before:.3f} full, {just_pruned:.3f} pruned, "
+        f"{record['held_out_top1']['fine_tuned']:.3f} after {len(history.get('loss', []))} "
+        "fine-tune epochs"
+    )
+    return pruned, small, record, history
 
 
 # --- the stages ------------------------------------------------------------------------------
@@ -371,6 +445,16 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
     """Train a network from scratch on synthetic people (and the real traces' first part)."""
     from edge_model.keras_model import ModelConfig, build_model, compile_model  # Keras
 
+    config = spec.architecture if spec.architecture is not None else ModelConfig()
+    if spec.prune_units:  # a bad request fails before training, not after
+        from edge_model.compress import unit_targets  # Keras
+
+        try:
+            unit_targets(config, spec.prune_units, spec.prune_groups)
+        except ValueError as exc:
+            raise StageError(str(exc)) from None
+        if config.encoder != "gru":
+            raise StageError(f"--prune-units needs the GRU encoder, not {config.encoder!r}")
     seed_everything(spec.seed)
     device = configure_device(mixed_precision=spec.precision == "mixed")
     rng = np.random.default_rng(spec.seed)
@@ -414,7 +498,6 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
         f"corpus: {data} -> {len(examples)} examples in "
         f"{time.perf_counter() - started:.1f}s; training on {device}"
     )
-    config = spec.architecture if spec.architecture is not None else ModelConfig()
     fit_train, fit_held_out = train, held_out
     if spec.teacher is not None:
         try:
@@ -451,6 +534,12 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
         f"fit: {epochs_run} epochs in {fit_s:.1f}s ({fit_s / max(epochs_run, 1):.2f}s/epoch, "
         f"{len(train) * epochs_run / fit_s:,.0f} examples/s) on {device}"
     )
+    pruning = None
+    if spec.prune_units > 0:
+        model, config, pruning, fine_tune_history = prune_structurally(
+            model, config, spec, fit_train, fit_held_out, log
+        )
+        history = history | {f"fine_tune_{k}": v for k, v in fine_tune_history.items()}
     out = spec.out
     if out.exists():
         shutil.rmtree(out)
@@ -465,6 +554,8 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
         "device": device,
         "fit_seconds": round(fit_s, 2),
         "prune": spec.prune,
+        "prune_units": spec.prune_units,
+        "pruning": pruning,
         "personas": spec.personas,
         "weeks": spec.weeks,
         "moments_per_hour": spec.moments_per_hour,
@@ -486,7 +577,9 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
         (out / "config.json").write_text(config.to_json() + "\n")
         (out / "training.json").write_text(json.dumps(training, indent=2) + "\n")
         return PretrainResult(out, None, training)
-    return PretrainResult(out, _write(model, config, out, train, held_out, rng, training), training)
+    return PretrainResult(
+        out, _write(model, config, out, train, held_out, rng, training, pruning), training
+    )
 
 
 def convert(spec: ConvertSpec) -> ConvertResult:
@@ -506,7 +599,10 @@ def convert(spec: ConvertSpec) -> ConvertResult:
     )
     train, held_out = examples.split(0.9, rng)
     out = spec.out if spec.out is not None else source
-    return ConvertResult(out, _write(model, saved_config, out, train, held_out, rng, training))
+    return ConvertResult(
+        out,
+        _write(model, saved_config, out, train, held_out, rng, training, training.get("pruning")),
+    )
 
 
 def finetune(spec: FinetuneSpec, log: Callable[[str], None] = _progress) -> FinetuneResult:
