@@ -4,12 +4,12 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from training import synthetic
+from training.synthetic import days, persons
 
 OUT = Path(__file__).resolve().parents[1] / "desktop" / "resources" / "sample_day.csv"
 
-persona = synthetic.make_personas(6, 3)[5]
-spans = synthetic.generate_timeline(persona, dt.date(2026, 11, 23), 1, seed=1)
+persona = persons.make_personas(6, 3)[5]
+spans = days.generate_timeline(persona, dt.date(2026, 11, 23), 1, seed=1)
 with OUT.open("w", newline="") as handle:
     writer = csv.writer(handle)
     writer.writerow(["start", "duration", "source", "app", "title"])

@@ -16,7 +16,7 @@ from typing import Any
 from edge_model.registry import SHIPPED_DIR
 from edge_model.runtime import ModelRuntime
 from training import real
-from training.synthetic import corpus
+from training.synthetic.days import corpus
 
 
 def histories(

@@ -78,7 +78,7 @@ from desktop.plan import forecast as fc
 from desktop.plan import items, placement
 from desktop.plan.planner import HORIZON_DAYS, Planner, Refresh
 from desktop.store import DB_NAME, Event, Store
-from training import synthetic
+from training.synthetic import persons
 
 POLICIES = ("learned", "first_fit", "unpersonalized")
 TZ = dt.UTC
@@ -188,10 +188,10 @@ def _habits(rng: np.random.Generator, main: str) -> tuple[items.Item, ...]:
     return tuple(habits)
 
 
-def _person(persona: synthetic.Persona, index: int, seed: int) -> Person:
+def _person(persona: persons.Persona, index: int, seed: int) -> Person:
     rng = np.random.default_rng([seed, index, 0x91A7])
-    student = synthetic.is_student(persona.name)
-    main = next((k for k in persona.apps if k in synthetic.WORK_KINDS), "office")
+    student = persons.is_student(persona.name)
+    main = next((k for k in persona.apps if k in persons.WORK_KINDS), "office")
     start, end = persona.work_start_hour, persona.work_end_hour
     week = []
     for weekday in range(7):
@@ -250,7 +250,7 @@ def _person(persona: synthetic.Persona, index: int, seed: int) -> Person:
 
 def make_people(count: int, seed: int) -> list[Person]:
     """Return `count` simulated people, deterministic for `seed`."""
-    return [_person(p, i, seed) for i, p in enumerate(synthetic.make_personas(count, seed))]
+    return [_person(p, i, seed) for i, p in enumerate(persons.make_personas(count, seed))]
 
 
 def week_tasks(person: Person, week: int, monday: dt.date, seed: int) -> list[items.Item]:

@@ -22,7 +22,7 @@ deviation is added with probability 0.4 (never two that contradict: a night work
 generated from the deviated persona, so a night worker's spans are in the evening.
 
 Reactions come from the person alone (`react`): the generator's acceptance model for the
-deviated persona (training.simulate.acceptance_probability) times the deviation's factor per
+deviated persona (training.reactions.acceptance_probability) times the deviation's factor per
 kind, zero before `not_before_hour`. A turned-down suggestion is dismissed, snoozed or ignored
 as in the default population, except that a kind the person rejects (factor below 0.3) or a
 moment they rule out is dismissed. A dismissal carries a "Not like this" reason with chance
@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from training import synthetic
+from training.synthetic import persons, reactions
 
 REASON_RATE = 0.6  # the share of dismissals that come with a "Not like this" reason
 TOO_SOON_MIN = 30.0  # a suggestion this soon after the previous one is "too frequent"
@@ -54,10 +54,10 @@ class Deviation:
     label: str  # what it means, in words
     kind_factor: dict[str, float] = field(default_factory=dict, hash=False)
     not_before_hour: float = 0.0  # nothing is accepted before this local hour
-    persona: Callable[[synthetic.Persona], synthetic.Persona] | None = None
+    persona: Callable[[persons.Persona], persons.Persona] | None = None
 
 
-def _night(persona: synthetic.Persona) -> synthetic.Persona:
+def _night(persona: persons.Persona) -> persons.Persona:
     return replace(
         persona,
         work_start_hour=15.0,
@@ -134,7 +134,7 @@ class Profile:
     def not_before_hour(self) -> float:
         return max((BY_NAME[n].not_before_hour for n in self.deviations), default=0.0)
 
-    def apply(self, persona: synthetic.Persona) -> synthetic.Persona:
+    def apply(self, persona: persons.Persona) -> persons.Persona:
         """Return the persona as this profile changes it (hours, rhythm, tolerance)."""
         for name in self.deviations:
             change = BY_NAME[name].persona
@@ -143,12 +143,12 @@ class Profile:
         return persona
 
 
-def make_people(count: int, seed: int) -> list[tuple[synthetic.Persona, Profile]]:
+def make_people(count: int, seed: int) -> list[tuple[persons.Persona, Profile]]:
     """Return `count` deviated personas with their profiles, deterministic for `seed`."""
     rng = np.random.default_rng([seed, 0xD1E5])
     order = [DEVIATIONS[i].name for i in rng.permutation(len(DEVIATIONS))]
     people = []
-    for i, persona in enumerate(synthetic.make_personas(count, seed)):
+    for i, persona in enumerate(persons.make_personas(count, seed)):
         first = order[i % len(order)]
         chosen = [first]
         if rng.random() < SECOND_DEVIATION_P:
@@ -165,18 +165,17 @@ def make_people(count: int, seed: int) -> list[tuple[synthetic.Persona, Profile]
 
 
 def react(
-    persona: synthetic.Persona,
+    persona: persons.Persona,
     profile: Profile,
     kind: str,
     rng: np.random.Generator,
     moment: dict[str, Any],
 ) -> tuple[str, str | None]:
     """Draw (outcome, "Not like this" reason or None) for a suggestion of `kind` at `moment`."""
-    from training import simulate  # the population's acceptance model; simulate imports us
 
     factor = profile.factor(kind)
     ruled_out = moment["hour"] < profile.not_before_hour
-    p = 0.0 if ruled_out else simulate.acceptance_probability(persona, kind, **moment) * factor
+    p = 0.0 if ruled_out else reactions.acceptance_probability(persona, kind, **moment) * factor
     p = min(0.95, p)
     u = float(rng.random())
     if u < p:

@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from training import synthetic
 from training.real import traces as real_traces
-from training.synthetic import AFK, WINDOW, WORK_KINDS, Span, is_student
+from training.synthetic import days, traces
+from training.synthetic.persons import AFK, WINDOW, WORK_KINDS, Span, is_student
 
 # Where a real trace stored in UTC was recorded (from its source, docs/data.md).
 ZONES: dict[str, str] = {
@@ -196,7 +196,7 @@ def person_statistics(spans: Sequence[Span], *, clock: bool = True) -> dict[str,
     A figure that the trace cannot give is None: weekday/weekend ones when it covers less than
     a week or has no active day of the kind, clock ones when `clock` is False (zone unknown).
     """
-    base = synthetic.trace_statistics(spans)
+    base = traces.trace_statistics(spans)
     stats: dict[str, Any] = {k: None for k in (s.key for s in TRACE_STATS)}
     if not base.get("spans"):
         return stats
@@ -216,7 +216,7 @@ def person_statistics(spans: Sequence[Span], *, clock: bool = True) -> dict[str,
         if weekday_mean > 0 and weekend.any():
             stats["weekend_to_weekday"] = float(hours[weekend].mean()) / weekday_mean
     if clock:
-        share = np.array(synthetic.hourly_share(spans))
+        share = np.array(traces.hourly_share(spans))
         stats["hourly_share"] = share.tolist()
         angle = 2.0 * math.pi * (np.arange(24) + 0.5) / 24.0  # the middle of each hour
         centre = math.atan2(float(share @ np.sin(angle)), float(share @ np.cos(angle)))
@@ -437,7 +437,7 @@ def compare(
 ) -> dict[str, Any]:
     """Return the real and synthetic statistics side by side (JSON-able).
 
-    `people`: (persona, spans) to check instead of `synthetic.corpus(personas, weeks, seed)`.
+    `people`: (persona, spans) to check instead of `days.corpus(personas, weeks, seed)`.
     """
     found = []
     for name, spans in real_traces(data_dir):
@@ -447,7 +447,7 @@ def compare(
         stats["zone"] = zone or "unknown (UTC, left out of the clock rows)"
         found.append((name, stats))
     if people is None:
-        people = synthetic.corpus(personas, weeks, seed)
+        people = days.corpus(personas, weeks, seed)
     synth = [(p.name, person_statistics(spans)) for p, spans in people]
     add_rhythm_distances([s for _, s in found], [s for _, s in synth])
 

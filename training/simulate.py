@@ -10,8 +10,9 @@ same person, on the same routine, is run once per policy, each in its own data d
 
 Time is a FakeClock; the person's spans enter the store as they begin (as an import would), the
 service ticks every `tick_s` simulated seconds while the person is at the computer, and each
-shown suggestion gets a reaction at once. Reactions to breaks come from
-training.synthetic.simulate_reaction; the other kinds extend it (`acceptance_probability`).
+shown suggestion gets a reaction at once. Reactions come from the reaction model of
+training.synthetic.reactions (breaks: `simulate_reaction`; the other kinds extend it:
+`acceptance_probability`).
 An accepted break is taken: the person is away for it and their routine resumes after it.
 Not modelled: full-screen apps (no window states in the synthetic routines).
 
@@ -52,7 +53,8 @@ from desktop.service import AppService
 from desktop.store import Event
 from edge_model import features
 from edge_model.categories import DISTRACTION_CATEGORIES
-from training import population, synthetic
+from training import population
+from training.synthetic import days, persons, reactions
 
 POLICIES = ("learned", "fixed_timer", "pretrained")
 POPULATIONS = ("default", "diverse")
@@ -66,56 +68,8 @@ OUTCOME_KEYS = ("accepted", "dismissed", "ignored", "snoozed")
 # --- the simulated person --------------------------------------------------------------------
 
 
-def acceptance_probability(
-    persona: synthetic.Persona,
-    kind: str,
-    *,
-    minutes_active: float,
-    hour: float,
-    weekday: int,
-    in_flow: bool,
-    minutes_since_last_suggestion: float,
-    in_meeting: bool,
-) -> float:
-    """Return the chance that `persona` accepts a suggestion of `kind` at this moment.
-
-    Breaks: training.synthetic.break_acceptance_probability. The other kinds share its fatigue
-    and flow terms and add what makes each welcome: focus in the person's focus hours, a
-    distraction nudge in work hours (more welcome the less distractible the person), a wrap-up
-    near the usual end of work, meeting preparation for people with meetings to prepare.
-    """
-    moment = {
-        "minutes_active": minutes_active,
-        "hour": hour,
-        "weekday": weekday,
-        "in_flow": in_flow,
-        "minutes_since_last_suggestion": minutes_since_last_suggestion,
-        "in_meeting": in_meeting,
-    }
-    if kind == "break":
-        return synthetic.break_acceptance_probability(persona, **moment)  # type: ignore[arg-type]
-    if in_meeting:
-        return 0.01
-    work_time = persona.work_start_hour <= hour < persona.work_end_hour and (
-        weekday < 5 or persona.works_weekends
-    )
-    lo, hi = persona.focus_hours
-    if kind == "focus":
-        p = 0.7 if lo - 0.5 <= hour < hi and work_time else 0.15
-    elif kind == "distraction":
-        p = (0.2 + 0.5 * (1.0 - persona.distraction_propensity)) if work_time else 0.05
-    elif kind == "wrap_up":
-        p = 0.65 if abs(hour - persona.work_end_hour) <= 0.75 else 0.12
-    else:  # meeting_prep
-        p = 0.35 + 0.4 * min(1.0, persona.meeting_load / 3.0)
-    if in_flow and kind != "meeting_prep":
-        p *= 1.0 - 0.8 * (1.0 - persona.interruption_tolerance)
-    p *= 1.0 - 0.8 * math.exp(-max(0.0, minutes_since_last_suggestion) / 20.0)
-    return float(min(0.9, max(0.02, p)))
-
-
 def draw_reaction(
-    persona: synthetic.Persona,
+    persona: persons.Persona,
     kind: str,
     rng: np.random.Generator,
     moment: dict[str, Any],
@@ -125,8 +79,8 @@ def draw_reaction(
     if kind in dislikes:
         return "dismissed"
     if kind == "break":
-        return synthetic.simulate_reaction(persona, rng, **moment)
-    p = acceptance_probability(persona, kind, **moment)
+        return reactions.simulate_reaction(persona, rng, **moment)
+    p = reactions.acceptance_probability(persona, kind, **moment)
     u = float(rng.random())
     if u < p:
         return "accepted"
@@ -143,7 +97,7 @@ def draw_reaction(
 
 
 def person_reaction(
-    persona: synthetic.Persona,
+    persona: persons.Persona,
     kind: str,
     rng: np.random.Generator,
     moment: dict[str, Any],
@@ -159,16 +113,14 @@ def person_reaction(
 class Person:
     """A persona's routine as mutable spans: an accepted break changes what happens next."""
 
-    def __init__(
-        self, persona: synthetic.Persona, spans: Sequence[synthetic.Span], seed: int
-    ) -> None:
+    def __init__(self, persona: persons.Persona, spans: Sequence[persons.Span], seed: int) -> None:
         self.persona = persona
-        self.steps = [s for s in spans if s.source != synthetic.CALENDAR]
-        self.calendar = [s for s in spans if s.source == synthetic.CALENDAR]
+        self.steps = [s for s in spans if s.source != persons.CALENDAR]
+        self.calendar = [s for s in spans if s.source == persons.CALENDAR]
         self.starts = [s.start for s in self.steps]
         self.rng = np.random.default_rng(seed)
 
-    def current(self, now: float) -> synthetic.Span | None:
+    def current(self, now: float) -> persons.Span | None:
         """Return the span in progress at `now`, if any."""
         i = bisect.bisect_right(self.starts, now) - 1
         if i >= 0 and self.steps[i].start + self.steps[i].duration > now:
@@ -179,16 +131,16 @@ class Person:
         """Return the start of the first window span after `now`, or None at the end."""
         i = bisect.bisect_right(self.starts, now)
         for span in self.steps[i:]:
-            if span.source == synthetic.WINDOW:
+            if span.source == persons.WINDOW:
                 return span.start
         return None
 
-    def started(self, after: float, upto: float) -> list[synthetic.Span]:
+    def started(self, after: float, upto: float) -> list[persons.Span]:
         """Return the spans that start in (after, upto]."""
         lo, hi = bisect.bisect_right(self.starts, after), bisect.bisect_right(self.starts, upto)
         return self.steps[lo:hi]
 
-    def take_break(self, now: float, minutes: float) -> synthetic.Span:
+    def take_break(self, now: float, minutes: float) -> persons.Span:
         """Be away for `minutes` from `now`: the routine in between is skipped; return the span."""
         end = now + 60.0 * minutes
         i = bisect.bisect_right(self.starts, now) - 1
@@ -206,17 +158,17 @@ class Person:
             if span.start < end:
                 span = replace(span, start=end, duration=span_end - end)
             tail.append(span)
-        away = synthetic.Span(now, end - now, "", "away", synthetic.AFK)
+        away = persons.Span(now, end - now, "", "away", persons.AFK)
         self.steps = head + [away] + tail
         self.starts = [s.start for s in self.steps]
         return away
 
     def moment(self, now: float, minutes_since_last: float) -> dict[str, Any]:
-        """Return the reaction model's view of `now` (training.synthetic.acceptance_context)."""
+        """Return the reaction model's view of `now` (`reactions.acceptance_context`)."""
         i = bisect.bisect_right(self.starts, now)
         recent = self.steps[max(0, i - 600) : i + 1]
         meetings = [c for c in self.calendar if c.start <= now < c.start + c.duration]
-        return synthetic.acceptance_context(
+        return reactions.acceptance_context(
             self.persona, recent + meetings, now, minutes_since_last_suggestion=minutes_since_last
         )
 
@@ -364,8 +316,8 @@ def _break_minutes(kind: str, minutes_active: float) -> float:
 
 
 def run_person(
-    persona: synthetic.Persona,
-    spans: Sequence[synthetic.Span],
+    persona: persons.Persona,
+    spans: Sequence[persons.Span],
     policy_name: str,
     weeks: int,
     seed: int,
@@ -429,7 +381,7 @@ def run_person(
     return tallies
 
 
-def _event(span: synthetic.Span) -> Event:
+def _event(span: persons.Span) -> Event:
     return Event(
         start=span.start,
         duration=span.duration,
@@ -466,7 +418,7 @@ def _run_service(
     t = start
     while t < end:
         span = person.current(t)
-        if span is None or span.source != synthetic.WINDOW:
+        if span is None or span.source != persons.WINDOW:
             skip_to = _next_active_tick(person, t, start, tick_s)
             if skip_to is None:
                 break
@@ -523,8 +475,8 @@ def _situations(person: Person, t: float, decision: Any, diagnostics: Diagnostic
             a, b = max(span.start, t - window), min(span.start + span.duration, t)
             if b <= a:
                 continue
-            if span.source != synthetic.WINDOW or (
-                span.category in synthetic.WORK_KINDS and span.duration > 60.0
+            if span.source != persons.WINDOW or (
+                span.category in persons.WORK_KINDS and span.duration > 60.0
             ):
                 return
             if span.category in DISTRACTION_CATEGORIES:
@@ -549,7 +501,7 @@ def _run_timer(
     t = start
     while t < end:
         span = person.current(t)
-        if span is None or span.source != synthetic.WINDOW:
+        if span is None or span.source != persons.WINDOW:
             skip_to = _next_active_tick(person, t, start, tick_s)
             if skip_to is None:
                 break
@@ -610,7 +562,7 @@ def simulate(
     tick_s: float = 60.0,
     jobs: int = 1,
     dislikes: frozenset[str] = frozenset(),
-    personas: Sequence[synthetic.Persona] | None = None,
+    personas: Sequence[persons.Persona] | None = None,
     diagnostics: dict[str, Diagnostics] | None = None,
     population_name: str = "default",
 ) -> dict[str, Any]:
@@ -625,14 +577,14 @@ def simulate(
         people = [persona for persona, _ in drawn]
         profiles = [profile for _, profile in drawn]
     elif population_name == "default":
-        people = list(personas) if personas is not None else synthetic.make_personas(users, seed)
+        people = list(personas) if personas is not None else persons.make_personas(users, seed)
         profiles = [None] * len(people)
     else:
         raise ValueError(f"unknown population {population_name!r}: choose from {POPULATIONS}")
     work = []
     for i, (persona, profile) in enumerate(zip(people, profiles, strict=True)):
-        first = synthetic.CORPUS_START + datetime.timedelta(weeks=i % 52)
-        spans = synthetic.generate_timeline(persona, first, weeks * 7, seed * 1_000_003 + i)
+        first = persons.CORPUS_START + datetime.timedelta(weeks=i % 52)
+        spans = days.generate_timeline(persona, first, weeks * 7, seed * 1_000_003 + i)
         work.append(
             (
                 persona,

@@ -47,7 +47,7 @@ from edge_model.manifest import (
     verify,
 )
 from edge_model.registry import SHIPPED_DIR, Registry
-from training import distill, real, synthetic
+from training import distill, real
 from training.dataset import (
     Examples,
     examples_from_feedback,
@@ -58,6 +58,7 @@ from training.dataset import (
 )
 from training.evaluate import evaluate as evaluate_history
 from training.next_app import head as app_head
+from training.synthetic import days, reactions
 
 if TYPE_CHECKING:
     from edge_model.keras_model import ModelConfig
@@ -331,10 +332,10 @@ def synthetic_examples(personas: int, weeks: int, seed: int, per_hour: float = 4
     """Return examples from the synthetic corpus, break acceptance labelled by each persona."""
     rng = np.random.default_rng(seed)
     parts = []
-    for persona, spans in synthetic.corpus(personas, weeks, seed):
+    for persona, spans in days.corpus(personas, weeks, seed):
 
         def label(persona=persona, **kw):
-            return synthetic.break_acceptance_probability(persona, **kw)
+            return reactions.break_acceptance_probability(persona, **kw)
 
         parts.append(examples_from_spans(spans, rng, per_hour=per_hour, acceptance=label))
     return Examples.concat(parts)

@@ -34,18 +34,18 @@ from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, 
 from flwr.supercore.differential_privacy import KEY_CLIPPING_NORM  # noqa: E402
 
 from desktop.store import Event, Store  # noqa: E402
-from training import synthetic  # noqa: E402
 from training.federated import apps, deploy  # noqa: E402
 from training.federated.cli import run_config, table  # noqa: E402
 from training.federated.sources import DataSource  # noqa: E402
+from training.synthetic import days, persons  # noqa: E402
 
 pytestmark = [pytest.mark.tensorflow, pytest.mark.slow]
 
 
 def _store_of_synthetic_person(path: Path, index: int) -> Path:
     """Write a synthetic person's week into a real app store, as the collectors would."""
-    persona = synthetic.make_personas(index + 1, seed=5)[index]
-    spans = synthetic.generate_timeline(persona, datetime.date(2024, 3, 4), 7, seed=5)
+    persona = persons.make_personas(index + 1, seed=5)[index]
+    spans = days.generate_timeline(persona, datetime.date(2024, 3, 4), 7, seed=5)
     store = Store(path)
     store.insert_events(
         Event(s.start, s.duration, s.source, app=s.app, category=s.category) for s in spans

@@ -9,7 +9,7 @@ import pytest
 
 from training import real
 from training.switches import switches_of
-from training.synthetic import corpus
+from training.synthetic.days import corpus
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ import pytest
 
 from training import realism
 from training.cli import main as train_main
-from training.synthetic import Span, corpus, is_student
+from training.synthetic.days import corpus
+from training.synthetic.persons import Span, is_student
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 HERE = (DATA / "desktop-windows").is_dir()

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from training import population, simulate
+from training.synthetic import days, persons, reactions
 
 KEYS = {"shown", "accepted", "dismissed", "ignored", "acceptance_rate", "in_flow"}
 
@@ -35,10 +36,10 @@ def test_the_report_has_one_entry_per_week_and_policy(tmp_path, capsys):
     assert "| 1 | learned |" in capsys.readouterr().out
 
 
-def _desk_worker(seed: int) -> simulate.synthetic.Persona:
+def _desk_worker(seed: int) -> persons.Persona:
     """The first of the generator's people with a desk job (students use a laptop evenings)."""
-    people = simulate.synthetic.make_personas(6, seed)
-    return next(p for p in people if not simulate.synthetic.is_student(p.name))
+    everyone = persons.make_personas(6, seed)
+    return next(p for p in everyone if not persons.is_student(p.name))
 
 
 def test_the_learned_policy_stops_pushing_a_kind_that_is_always_dismissed():
@@ -58,7 +59,7 @@ def test_the_learned_policy_stops_pushing_a_kind_that_is_always_dismissed():
 
 
 def test_reactions_to_other_kinds_follow_the_persona():
-    [persona] = simulate.synthetic.make_personas(1, 0)
+    [persona] = persons.make_personas(1, 0)
     lo, hi = persona.focus_hours
     moment = {
         "minutes_active": 30.0,
@@ -67,13 +68,15 @@ def test_reactions_to_other_kinds_follow_the_persona():
         "minutes_since_last_suggestion": 600.0,
         "in_meeting": False,
     }
-    inside = simulate.acceptance_probability(persona, "focus", hour=lo + 0.1, **moment)
-    outside = simulate.acceptance_probability(
+    inside = reactions.acceptance_probability(persona, "focus", hour=lo + 0.1, **moment)
+    outside = reactions.acceptance_probability(
         persona, "focus", hour=persona.work_end_hour + 2, **moment
     )
     assert inside > outside
     assert (
-        simulate.acceptance_probability(persona, "break", hour=lo, **{**moment, "in_meeting": True})
+        reactions.acceptance_probability(
+            persona, "break", hour=lo, **{**moment, "in_meeting": True}
+        )
         == 0.01
     )
 
@@ -186,7 +189,7 @@ def test_the_diverse_draw_is_seeded_and_covers_every_deviation():
     for _, profile in population.make_people(40, 1):
         assert not any(set(profile.deviations) >= pair for pair in population._EXCLUSIVE)
     night = next(p for p, profile in first if "night_worker" in profile.deviations)
-    spans = simulate.synthetic.generate_timeline(night, simulate.synthetic.CORPUS_START, 7, seed=1)
+    spans = days.generate_timeline(night, persons.CORPUS_START, 7, seed=1)
     worked = [s for s in spans if s.source == "window" and s.category in {"development", "office"}]
     evening = [s for s in worked if (s.start % 86400) / 3600 >= 15.0]
     assert len(evening) > 0.8 * len(worked)  # a night worker's routine is in the evening
@@ -201,9 +204,7 @@ def test_a_person_who_never_accepts_before_noon_accepts_nothing_shown_before_noo
 
     persona = _desk_worker(2)
     profile = population.Profile(("not_before_noon",))
-    spans = simulate.synthetic.generate_timeline(
-        persona, simulate.synthetic.CORPUS_START, 7, seed=5
-    )
+    spans = days.generate_timeline(persona, persons.CORPUS_START, 7, seed=5)
     simulate.run_person(
         persona, spans, "learned", 1, 5, tick_s=120.0, data_dir=tmp_path, profile=profile
     )

@@ -10,20 +10,15 @@ import numpy as np
 import pytest
 
 from edge_model.categories import AWAY, CATEGORIES, PAD, categorize
-from training import synthetic
-from training.synthetic import (
-    REACTIONS,
-    Persona,
-    Span,
+from training.synthetic import persons, traces
+from training.synthetic.days import corpus, generate_timeline
+from training.synthetic.persons import REACTIONS, Persona, Span, make_personas
+from training.synthetic.reactions import (
     acceptance_context,
     break_acceptance_probability,
-    corpus,
-    generate_timeline,
-    hourly_share,
-    make_personas,
     simulate_reaction,
-    trace_statistics,
 )
+from training.synthetic.traces import hourly_share, trace_statistics
 
 MONDAY = datetime.date(2024, 3, 4)
 DAY0 = datetime.datetime(2024, 3, 4, tzinfo=datetime.UTC).timestamp()
@@ -88,8 +83,8 @@ def test_spans_chronological_and_window_afk_do_not_overlap(timelines: list) -> N
 
 
 def test_categories_and_sources_are_consistent(timelines: list) -> None:
-    pools = [app for pool in synthetic._POOLS.values() for apps in pool.values() for app in apps]
-    for pool in synthetic._POOLS.values():
+    pools = [app for pool in persons.POOLS.values() for apps in pool.values() for app in apps]
+    for pool in persons.POOLS.values():
         for category, apps in pool.items():
             assert all(categorize(app) == category for app in apps), category
     assert pools
@@ -135,7 +130,7 @@ def test_collector_artifacts_present(timelines: list) -> None:
     if apps_by_platform["windows"]:
         assert {"explorer.exe", "LockApp.exe", "SearchApp.exe"} <= apps_by_platform["windows"]
     if apps_by_platform["linux"]:
-        shells = {desktop[0] for desktop in synthetic._LINUX_DESKTOPS}
+        shells = {desktop[0] for desktop in persons.LINUX_DESKTOPS}
         assert shells & apps_by_platform["linux"]
     minutes = np.array(durations) / 60.0
     assert np.any((minutes >= 5) & (minutes <= 20)), "short breaks"
@@ -161,8 +156,8 @@ def test_activity_concentrates_in_work_hours(timelines: list) -> None:
 
 
 def test_a_students_laptop_opens_between_classes_and_in_the_evening() -> None:
-    students = [p for p in make_personas(40, seed=0) if synthetic.is_student(p.name)]
-    workers = [p for p in make_personas(40, seed=0) if not synthetic.is_student(p.name)][:3]
+    students = [p for p in make_personas(40, seed=0) if persons.is_student(p.name)]
+    workers = [p for p in make_personas(40, seed=0) if not persons.is_student(p.name)][:3]
     assert students
     evenings = []
     for i, student in enumerate(students[:3]):
@@ -170,7 +165,7 @@ def test_a_students_laptop_opens_between_classes_and_in_the_evening() -> None:
         share = hourly_share(spans)
         evenings.append(sum(share[18:24]) + share[0])  # the evening's study and more
         assert sum(share[:10]) == 0.0  # no mornings on this laptop
-        hours = synthetic.weekday_active_hours(spans)[:5]
+        hours = traces.weekday_active_hours(spans)[:5]
         assert 1.5 < float(np.mean(hours)) < 6.5  # a few hours, not an office day
         # The lid is shut between sittings: gaps with no span at all, not away-from-keyboard.
         steps = [s for s in spans if s.source != "calendar"]

@@ -21,22 +21,22 @@ import keras  # noqa: E402  (the backend is chosen by the environment above)
 import numpy as np  # noqa: E402
 
 from edge_model.keras_model import ModelConfig, build_model, compile_model  # noqa: E402
-from training import synthetic  # noqa: E402
 from training.dataset import Examples, examples_from_feedback, examples_from_spans  # noqa: E402
 from training.export import head_metrics  # noqa: E402
 from training.federated.sources import DataSource  # noqa: E402
+from training.synthetic import days, persons, reactions  # noqa: E402
 
 HELD_OUT_FRACTION = 0.15
 
 
 def persona_examples(index: int, *, weeks: int, seed: int, per_hour: float) -> Examples:
     """Return the examples of synthetic person `index` of the corpus seeded by `seed`."""
-    persona = synthetic.make_personas(index + 1, seed)[index]
-    start = synthetic.CORPUS_START + datetime.timedelta(weeks=index % 52)
-    spans = synthetic.generate_timeline(persona, start, weeks * 7, seed * 1_000_003 + index)
+    persona = persons.make_personas(index + 1, seed)[index]
+    start = persons.CORPUS_START + datetime.timedelta(weeks=index % 52)
+    spans = days.generate_timeline(persona, start, weeks * 7, seed * 1_000_003 + index)
 
     def label(**moment: Any) -> float:
-        return synthetic.break_acceptance_probability(persona, **moment)
+        return reactions.break_acceptance_probability(persona, **moment)
 
     rng = np.random.default_rng([seed, index])
     return examples_from_spans(spans, rng, per_hour=per_hour, acceptance=label)

@@ -8,7 +8,7 @@ import pytest
 from edge_model.registry import SHIPPED_DIR
 from training.next_app.prior import pretrain
 from training.switches import switches_of
-from training.synthetic import corpus
+from training.synthetic.days import corpus
 
 
 def test_real_traces_give_only_their_first_part_and_synthetic_ones_all_of_it():

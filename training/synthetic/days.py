@@ -1,21 +1,4 @@
-"""Synthetic routines: seeded personas and the foreground-app timelines they would produce.
-
-Used to pretrain the first on-device model before any real user data exists. A persona has a
-work schedule, a break rhythm, a focus window, a meeting calendar and habits; a timeline is
-what a desktop collector would record for them: window spans (heavy-tailed, with alt-tab
-glances and system-process blips), AFK spans for breaks, and calendar spans for meetings.
-Everything is plain numpy + stdlib, deterministic for a seed, and fast (pure scalar Python on
-`random.Random`, which is much quicker per draw than numpy for this kind of sequential work).
-
-Personas live in UTC, so local time equals UTC. The first work category (development, office,
-design) listed in `Persona.apps` is the person's main kind of work.
-
-Two kinds of day, each checked against the real data that describes such people
-(`training/realism.py`): desk workers keep office hours at a desk computer (work minutes per
-weekday and weekend day as the American Time Use Survey's full-time desk workers), and students
-use their own laptop between classes and in the evening (hours and daily rhythm as the real
-desktop traces of docs/data.md, which are students' laptops).
-"""
+"""A persona's days as a desktop collector would record them: windows, away spans, meetings."""
 
 from __future__ import annotations
 
@@ -25,249 +8,23 @@ import datetime
 import hashlib
 import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-from edge_model.categories import AWAY, UNKNOWN, categorize
-
-WINDOW = "window"
-AFK = "afk"
-CALENDAR = "calendar"
-REACTIONS: tuple[str, ...] = ("accepted", "dismissed", "snoozed", "ignored")
-WORK_KINDS: tuple[str, ...] = ("development", "office", "design")
-BREAK_RESET_S = 5 * 60.0  # an away span or gap at least this long ends an active stretch
-CORPUS_START = datetime.date(2024, 1, 1)  # a Monday
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True)
-class Span:
-    """One recorded span: a foreground window, an away period, or a calendar meeting."""
-
-    start: float  # Unix seconds (UTC; personas live in UTC so local time == UTC)
-    duration: float  # seconds
-    app: str
-    category: str  # a name from edge_model.categories.CATEGORIES; "away" for AFK spans
-    source: str  # "window" | "afk" | "calendar"
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class Persona:
-    """A synthetic person: schedule, rhythms, habits and the apps they use per category."""
-
-    name: str
-    platform: str  # "linux" | "windows"
-    work_start_hour: float
-    work_end_hour: float
-    lunch_hour: float
-    break_rhythm_minutes: float
-    focus_hours: tuple[float, float]
-    distraction_propensity: float
-    meeting_load: float
-    interruption_tolerance: float
-    works_weekends: bool
-    apps: dict[str, tuple[str, ...]] = field(hash=False)  # category -> apps, favourite first
-
-
-# --- app pools -------------------------------------------------------------------------------
-# Every name here maps onto its category with edge_model.categories.categorize (tested), so a
-# model trained on synthetic spans sees the same app -> category relation as the product.
-
-# fmt: off
-_POOLS: dict[str, dict[str, tuple[str, ...]]] = {
-    "windows": {
-        "development": (
-            "Code.exe", "devenv.exe", "WindowsTerminal.exe", "cmd.exe", "powershell.exe",
-            "pycharm64.exe", "idea64.exe", "GitHubDesktop.exe", "Postman.exe", "dbeaver.exe",
-            "rstudio.exe", "sublime_text.exe",
-        ),
-        "communication": (
-            "Slack.exe", "OUTLOOK.EXE", "Discord.exe", "WeChat.exe", "Telegram.exe",
-            "thunderbird.exe", "Signal.exe", "WhatsApp.exe",
-        ),
-        "meetings": ("Zoom.exe", "Teams.exe", "ms-teams.exe", "Skype.exe"),
-        "office": (
-            "WINWORD.EXE", "EXCEL.EXE", "POWERPNT.EXE", "ONENOTE.EXE", "Acrobat.exe",
-            "AcroRd32.exe", "Notion.exe", "Obsidian.exe", "notepad.exe", "notepad++.exe",
-        ),
-        "browsing": ("chrome.exe", "firefox.exe", "msedge.exe", "brave.exe", "opera.exe"),
-        "social": ("Instagram.exe", "Facebook.exe", "TikTok.exe", "Twitter.exe"),
-        "entertainment": ("Spotify.exe", "vlc.exe", "Netflix.exe", "mpv.exe", "Music.UI.exe"),
-        "games": (
-            "steam.exe", "LeagueClientUx.exe", "League of Legends.exe", "RiotClientUx.exe",
-            "Minecraft.exe", "EpicGamesLauncher.exe", "factorio.exe",
-        ),
-        "design": (
-            "Figma.exe", "Photoshop.exe", "Illustrator.exe", "krita.exe", "blender.exe",
-            "obs64.exe", "Audacity.exe", "inkscape.exe", "gimp-2.10.exe",
-        ),
-        # Names the rule table cannot place: generic hosts, camera and photo viewers.
-        "unknown": (
-            "javaw.exe", "java.exe", "Qt5QWindowIcon", "electron.exe", "wscript.exe",
-            "WindowsCamera.exe", "webcam.exe", "Microsoft.Photos.exe", "PhotosApp.exe",
-        ),
-    },
-    "linux": {
-        "development": (
-            "code", "jetbrains-pycharm", "jetbrains-idea", "gnome-terminal-server", "konsole",
-            "Alacritty", "kitty", "emacs", "sublime_text", "Postman", "DBeaver", "rstudio",
-        ),
-        "communication": (
-            "Slack", "thunderbird", "discord", "Signal", "telegram-desktop", "Element",
-            "evolution", "Mattermost",
-        ),
-        "meetings": ("zoom", "teams-for-linux", "skypeforlinux"),
-        "office": (
-            "libreoffice-writer", "libreoffice-calc", "libreoffice-impress", "evince", "okular",
-            "obsidian", "notion-app", "Zotero", "logseq",
-        ),
-        "browsing": ("firefox", "google-chrome", "chromium", "brave-browser"),
-        "social": ("mastodon", "reddit", "tweetdeck"),
-        "entertainment": ("Spotify", "vlc", "mpv", "rhythmbox", "celluloid", "kodi"),
-        "games": ("steam", "lutris", "heroic", "factorio", "minecraft-launcher"),
-        "design": (
-            "gimp", "inkscape", "krita", "blender", "figma-linux", "darktable", "kdenlive",
-            "obs", "audacity",
-        ),
-        "unknown": ("java-lang-Thread", "sun-awt-X11-XFramePeer", "electron", "eog", "lximage-qt"),
-    },
-}
-
-# Windows: the shell processes a foreground collector sees (taskbar, start menu, flyouts, lock).
-_WINDOWS_SYSTEM = (
-    "explorer.exe", "SearchApp.exe", "ShellExperienceHost.exe", "StartMenuExperienceHost.exe",
-    "ApplicationFrameHost.exe", "Taskmgr.exe", "SystemSettings.exe", "LockApp.exe",
+from edge_model.categories import AWAY, categorize
+from training.synthetic.persons import (
+    AFK,
+    BREAK_RESET_S,
+    CALENDAR,
+    CORPUS_START,
+    MEETING_TITLES,
+    POOLS,
+    WINDOW,
+    WORK_KINDS,
+    Persona,
+    Span,
+    is_student,
+    make_personas,
 )
-# Linux: one desktop environment per persona -> (shell/overview, file manager, settings).
-_LINUX_DESKTOPS: tuple[tuple[str, ...], ...] = (
-    ("gnome-shell", "org.gnome.Nautilus", "gnome-control-center"),
-    ("plasmashell", "dolphin", "systemsettings"),
-    ("xfce4-panel", "Thunar", "xfce4-settings-manager"),
-    ("lxqt-panel", "pcmanfm-qt", "pavucontrol"),
-)
-_FIRST_NAMES = (
-    "ana", "ben", "chen", "dana", "eli", "fatima", "gus", "hana", "ivan", "jo", "kemal", "lea",
-    "mira", "nils", "omar", "pia", "quinn", "ravi", "sofia", "tomas", "uma", "vera", "wei",
-    "yara", "zane",
-)
-# fmt: on
-_ROLES = (("developer", 0.45), ("office", 0.28), ("designer", 0.12), ("student", 0.15))
-_MEETING_TITLES = (
-    "Sync",
-    "1:1",
-    "Sprint planning",
-    "Design review",
-    "Customer call",
-    "Retro",
-    "All hands",
-    "Interview",
-    "Project kickoff",
-    "Office hours",
-)
-
-
-# --- personas --------------------------------------------------------------------------------
-
-
-def _pick(rng: np.random.Generator, pool: Sequence[str], low: int, high: int) -> tuple[str, ...]:
-    count = int(rng.integers(low, high + 1))
-    count = min(count, len(pool))
-    if count <= 0:
-        return ()
-    # Popular apps first in the pool are more likely to be picked (and to be the main one).
-    weights = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
-    chosen = rng.choice(len(pool), size=count, replace=False, p=weights / weights.sum())
-    return tuple(pool[int(i)] for i in chosen)
-
-
-def _persona(rng: np.random.Generator, index: int) -> Persona:
-    role = str(rng.choice([r for r, _ in _ROLES], p=[w for _, w in _ROLES]))
-    linux_share = {"developer": 0.6, "office": 0.15, "designer": 0.3, "student": 0.35}[role]
-    platform = "linux" if rng.random() < linux_share else "windows"
-    pool = _POOLS[platform]
-    if role == "student":
-        # A student's own laptop (like the real traces of docs/data.md): opened between
-        # classes from `start`, then the evening's study until `end` (see _study_day).
-        start = float(rng.uniform(11.0, 13.5))
-        length = float(rng.uniform(7.5, 9.0))
-    else:
-        start = float(rng.uniform(7.0, 10.0))
-        length = float(rng.uniform(7.5, 9.5))
-    start = round(start * 4) / 4
-    end = start + round(length * 4) / 4
-    lunch = float(np.clip(start + rng.uniform(3.25, 4.5), 11.5, 14.0))
-    lunch = round(lunch * 4) / 4
-    if role == "student":  # focus is the evening's study
-        rng.random()  # drawn as for everyone else, so the personas after this one stay the same
-        focus_start = end - 2.0 + float(rng.uniform(0.0, 0.75))
-        focus_end = min(end - 0.1, focus_start + float(rng.uniform(1.5, 3.0)))
-    elif rng.random() < 0.6:  # a morning person: focus after settling in, before lunch
-        focus_start = start + float(rng.uniform(0.5, 1.5))
-        focus_end = min(lunch - 0.25, focus_start + float(rng.uniform(1.5, 3.0)))
-    else:
-        focus_start = lunch + float(rng.uniform(1.0, 1.75))
-        focus_end = min(end - 0.5, focus_start + float(rng.uniform(1.5, 3.0)))
-    focus_end = max(focus_end, focus_start + 1.0)
-    distraction = float(rng.beta(3, 3) if role == "student" else rng.beta(2, 4.5))
-    meetings = {
-        "developer": rng.gamma(3.0, 0.6),
-        "office": rng.gamma(4.0, 0.8),
-        "designer": rng.gamma(3.0, 0.6),
-        "student": rng.gamma(2.0, 0.5),
-    }[role]
-    main = {"developer": "development", "office": "office", "designer": "design"}.get(
-        role, "development" if rng.random() < 0.5 else "office"
-    )
-    apps: dict[str, tuple[str, ...]] = {}
-    apps[main] = _pick(rng, pool[main], 2, 4)
-    for kind in WORK_KINDS:
-        if kind != main:
-            has = {"development": 0.25, "office": 0.85, "design": 0.15}[kind]
-            if rng.random() < has:
-                apps[kind] = _pick(rng, pool[kind], 1, 2)
-    apps["communication"] = _pick(rng, pool["communication"], 1, 3)
-    apps["meetings"] = _pick(rng, pool["meetings"], 1, 2)
-    apps["browsing"] = _pick(rng, pool["browsing"], 1, 2)
-    if rng.random() < 0.35 + 0.5 * distraction:
-        apps["social"] = _pick(rng, pool["social"], 1, 2)
-    apps["entertainment"] = _pick(rng, pool["entertainment"], 1, 2)
-    if rng.random() < (0.7 if role == "student" else 0.25):
-        apps["games"] = _pick(rng, pool["games"], 1, 3)
-    if platform == "windows":
-        apps["system"] = _WINDOWS_SYSTEM
-    else:
-        apps["system"] = _LINUX_DESKTOPS[int(rng.integers(len(_LINUX_DESKTOPS)))]
-    apps["unknown"] = _pick(rng, pool["unknown"], 1, 3)
-    return Persona(
-        name=f"{_FIRST_NAMES[index % len(_FIRST_NAMES)]}-{role}-{index:03d}",
-        platform=platform,
-        work_start_hour=start,
-        work_end_hour=end,
-        lunch_hour=lunch,
-        break_rhythm_minutes=float(rng.uniform(45.0, 120.0)),
-        focus_hours=(round(focus_start, 2), round(focus_end, 2)),
-        distraction_propensity=round(distraction, 3),
-        meeting_load=round(float(meetings), 2),
-        interruption_tolerance=round(float(rng.beta(2.0, 2.0)), 3),
-        # ATUS: full-time desk workers work on 24-28% of weekend days (realism.py).
-        works_weekends=bool(rng.random() < (0.5 if role == "student" else 0.45)),
-        apps=apps,
-    )
-
-
-def is_student(name: str) -> bool:
-    """Whether a persona (by its name, `first-role-index`) is one of the generator's students."""
-    return "-student-" in name
-
-
-def make_personas(count: int, seed: int) -> list[Persona]:
-    """Return `count` varied personas, deterministic for `seed`."""
-    rng = np.random.default_rng([seed, 0x5E75])
-    return [_persona(rng, i) for i in range(count)]
-
 
 # --- hidden traits and calendar ----------------------------------------------------------------
 
@@ -309,10 +66,10 @@ def _traits(persona: Persona) -> _Traits:
         if abs(hour - persona.lunch_hour) < 1.0:
             hour = persona.lunch_hour + 1.5
         weekly.append(
-            (rnd.randrange(5), hour, rnd.choice((30.0, 60.0)), rnd.choice(_MEETING_TITLES))
+            (rnd.randrange(5), hour, rnd.choice((30.0, 60.0)), rnd.choice(MEETING_TITLES))
         )
     per_day = (1.0 if standup else 0.0) + len(weekly) / 5.0
-    meeting_apps = persona.apps.get("meetings") or _POOLS[persona.platform]["meetings"][:1]
+    meeting_apps = persona.apps.get("meetings") or POOLS[persona.platform]["meetings"][:1]
     return _Traits(
         main=main,
         evening_use=rnd.uniform(0.3, 0.8) if student else rnd.uniform(0.0, 0.5) ** 1.3,
@@ -408,7 +165,7 @@ class _Sim:
         self.shell = self.system[0] if self.system else ""
         self.anchor_app = ""
         browsers = self.apps.get("browsing") or next(iter(self.apps.values()), ())
-        self.fallback = browsers[0] if browsers else _POOLS[persona.platform]["browsing"][0]
+        self.fallback = browsers[0] if browsers else POOLS[persona.platform]["browsing"][0]
         self.category: dict[str, str] = {}
         self.tables: dict[int, tuple[tuple[str, ...], list[float]]] = {}
         self.meeting_mix = (
@@ -714,7 +471,7 @@ def _meetings_for(
             minutes = 30.0 if rnd.random() < 0.6 else 60.0
             h = math.floor(rnd.uniform(start_h + 0.25, end_h - minutes / 60.0) * 2) / 2
             if free(h, h + minutes / 60.0):
-                booked.append((h, h + minutes / 60.0, rnd.choice(_MEETING_TITLES)))
+                booked.append((h, h + minutes / 60.0, rnd.choice(MEETING_TITLES)))
                 break
     booked.sort()
     return booked
@@ -852,195 +609,3 @@ def corpus(personas: int, weeks: int, seed: int) -> list[tuple[Persona, list[Spa
         start = CORPUS_START + datetime.timedelta(weeks=(_stable_seed("week", seed, i) % 52))
         result.append((persona, generate_timeline(persona, start, weeks * 7, seed * 1_000_003 + i)))
     return result
-
-
-# --- suggestion reactions ----------------------------------------------------------------------
-
-
-def break_acceptance_probability(
-    persona: Persona,
-    *,
-    minutes_active: float,
-    hour: float,
-    weekday: int,
-    in_flow: bool,
-    minutes_since_last_suggestion: float,
-    in_meeting: bool,
-) -> float:
-    """Return the chance that this persona accepts a BREAK suggestion at this moment."""
-    if in_meeting:
-        return 0.01
-    ratio = max(0.0, minutes_active) / max(1.0, persona.break_rhythm_minutes)
-    p = 0.04 + 0.84 / (1.0 + math.exp(-4.5 * (ratio - 0.9)))
-    if in_flow:
-        p *= 1.0 - 0.8 * (1.0 - persona.interruption_tolerance)
-    recent = max(0.0, minutes_since_last_suggestion)
-    p *= 1.0 - 0.8 * math.exp(-recent / 20.0)
-    if 0.0 <= persona.lunch_hour - hour <= 0.75:
-        p *= 1.15  # lunch is near anyway
-    elif hour >= 15.0 and hour < persona.work_end_hour:
-        p *= 1.1  # the afternoon slump
-    if not persona.work_start_hour <= hour < persona.work_end_hour or weekday >= 5:
-        p *= 0.8  # off hours: a break from what?
-    return float(min(0.9, max(0.02, p)))
-
-
-def simulate_reaction(
-    persona: Persona,
-    rng: np.random.Generator,
-    *,
-    minutes_active: float,
-    hour: float,
-    weekday: int,
-    in_flow: bool,
-    minutes_since_last_suggestion: float,
-    in_meeting: bool,
-) -> str:
-    """Draw a reaction to a BREAK suggestion: accepted with the modelled probability."""
-    p = break_acceptance_probability(
-        persona,
-        minutes_active=minutes_active,
-        hour=hour,
-        weekday=weekday,
-        in_flow=in_flow,
-        minutes_since_last_suggestion=minutes_since_last_suggestion,
-        in_meeting=in_meeting,
-    )
-    u = float(rng.random())
-    if u < p:
-        return "accepted"
-    # Not accepted: how it is turned down depends on the moment.
-    if in_meeting:
-        weights = (0.25, 0.05, 0.7)
-    elif in_flow:
-        weights = (
-            0.55 - 0.3 * persona.interruption_tolerance,
-            0.25,
-            0.2 + 0.3 * persona.interruption_tolerance,
-        )
-    else:
-        tired = min(1.0, max(0.0, minutes_active) / max(1.0, persona.break_rhythm_minutes))
-        weights = (0.35, 0.2 + 0.3 * tired, 0.45 - 0.3 * tired)
-    v = (u - p) / (1.0 - p) * sum(weights)
-    if v < weights[0]:
-        return "dismissed"
-    if v < weights[0] + weights[1]:
-        return "snoozed"
-    return "ignored"
-
-
-def acceptance_context(
-    persona: Persona,
-    spans: Sequence[Span],
-    now: float,
-    *,
-    minutes_since_last_suggestion: float = 24 * 60.0,
-) -> dict[str, float | int | bool]:
-    """Return the keyword arguments of `break_acceptance_probability` at `now` in a timeline."""
-    steps = [s for s in spans if s.source != CALENDAR]
-    starts = [s.start for s in steps]
-    n = bisect.bisect_left(starts, now)
-    active_from = now
-    prev_start = now
-    for i in range(n - 1, -1, -1):
-        s = steps[i]
-        end = min(s.start + s.duration, now)
-        if prev_start - end >= BREAK_RESET_S or (
-            s.source == AFK and end - s.start >= BREAK_RESET_S
-        ):
-            break
-        active_from = prev_start = s.start
-    in_meeting = any(s.source == CALENDAR and s.start <= now < s.start + s.duration for s in spans)
-    window_from = now - 15 * 60.0
-    work = total = 0.0
-    for s in steps[max(0, n - 400) : n]:
-        a, b = max(s.start, window_from), min(s.start + s.duration, now)
-        if b > a:
-            total += b - a
-            work += (b - a) if s.category in WORK_KINDS else 0.0
-    hour = (now % 86400.0) / 3600.0
-    lo, hi = persona.focus_hours
-    return {
-        "minutes_active": max(0.0, (now - active_from) / 60.0),
-        "hour": hour,
-        "weekday": int(((now // 86400.0) + 3) % 7),
-        "in_flow": bool(lo <= hour < hi and total >= 10 * 60.0 and work / total >= 0.75),
-        "minutes_since_last_suggestion": float(minutes_since_last_suggestion),
-        "in_meeting": in_meeting,
-    }
-
-
-# --- trace statistics --------------------------------------------------------------------------
-
-
-def _window_arrays(spans: Sequence[Span]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    rows = sorted(
-        (s for s in spans if s.source == WINDOW and s.duration > 0), key=lambda s: s.start
-    )
-    start = np.array([s.start for s in rows], dtype=np.float64)
-    duration = np.array([s.duration for s in rows], dtype=np.float64)
-    return start, duration, [s.app for s in rows]
-
-
-def hourly_share(spans: Sequence[Span]) -> list[float]:
-    """Return the fraction of active (window) time falling in each hour of the day (24 values)."""
-    start, duration, _ = _window_arrays(spans)
-    share = np.zeros(24, dtype=np.float64)
-    if start.size == 0:
-        return share.tolist()
-    end = start + duration
-    cursor = start.copy()
-    while True:
-        live = cursor < end
-        if not live.any():
-            break
-        c, e = cursor[live], end[live]
-        boundary = (np.floor(c / 3600.0) + 1.0) * 3600.0
-        upto = np.minimum(boundary, e)
-        np.add.at(share, ((c % 86400.0) // 3600.0).astype(np.int64), upto - c)
-        cursor[live] = upto
-    total = share.sum()
-    return (share / total if total > 0 else share).tolist()
-
-
-def weekday_active_hours(spans: Sequence[Span]) -> list[float]:
-    """Return mean active (window) hours per calendar day for Monday..Sunday (7 values)."""
-    start, duration, _ = _window_arrays(spans)
-    hours = np.zeros(7, dtype=np.float64)
-    if start.size == 0:
-        return hours.tolist()
-    day = np.floor(start / 86400.0).astype(np.int64)
-    weekday = (day + 3) % 7
-    np.add.at(hours, weekday, duration / 3600.0)
-    counts = np.zeros(7, dtype=np.float64)
-    for d in range(int(day.min()), int(day.max()) + 1):
-        counts[(d + 3) % 7] += 1
-    return (hours / np.maximum(counts, 1.0)).tolist()
-
-
-def trace_statistics(spans: Sequence[Span]) -> dict[str, float]:
-    """Return summary statistics of a trace, for comparing synthetic against real timelines."""
-    start, duration, apps = _window_arrays(spans)
-    stats: dict[str, float] = {}
-    if start.size == 0:
-        return {"spans": 0.0, "active_hours": 0.0}
-    active_h = float(duration.sum() / 3600.0)
-    switches = sum(1 for a, b in zip(apps, apps[1:], strict=False) if a != b)
-    stats["spans"] = float(start.size)
-    stats["active_hours"] = active_h
-    stats["median_span_s"] = float(np.median(duration))
-    stats["p90_span_s"] = float(np.percentile(duration, 90))
-    stats["short_span_fraction"] = float(np.mean(duration < 5.0))  # alt-tab / shell blips
-    stats["minute_span_fraction"] = float(np.mean(duration < 60.0))
-    stats["switches_per_active_hour"] = float(switches / active_h) if active_h > 0 else 0.0
-    days = np.unique(np.floor(start / 86400.0))
-    stats["active_days"] = float(days.size)
-    stats["active_hours_per_active_day"] = active_h / max(1, days.size)
-    per_weekday = weekday_active_hours(spans)
-    for name, value in zip(_DAY_NAMES, per_weekday, strict=True):
-        stats[f"active_hours_{name}"] = value
-    stats["active_hours_weekday"] = float(np.mean(per_weekday[:5]))
-    stats["active_hours_weekend"] = float(np.mean(per_weekday[5:]))
-    categories = [s.category for s in spans if s.source == WINDOW]
-    stats["unknown_category_fraction"] = categories.count(UNKNOWN) / max(1, len(categories))
-    return stats
