@@ -8,7 +8,8 @@
 #   bash scripts/test.sh PYTEST_ARGS...   ruff, mypy and pytest with these arguments only
 #   bash scripts/test.sh --fast [ARGS]    the inner loop: no system packages, no pip install
 #                                         when the virtualenv is up to date, no TensorFlow,
-#                                         X11, compositor or slow tests, no audit, no bundle
+#                                         X11, compositor or slow tests, two test processes
+#                                         (pytest-xdist), no audit, no bundle
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,9 +54,10 @@ fi
 
 PYTEST_ARGS=("$@")
 if [ "$FAST" = 1 ]; then
-  # The sway test starts a real compositor; it carries no marker of its own.
+  # The sway test starts a real compositor; it carries no marker of its own. Two pytest-xdist
+  # workers share out the tests (`-n 0` after --fast runs them in one process).
   PYTEST_ARGS=(-m "not tensorflow and not x11 and not slow"
-               --ignore-glob='*/collect/wayland/test_sway.py' "$@")
+               --ignore-glob='*/collect/wayland/test_sway.py' -n 2 --dist worksteal "$@")
 fi
 
 set +e

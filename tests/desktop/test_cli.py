@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent / "time-sculptor"
 
 
@@ -17,6 +19,7 @@ def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.Compl
     return subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, timeout=120)
 
 
+@pytest.mark.slow
 def test_run_without_a_display_says_so_and_replays_a_day(tmp_path):
     result = run("--data-dir", str(tmp_path / "data"), "run")
     assert result.returncode == 0, result.stderr
@@ -46,6 +49,7 @@ def real_store(directory: Path) -> dict[str, bytes]:
     return snapshot(directory)
 
 
+@pytest.mark.slow
 def test_run_headless_and_demo_leave_a_real_store_as_it_was(tmp_path):
     from desktop.store import DB_NAME, Store
 
@@ -65,6 +69,7 @@ def test_run_headless_and_demo_leave_a_real_store_as_it_was(tmp_path):
     assert list(scratch.iterdir()) == []  # the replay's temporary folders are gone
 
 
+@pytest.mark.slow
 def test_demo_explains_why_stored_entries_are_fewer_than_replayed(tmp_path):
     import re
 
@@ -119,6 +124,7 @@ def test_headless_collection_without_any_collector_is_one_clear_line(tmp_path):
     assert "WITHOUT a collector" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_first_run_writes_the_settings_file_and_a_later_run_keeps_the_users(tmp_path):
     result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--agree", "--exit-after", "1")
     assert result.returncode == 0, result.stderr
@@ -141,6 +147,7 @@ def test_bad_config_is_a_one_line_error_and_changes_nothing(tmp_path):
     assert not (tmp_path / "time-sculptor.sqlite3").exists()
 
 
+@pytest.mark.slow
 def test_react_answers_once(tmp_path):
     tmp_path.rmdir()
     assert run("demo", "--keep", str(tmp_path)).returncode == 0  # creates suggestions
@@ -189,6 +196,7 @@ def test_status_shows_the_last_hour_of_input_intensity(tmp_path):
     assert shown["minutes_in_last_hour"] == 2
 
 
+@pytest.mark.slow
 def test_status_reads_as_sentences_with_the_same_local_times_as_pause(tmp_path):
     tmp_path.rmdir()
     assert run("demo", "--keep", str(tmp_path)).returncode == 0
@@ -211,6 +219,7 @@ def status_json(data: Path) -> dict:
     return json.loads(run("--data-dir", str(data), "status", "--json").stdout)
 
 
+@pytest.mark.slow
 def test_no_interpreter_log_line_on_a_command(tmp_path):
     demo = run("demo")
     assert demo.returncode == 0 and demo.stderr == ""  # no "INFO: Created TensorFlow Lite ..."

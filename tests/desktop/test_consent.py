@@ -70,6 +70,7 @@ def test_consent_from_the_command_line_is_stored_and_shown(tmp_path):
     assert answer is not None and answer[0] is False
 
 
+@pytest.mark.slow
 def test_headless_without_a_terminal_or_agree_says_so_and_records_nothing(tmp_path):
     result = run("--data-dir", str(tmp_path), "run", "--no-gui", "--exit-after", "1")
     assert result.returncode == 2

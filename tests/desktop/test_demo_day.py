@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from desktop import cli
 
 
+@pytest.mark.slow
 def test_demo_replays_the_import_format_and_the_apps_own_export(tmp_path, capsys):
     trace = tmp_path / "trace.csv"
     rows = ["timestamp,app"] + [

@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from desktop.store import DB_NAME, Store
 from tests.reliability.crash_writer import POLL_S
 
@@ -38,6 +40,7 @@ def _stored_end(path: Path) -> float:
     return float(value or 0.0)
 
 
+@pytest.mark.slow
 def test_fifty_kill_nines_lose_at_most_the_last_poll(tmp_path):
     path = tmp_path / "data" / DB_NAME
     rng = random.Random(20261123)

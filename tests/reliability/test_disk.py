@@ -166,6 +166,7 @@ def _without_dac_override(*command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_read_only_data_dir_at_start_is_one_line_and_changes_nothing(tmp_path):
     data = tmp_path / "data"
     assert _without_dac_override("demo", "--keep", str(data)).returncode == 0

@@ -51,6 +51,7 @@ def _hold_write_lock(path, seconds: float, held: threading.Event) -> None:
     blocker.close()
 
 
+@pytest.mark.slow
 def test_a_writer_holding_the_lock_for_seconds_costs_the_collector_no_time(tmp_path):
     service = AppService(
         tmp_path, Config(poll_interval_s=POLL_S), SystemClock(), watcher=Desk(), poll_step_s=POLL_S
@@ -106,6 +107,7 @@ def test_a_one_shot_write_that_finds_the_lock_held_says_nothing_changed(tmp_path
     store.close()
 
 
+@pytest.mark.slow
 def test_a_thread_of_the_app_waiting_for_the_lock_does_not_hold_up_the_polls(tmp_path):
     # The suggestion job records an outcome while an import holds the lock: it waits its busy
     # timeout holding the store; the polls of those seconds must neither wait nor be lost.

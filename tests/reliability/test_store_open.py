@@ -129,6 +129,7 @@ def _assert_opens(path: Path) -> None:
     again.close()
 
 
+@pytest.mark.slow
 def test_a_kill_at_every_statement_of_the_first_open_leaves_a_database_that_opens(tmp_path):
     total = _statements_of_a_first_open(tmp_path / "probe" / DB_NAME)
     assert total > 10
@@ -144,6 +145,7 @@ def test_a_kill_at_every_statement_of_the_first_open_leaves_a_database_that_open
     assert killed == total  # every statement of the open was a place to die
 
 
+@pytest.mark.slow
 def test_kill_nines_at_random_moments_of_the_first_open_never_brick_it(tmp_path):
     rng = random.Random(20261124)
     probes = []
