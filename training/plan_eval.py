@@ -39,6 +39,9 @@ BLOCK_MIN = 60
 BLOCKS_PER_WEEK = 5
 WINDOW = (7 * 60, 23 * 60)
 MAX_ROWS = 5_000_000
+# Every solve runs to its optimum (the app stops a re-plan after 0.1 s): the figures do not
+# depend on how busy the machine is.
+SOLVE_LIMIT_S = 30.0
 
 
 class TraceError(ValueError):
@@ -142,7 +145,9 @@ def plan_week(timeline: fc.Timeline, monday: int) -> list[Block]:
             now = day * fc.DAY_MIN + start - placement.LEAD_MIN
             if len(held) >= BLOCKS_PER_WEEK or any(h.day == day for h in held):
                 break
-            result = placement.place(plan, timeline, forecast, now, held, hint=tentative)
+            result = placement.place(
+                plan, timeline, forecast, now, held, SOLVE_LIMIT_S, hint=tentative
+            )
             tentative = result.blocks
             for block in result.blocks:
                 if block.day == day and block.start == start:
