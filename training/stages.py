@@ -688,6 +688,8 @@ def finetune(spec: FinetuneSpec, log: Callable[[str], None] = _progress) -> Fine
                 held_out_targets=held_out.targets,
                 parent_version=parent,
                 parity_inputs=Examples.concat([examples, probe]).inputs,
+                # A pruned base stays pruned: its record carries over.
+                pruning=(base_manifest.get("compression") or {}).get("pruning"),
                 training={
                     "data": f"user store {db_path}: {len(spans)} spans, {len(feedback)} "
                     "answered suggestions (inverse-propensity weighted, cap 10)",

@@ -19,6 +19,7 @@ from edge_model.keras_model import ModelConfig  # noqa: E402
 from edge_model.manifest import verify  # noqa: E402
 from edge_model.runtime import ModelRuntime  # noqa: E402
 from training import stages  # noqa: E402
+from training.bench import run_bench  # noqa: E402
 from training.cli import main as train_main  # noqa: E402
 from training.stages import synthetic_examples  # noqa: E402
 
@@ -51,6 +52,24 @@ def test_pretrain_prunes_units_fine_tunes_and_records_it(tmp_path, capsys):
     moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
     prediction = ModelRuntime(out).predict(moment.inputs)
     assert prediction.time_to_switch_minutes is not None
+    # The bench measures the same weights in either export form; the loop file is the smaller.
+    sample = synthetic_examples(2, 1, seed=32).take(np.arange(30))
+    figures = {
+        form: run_bench(
+            out,
+            sample.inputs,
+            sample.targets["next_category"],
+            sample.inputs,
+            runs=5,
+            keras_runs=2,
+            gru_export=form,
+        )
+        for form in ("loop", "unrolled")
+    }
+    assert figures["unrolled"]["model_config"]["gru_export"] == "unrolled"
+    loop, unrolled = (figures[f]["variants"]["tflite_dynamic"] for f in ("loop", "unrolled"))
+    assert loop["size_bytes"] < unrolled["size_bytes"]
+    assert loop["top1"] == pytest.approx(unrolled["top1"], abs=0.04)
 
 
 def test_a_bad_pruning_request_fails_before_training(tmp_path):
