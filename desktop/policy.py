@@ -389,8 +389,8 @@ class PersonalHead:
             return None
 
 
-GATE_MIN_ANSWERS = 10  # newest answers that compare a refitted head with the one in use
-GATE_HOLDOUT = 1.0 / 3.0  # ... the newest share of all answers, at least GATE_MIN_ANSWERS
+GATE_MIN_ANSWERS = 10  # answers a head in use has not seen, to compare a refit with it
+GATE_HOLDOUT = 1.0 / 3.0  # with no head in use: the newest share of the answers (>= the above)
 
 
 @dataclass(frozen=True)
@@ -436,34 +436,47 @@ def gate_head(
     in_use: PersonalHead | None,
     examples: Sequence[tuple[str, float, np.ndarray, float, float]],
     now: float,
+    times: Sequence[float] | None = None,
 ) -> tuple[PersonalHead | None, HeadUpdate]:
-    """Refit the personal head and install it only if it beats the one in use; return both.
+    """Refit the personal head and install it only if the one in use does not predict better.
 
-    The comparison is on the newest GATE_HOLDOUT of the answers (oldest first), with the refit
-    made from the older ones only, so the new head is judged on answers it did not see; the
-    head in use may have been fitted on some of them, which favours keeping it. Measured: log
-    loss of the acceptance each predicts (which punishes overconfidence), and the Brier score.
-    The refit is installed unless the head in use has the lower log loss; then the head in use
-    stays (None: none was in use, and the refit must beat the model's own scores instead).
+    Judged on answers neither head saw: those given after the head in use was fitted
+    (`times`, one per example, oldest first), against a trial refit made from the answers
+    before them. A head in use with fewer than GATE_MIN_ANSWERS answers after it has too little
+    new evidence against it: the refit is installed. With no head in use the refit is judged
+    against the model's own scores on the newest GATE_HOLDOUT of the answers. Measured: log
+    loss (which punishes overconfidence) and the Brier score; the head in use stays only if its
+    log loss is lower by HEAD_MIN_GAIN or more.
     """
     candidate = PersonalHead.fit(examples, now=now)
     rows = list(examples)
-    held = max(GATE_MIN_ANSWERS, int(round(GATE_HOLDOUT * len(rows))))
-    if len(rows) < 2 * GATE_MIN_ANSWERS:
-        return candidate, HeadUpdate(
-            True, f"too few answers to compare ({len(rows)}): refitted", {}, {}
-        )
-    trial = PersonalHead.fit(rows[:-held], now=now)
-    new, old = _scores(trial, rows[-held:]), _scores(in_use, rows[-held:])
-    if old["accept_log_loss"] < new["accept_log_loss"]:
-        kept = "the head in use" if in_use is not None else "the model alone"
+    if in_use is None:
+        held = max(GATE_MIN_ANSWERS, int(round(GATE_HOLDOUT * len(rows))))
+        if len(rows) < 2 * GATE_MIN_ANSWERS:
+            return candidate, HeadUpdate(True, f"first head, from {len(rows)} answers", {}, {})
+        older, newer = rows[:-held], rows[-held:]
+    else:
+        if times is None or len(times) != len(rows):
+            raise ValueError("gate_head needs the time of every answer to compare heads")
+        older = [r for r, t in zip(rows, times, strict=True) if t <= in_use.fitted_at]
+        newer = [r for r, t in zip(rows, times, strict=True) if t > in_use.fitted_at]
+        if len(newer) < GATE_MIN_ANSWERS:
+            reason = (
+                f"{len(newer)} answers since the head in use was fitted, too few to compare: "
+                "refitted"
+            )
+            return candidate, HeadUpdate(True, reason, {}, {})
+    trial = PersonalHead.fit(older, now=now)
+    new, old = _scores(trial, newer), _scores(in_use, newer)
+    kept = "the head in use" if in_use is not None else "the model alone"
+    if old["accept_log_loss"] < new["accept_log_loss"] - HEAD_MIN_GAIN:
         reason = (
-            f"{kept} predicted your newest {held} answers better "
+            f"{kept} predicted your {len(newer)} newest answers better "
             f"(log loss {old['accept_log_loss']:.3f} vs {new['accept_log_loss']:.3f})"
         )
         return in_use, HeadUpdate(False, reason, new, old)
     reason = (
-        f"predicted your newest {held} answers at least as well "
+        f"predicted your {len(newer)} newest answers as well as {kept} or better "
         f"(log loss {new['accept_log_loss']:.3f} vs {old['accept_log_loss']:.3f})"
     )
     return candidate, HeadUpdate(True, reason, new, old)

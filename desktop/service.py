@@ -567,7 +567,7 @@ class AppService:
     def personalize(self) -> dict[str, Any]:
         """Refit the on-device personal head on stored outcomes; save it; return a summary."""
         now = self.clock.now()
-        examples = []
+        examples, times = [], []
         for record in self.store.suggestions(since=now - PERSONALIZE_DAYS * 86400.0):
             context = record.features.get("context") if record.features else None
             if record.outcome is None or not context:
@@ -581,9 +581,10 @@ class AppService:
                     record.propensity,
                 )
             )
+            times.append(record.created_at)
         # The refit replaces the head in use only if it predicts the newest answers better.
         in_use = policy.PersonalHead.load(self.data_dir)
-        head, update = policy.gate_head(in_use, examples, now)
+        head, update = policy.gate_head(in_use, examples, now, times)
         path = None
         if update.installed and head is not None:
             path = head.save(self.data_dir)
@@ -614,11 +615,11 @@ class AppService:
         spans = self.store.events(
             since - timing.STAY_DAYS * localtime.DAY_S, now, sources=("window", "afk", "import")
         )
-        rows, soon, minutes = timing.labelled_rows(
+        rows, soon, minutes, times = timing.labelled_rows_at(
             spans, runtime, np.random.default_rng(int(now)), since, utc_offset_s=self.utc_offset_s
         )
         in_use = timing.TimingHead.load(self.data_dir / TIMING_HEAD_NAME)
-        head, update = timing.gate(prior, in_use, rows, soon, minutes)
+        head, update = timing.gate(prior, in_use, rows, soon, minutes, times, now)
         record_head_update(self.store, {"at": now, "part": "timing"} | update)
         if not update["installed"]:
             return {"installed": False, "reason": update["reason"]}

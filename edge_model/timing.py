@@ -52,6 +52,8 @@ MOMENTS_PER_HOUR = 12.0  # labelled moments per active hour, for the prior and o
 L2 = 0.05  # pull of the personal fit toward the prior (per standardized weight)
 MIN_MOMENTS = 200  # fewer labelled moments than this: the prior alone
 HOLDOUT = 0.2  # newest share of the moments that decides whether the personal fit is kept
+GATE_MIN_MOMENTS = 100  # moments a head in use has not seen, to compare a refit with it
+GATE_MARGIN = 0.002  # what the head in use must win a part by to keep it
 
 
 def window_statistics(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -365,26 +367,40 @@ def gate(
     x: np.ndarray,
     soon: np.ndarray,
     minutes: np.ndarray,
+    times: np.ndarray,
+    now: float,
 ) -> tuple[TimingHead, dict[str, Any]]:
-    """Refit the personal timing head and keep, part by part, whichever predicts better.
+    """Refit the personal timing head; keep, part by part, the one in use where it does better.
 
-    The refit (`personalize` on the older moments) and the head in use are compared on the
-    newest HOLDOUT of the moments, which the refit did not see: the switch-soon part by log
-    loss (calibration included), the minutes part by squared log error. A part of the head in
-    use that does better stays; otherwise the refit's part (fitted on all moments) replaces it.
-    Returns the head to use and a record of the comparison.
+    Judged on the moments neither saw: those after the head in use was fitted (its
+    `trained_on["fitted_at"]`; `times` per row), against a trial refit (`personalize`) on the
+    moments before them. The switch-soon part by log loss (calibration included), the minutes
+    part by squared log error; a part of the head in use that is better by GATE_MARGIN stays,
+    otherwise the refit's part (fitted on all moments) replaces it. With no head in use, or
+    fewer than GATE_MIN_MOMENTS moments after it, the refit is installed. The head returned
+    carries `fitted_at = now`.
     """
     x, soon, minutes = np.asarray(x, np.float64), np.asarray(soon), np.asarray(minutes)
     candidate = personalize(prior, x, soon, minutes)
-    if in_use is None or len(x) < MIN_MOMENTS or in_use.mean != prior.mean:
-        why = "no personal head in use" if in_use is None else "too few moments to compare"
+    candidate.trained_on["fitted_at"] = now
+    fitted_at = in_use.trained_on.get("fitted_at") if in_use is not None else None
+    if in_use is None or not isinstance(fitted_at, int | float) or in_use.mean != prior.mean:
+        return candidate, {
+            "installed": True,
+            "reason": "no personal head in use",
+            "candidate": {},
+            "in_use": {},
+        }
+    newer = np.asarray(times) > fitted_at
+    if int(newer.sum()) < GATE_MIN_MOMENTS:
+        why = f"{int(newer.sum())} moments since the head in use was fitted, too few to compare"
         return candidate, {"installed": True, "reason": why, "candidate": {}, "in_use": {}}
-    cut = len(x) - max(1, int(round(HOLDOUT * len(x))))
-    trial = personalize(prior, x[:cut], soon[:cut], minutes[:cut])
-    new = _part_scores(trial, x[cut:], soon[cut:], minutes[cut:])
-    old = _part_scores(in_use, x[cut:], soon[cut:], minutes[cut:])
-    keep_switch = old["switch_log_loss"] < new["switch_log_loss"]
-    keep_minutes = old["minutes_sq_log_error"] < new["minutes_sq_log_error"]
+    older = ~newer
+    trial = personalize(prior, x[older], soon[older], minutes[older])
+    new = _part_scores(trial, x[newer], soon[newer], minutes[newer])
+    old = _part_scores(in_use, x[newer], soon[newer], minutes[newer])
+    keep_switch = old["switch_log_loss"] < new["switch_log_loss"] - GATE_MARGIN
+    keep_minutes = old["minutes_sq_log_error"] < new["minutes_sq_log_error"] - GATE_MARGIN
     head = TimingHead(
         prior.mean,
         prior.scale,
@@ -392,14 +408,14 @@ def gate(
         in_use.minutes if keep_minutes else candidate.minutes,
         candidate.trained_on | {"kept_switch": keep_switch, "kept_minutes": keep_minutes},
     )
-    held = len(x) - cut
+    count = int(newer.sum())
     if keep_switch and keep_minutes:
-        reason = f"the head in use predicted the newest {held} moments better"
+        reason = f"the head in use predicted the {count} newest moments better"
     elif keep_switch or keep_minutes:
         kept = "switch-soon" if keep_switch else "minutes-left"
-        reason = f"refitted, except the {kept} part: the one in use did better on {held} moments"
+        reason = f"refitted, except the {kept} part: the one in use did better on {count} moments"
     else:
-        reason = f"predicted the newest {held} moments at least as well"
+        reason = f"predicted the {count} newest moments as well as the head in use or better"
     installed = not (keep_switch and keep_minutes)
     return head, {"installed": installed, "reason": reason, "candidate": new, "in_use": old}
 
@@ -488,10 +504,25 @@ def labelled_rows(
     The network (`runtime`, anything with the ModelRuntime `predict`) runs one moment at a time,
     as on the device: the prior's fit, `evaluate` and the nightly step all read rows this way.
     """
-    timeline = features.Timeline.from_spans(spans)
-    found = labelled_moments(
-        spans, moment_times(timeline, rng, per_hour, since, until), utc_offset_s
+    x, soon, minutes, _ = labelled_rows_at(
+        spans, runtime, rng, since, until, utc_offset_s, per_hour
     )
+    return x, soon, minutes
+
+
+def labelled_rows_at(
+    spans: Sequence[features.SpanLike],
+    runtime: Any,
+    rng: np.random.Generator,
+    since: float | None = None,
+    until: float | None = None,
+    utc_offset_s: float = 0.0,
+    per_hour: float = MOMENTS_PER_HOUR,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return `labelled_rows` and each moment's time (Unix seconds, oldest first)."""
+    timeline = features.Timeline.from_spans(spans)
+    moments = moment_times(timeline, rng, per_hour, since, until)
+    found = labelled_moments(spans, moments, utc_offset_s)
     size = found.soon.shape[0]
     soon = np.empty(size)
     minutes: np.ndarray | None = np.empty(size)
@@ -502,7 +533,8 @@ def labelled_rows(
             minutes = None
         elif minutes is not None:
             minutes[row] = prediction.time_to_switch_minutes
-    return rows(found.inputs, soon, minutes, found.app_statistics), found.soon, found.minutes
+    times = np.array([t for _, t in moments], dtype=np.float64)
+    return rows(found.inputs, soon, minutes, found.app_statistics), found.soon, found.minutes, times
 
 
 def minute_errors(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:

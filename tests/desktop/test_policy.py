@@ -279,27 +279,35 @@ def rhythm_rows(rng: np.random.Generator, count: int, after: float = 80.0) -> li
 
 def test_a_refit_that_predicts_worse_is_not_installed():
     rng = np.random.default_rng(3)
-    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90), now=1.0)
+    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90), now=100.0)
     assert "break" in in_use.weights
-    # A month of answers whose older part is noise (a visitor at the keyboard), the newest
-    # part the person's own rhythm again: a refit on the older part predicts them worse.
+    # In the window now: answers from before the head in use was fitted that are noise (a
+    # visitor at the keyboard), then the person's own rhythm again. A refit on the noise
+    # predicts the person's newest answers worse than the head in use: it stays.
     noise = [
         ("break", 0.4, working_context(rng, rng.uniform(20, 150)), float(rng.random() < 0.5), 0.3)
         for _ in range(40)
     ]
-    head, update = policy.gate_head(in_use, noise + rhythm_rows(rng, 20), now=2.0)
+    rows = noise + rhythm_rows(rng, 20)
+    times = [50.0] * 40 + [150.0] * 20
+    head, update = policy.gate_head(in_use, rows, 200.0, times)
     assert head is in_use and not update.installed
     assert update.in_use["accept_log_loss"] < update.candidate["accept_log_loss"]
-    assert update.reason.startswith("the head in use predicted your newest 20 answers better")
-    record = update.record("acceptance", 2.0)
+    assert update.reason.startswith("the head in use predicted your 20 newest answers better")
+    record = update.record("acceptance", 200.0)
     assert record["installed"] is False and record["part"] == "acceptance"
+    # Without enough answers since the head in use was fitted, there is nothing to judge on.
+    head, update = policy.gate_head(in_use, rows[:45], 200.0, times[:45])
+    assert update.installed and head is not in_use
+    assert update.reason.startswith("5 answers since the head in use was fitted")
 
 
 def test_a_refit_that_predicts_better_replaces_the_head_in_use():
     rng = np.random.default_rng(4)
-    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90, after=40.0), now=1.0)
+    in_use = policy.PersonalHead.fit(rhythm_rows(rng, 90, after=40.0), now=100.0)
     # The person now wants breaks only after two hours: the old head is wrong about them.
-    head, update = policy.gate_head(in_use, rhythm_rows(rng, 60, after=120.0), now=2.0)
+    rows = rhythm_rows(rng, 60, after=120.0)
+    head, update = policy.gate_head(in_use, rows, 200.0, [50.0] * 40 + [150.0] * 20)
     assert update.installed and head is not in_use and head is not None
     assert update.candidate["accept_log_loss"] <= update.in_use["accept_log_loss"]
     assert head.adjust("break", 0.4, working_context(rng, 90.0)) < in_use.adjust(

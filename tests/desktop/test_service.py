@@ -263,14 +263,17 @@ def test_a_nightly_refit_that_predicts_worse_leaves_the_head_in_use(parts, tmp_p
     first = service.personalize()
     assert first["installed"] and "break" in first["fitted"]
     saved = (tmp_path / policy.HEAD_NAME).read_bytes()
-    # A week in which someone else answered at random, then the person again.
-    for i in range(45):
-        answer(START - 8 * 86400 + 600 * i, accepted=bool(rng.random() < 0.5))
+    # Answers from before that fit arrive later (someone else's, at random), and the person
+    # answers again after it: a refit from everything before the fit predicts the person's
+    # newest answers worse than the head in use, which stays.
+    for i in range(60):
+        answer(START - 12 * 86400 + 600 * i, accepted=bool(rng.random() < 0.5))
     for i in range(45):
         answer(START - 2 * 86400 + 600 * i)
     clock.set(START)
     second = service.personalize()
-    assert not second["installed"] and second["reason"].startswith("the head in use predicted")
-    assert (tmp_path / policy.HEAD_NAME).read_bytes() == saved  # the head in use stays
+    assert not second["installed"], second["reason"]
+    assert second["reason"].startswith("the head in use predicted your 45 newest answers better")
+    assert (tmp_path / policy.HEAD_NAME).read_bytes() == saved
     recorded = [(e["part"], e["installed"]) for e in head_updates(service.store)]
     assert recorded == [("acceptance", True), ("acceptance", False)]  # no model: no timing head

@@ -175,28 +175,34 @@ def test_a_timing_refit_that_predicts_worse_keeps_the_head_in_use():
     x, soon, minutes = _rows(1500, rng)
     window = x[:, timing.FEATURES.index("window_share_ending_soon")]
     theirs = (window + 0.3 * rng.normal(size=len(x)) > 0).astype(float)
-    in_use = timing.personalize(prior, x, theirs, minutes)
-    assert in_use.trained_on["switch"] is True
-    # A month whose older moments say nothing (labels at random), the newest the user's own
-    # rhythm again: the refit's switch part would predict the newest worse; the one in use stays.
+    in_use, _ = timing.gate(prior, None, x, theirs, minutes, np.zeros(len(x)), now=100.0)
+    assert in_use.trained_on["switch"] is True and in_use.trained_on["fitted_at"] == 100.0
+    # The window now: older moments whose labels say nothing (at random), then the newest 300,
+    # after the head in use was fitted, in the user's own rhythm again. A refit on the older
+    # ones would predict the newest worse: the switch part in use stays.
     x2, _, minutes2 = _rows(1000, rng)
     window2 = x2[:, timing.FEATURES.index("window_share_ending_soon")]
     labels = (rng.random(len(x2)) < 0.5).astype(float)
-    labels[-200:] = (window2[-200:] + 0.3 * rng.normal(size=200) > 0).astype(float)
-    head, update = timing.gate(prior, in_use, x2, labels, minutes2)
+    labels[-300:] = (window2[-300:] + 0.3 * rng.normal(size=300) > 0).astype(float)
+    times = np.where(np.arange(len(x2)) < 700, 50.0, 150.0)
+    head, update = timing.gate(prior, in_use, x2, labels, minutes2, times, now=200.0)
     assert head.switch == in_use.switch and head.trained_on["kept_switch"] is True
     assert update["in_use"]["switch_log_loss"] < update["candidate"]["switch_log_loss"]
-    # With no personal head in use, the refit is taken as it is.
-    first, record = timing.gate(prior, None, x2, labels, minutes2)
-    assert record["installed"] and record["reason"] == "no personal head in use"
-    assert first == timing.personalize(prior, x2, labels, minutes2)
+    assert head.trained_on["fitted_at"] == 200.0
+    # Too few moments since the head in use was fitted: the refit is taken as it is.
+    few = np.where(np.arange(len(x2)) < 950, 50.0, 150.0)
+    first, record = timing.gate(prior, in_use, x2, labels, minutes2, few, now=200.0)
+    assert record["installed"] and record["reason"].startswith("50 moments since")
+    assert first.switch == timing.personalize(prior, x2, labels, minutes2).switch
 
 
 def test_a_timing_refit_that_predicts_better_replaces_the_head_in_use():
     rng = np.random.default_rng(5)
     prior = timing.TimingHead.fit(*_rows(3000, rng))
     x, soon, minutes = _rows(1500, rng)
-    in_use = timing.personalize(prior, x, 1.0 - soon, minutes)  # a user unlike anyone
-    head, update = timing.gate(prior, in_use, x, soon, minutes)  # ... who now is like everyone
+    in_use, _ = timing.gate(prior, None, x, 1.0 - soon, minutes, np.zeros(len(x)), now=100.0)
+    # ... a user unlike anyone, who now is like everyone
+    times = np.where(np.arange(len(x)) < 1000, 50.0, 150.0)
+    head, update = timing.gate(prior, in_use, x, soon, minutes, times, now=200.0)
     assert update["installed"] and head.switch != in_use.switch
     assert update["candidate"]["switch_log_loss"] <= update["in_use"]["switch_log_loss"]
