@@ -928,14 +928,15 @@ def parse_ics(
             # A COUNT with the window's UNTIL added: dateutil stops at whichever comes first
             # and warns that RFC 5545 does not allow both (the file had only the COUNT).
             warnings.simplefilter("ignore", DeprecationWarning)
-            for occurrence in recurring_ical_events.of(calendar).after(window_start):
-                if _as_datetime(occurrence["DTSTART"].dt, local_tz) >= window_end:
-                    break
+            # One `between` over the window: the counts above bound what it builds, and it
+            # is linear in the occurrences, where walking `after` re-expands a growing
+            # window again and again (7-27 s against 1 s for a year of hourly repeats).
+            for occurrence in recurring_ical_events.of(calendar).between(window_start, window_end):
                 occurrences.append(occurrence)
                 if len(occurrences) > MAX_OCCURRENCES:
                     raise too_many
-                if len(occurrences) % 256 == 0 and time.monotonic() > deadline:
-                    raise too_slow
+            if time.monotonic() > deadline:
+                raise too_slow
     except ImportFailed:
         raise
     except Exception as exc:  # the library's errors name no line; the reason still helps

@@ -150,7 +150,6 @@ def test_an_endless_minutely_meeting_is_left_out_and_named_the_rest_is_imported(
     )
 
 
-@pytest.mark.slow
 def test_an_hourly_meeting_for_a_year_is_imported_up_to_the_window(tmp_path):
     path = tmp_path / "hourly.ics"
     path.write_text(ENDLESS_MINUTELY_TIMED.replace("FREQ=MINUTELY", "FREQ=HOURLY"))
