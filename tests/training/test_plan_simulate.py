@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import numpy as np
+import pytest
 
 from desktop.plan import forecast as fc
 from desktop.plan import items, placement
@@ -43,6 +44,7 @@ def focus_habit(window: tuple[int, int]) -> items.Item:
     )
 
 
+@pytest.mark.slow  # simulated weeks: the full run keeps it, --fast skips it
 def test_the_contract(tmp_path):
     out = tmp_path / "out.json"
     argv = ["simulate", "--plan", "--users", "2", "--weeks", "2", "--jobs", "1"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+import pytest
+
 from training import population, simulate
 from training.synthetic import days, persons, reactions
 
@@ -42,6 +44,7 @@ def _desk_worker(seed: int) -> persons.Persona:
     return next(p for p in everyone if not persons.is_student(p.name))
 
 
+@pytest.mark.slow  # simulated weeks: the full run keeps it, --fast skips it
 def test_the_learned_policy_stops_pushing_a_kind_that_is_always_dismissed():
     result = simulate.simulate(
         1,
@@ -81,6 +84,7 @@ def test_reactions_to_other_kinds_follow_the_persona():
     )
 
 
+@pytest.mark.slow  # simulated weeks: the full run keeps it, --fast skips it
 def test_wrap_up_nudges_come_in_their_situation_and_diagnostics_say_why():
     # The simulator's own truth (within 45 min of the person's end of work) against the engine,
     # which learns that end from the stored history only.
@@ -158,6 +162,7 @@ def test_the_plot_draws_each_policy_at_its_acceptance_rate(tmp_path):
 # --- the diverse population ------------------------------------------------------------------
 
 
+@pytest.mark.slow  # simulated weeks: the full run keeps it, --fast skips it
 def test_a_diverse_run_keeps_the_report_and_names_each_persons_deviations(tmp_path, capsys):
     out = tmp_path / "diverse.json"
     assert simulate.main(["simulate", "--population", "diverse", "--users", "2", "--weeks", "1",
