@@ -114,20 +114,28 @@ class UnrolledGRU(keras.layers.Layer):
         self.bias = self.add_weight(shape=(2, 3 * self.units), name="bias", initializer="zeros")
         self.built = True
 
-    def call(self, steps: Any) -> Any:
+    def _project(self, steps: Any) -> tuple[Any, Any]:
+        """Return every step's input projection (batch, length, 3 units) and the hidden bias.
+
+        The recurrent bias of the update and reset gates adds straight to the input's, so it
+        joins the input projection's bias; only the candidate's (inside the reset product)
+        stays per step, as a plain ADD of one shared constant. The per-step product then has
+        no bias, which in full int8 would be re-quantized for every step (int32, per channel).
+        """
         ops = keras.ops
         batch, length, width = steps.shape[0], steps.shape[1], steps.shape[2]
         rows = batch * length if batch is not None else -1
-        # The recurrent bias of the update and reset gates adds straight to the input's, so it
-        # joins the input projection's bias; only the candidate's (inside the reset product)
-        # stays per step, as a plain ADD of one shared constant. The per-step product then has
-        # no bias, which in full int8 would be re-quantized for every step (int32, per channel).
         hidden_bias = self.bias[1][2 * self.units :]
         input_bias = self.bias[0] + ops.concatenate(
             [self.bias[1][: 2 * self.units], ops.zeros((self.units,), dtype=self.bias.dtype)]
         )
         projected = ops.matmul(ops.reshape(steps, (rows, width)), self.kernel)
         projected = ops.reshape(projected + input_bias, (batch or -1, length, 3 * self.units))
+        return projected, hidden_bias
+
+    def call(self, steps: Any) -> Any:
+        ops = keras.ops
+        projected, hidden_bias = self._project(steps)
         gates, hidden = ops.split(projected, [2 * self.units], axis=-1)
         state = None
         for x_zr, x_h in zip(ops.unstack(gates, axis=1), ops.unstack(hidden, axis=1), strict=True):
@@ -162,14 +170,8 @@ class LoopGRU(UnrolledGRU):
 
     def call(self, steps: Any) -> Any:
         ops = keras.ops
-        batch, length, width = steps.shape[0], steps.shape[1], steps.shape[2]
-        rows = batch * length if batch is not None else -1
-        hidden_bias = self.bias[1][2 * self.units :]
-        input_bias = self.bias[0] + ops.concatenate(
-            [self.bias[1][: 2 * self.units], ops.zeros((self.units,), dtype=self.bias.dtype)]
-        )
-        projected = ops.matmul(ops.reshape(steps, (rows, width)), self.kernel)
-        projected = ops.reshape(projected + input_bias, (batch or -1, length, 3 * self.units))
+        batch, length = steps.shape[0], steps.shape[1]
+        projected, hidden_bias = self._project(steps)
         by_step = ops.transpose(projected, (1, 0, 2))  # (length, batch, 3 units)
 
         def step(t: Any, state: Any) -> Any:
