@@ -88,12 +88,7 @@ def draw_reaction(
         weights = (0.55 - 0.3 * persona.interruption_tolerance, 0.2, 0.25)
     else:
         weights = (0.4, 0.15, 0.45)
-    v = (u - p) / (1.0 - p) * sum(weights)
-    if v < weights[0]:
-        return "dismissed"
-    if v < weights[0] + weights[1]:
-        return "snoozed"
-    return "ignored"
+    return reactions.turned_down(u, p, weights)
 
 
 def person_reaction(

@@ -132,6 +132,14 @@ def simulate_reaction(
     else:
         tired = min(1.0, max(0.0, minutes_active) / max(1.0, persona.break_rhythm_minutes))
         weights = (0.35, 0.2 + 0.3 * tired, 0.45 - 0.3 * tired)
+    return turned_down(u, p, weights)
+
+
+def turned_down(u: float, p: float, weights: tuple[float, float, float]) -> str:
+    """Return how a suggestion not accepted (a draw `u` >= `p`) is turned down.
+
+    The rest of the draw, rescaled, picks dismissed / snoozed / ignored by `weights`.
+    """
     v = (u - p) / (1.0 - p) * sum(weights)
     if v < weights[0]:
         return "dismissed"
