@@ -279,3 +279,86 @@ def test_allowed_imports_are_not_named(tmp_path: Path):
     assert all(not broken(rule, imports) for rule in RULES), [
         line for rule in RULES for line in broken(rule, imports)
     ]
+
+
+# --- no import cycles ------------------------------------------------------------------------
+
+
+def import_cycles(root: Path = ROOT) -> list[list[str]]:
+    """Return the groups of modules that import each other round (each group sorted).
+
+    Every import counts, inside a function too: a cycle held together by an import placed in a
+    function is still a cycle a reader has to untangle. A module importing its own package
+    (its `__init__`) does not count.
+    """
+    modules = set()
+    for package in PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            modules.add(_module_name(path, root))
+    graph: dict[str, set[str]] = {module: set() for module in modules}
+    for imp in all_imports(root):
+        target = imp.target
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        if target and target != imp.module and not imp.module.startswith(target + "."):
+            graph[imp.module].add(target)
+    # Tarjan's strongly connected components, iteratively.
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(graph[target]))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.append(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        groups.append(sorted(group))
+    return groups
+
+
+def test_no_modules_import_each_other_round():
+    assert import_cycles() == []
+
+
+def test_a_cycle_through_an_import_in_a_function_is_found(tmp_path: Path):
+    sources = {
+        "training/a.py": "from training import b\n",
+        "training/b.py": "def later():\n    from training import c\n",
+        "training/c.py": "import training.a\n",
+        "training/d.py": "from training import a\n",
+        "training/__init__.py": "",
+        "desktop/x.py": "",
+        "edge_model/y.py": "",
+    }
+    for relative_path, source in sources.items():
+        path = tmp_path / relative_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    assert import_cycles(tmp_path) == [["training.a", "training.b", "training.c"]]

@@ -8,7 +8,6 @@ centre calls them from one worker thread, never from the GUI thread.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -73,20 +72,3 @@ class Backend(Protocol):
 
     def stop(self) -> None:
         """Disconnect (idempotent)."""
-
-
-def platform_backend(platform: str = sys.platform) -> Backend | None:
-    """Return this platform's notification backend (not started), or None where there is none."""
-    if platform.startswith("linux") or platform.startswith("freebsd"):
-        from desktop.notify.freedesktop import FreedesktopBackend
-
-        return FreedesktopBackend()
-    if platform == "win32":
-        from desktop.notify.windows import ToastBackend
-
-        return ToastBackend()
-    if platform == "darwin":
-        from desktop.notify.macos import UserNotificationsBackend
-
-        return UserNotificationsBackend()
-    return None

@@ -15,7 +15,7 @@ from desktop import service as service_module
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.models import RollbackRefused
-from desktop.notify.base import platform_backend
+from desktop.notify import platform_backend
 from desktop.scheduling import add_jobs
 from desktop.service import AppService
 from desktop.settings import NightlyFinetune, Settings
