@@ -17,7 +17,7 @@ import numpy as np
 
 from desktop import reports
 from desktop.plan import forecast as fc
-from desktop.plan import notices, proposal
+from desktop.plan import items, notices, proposal
 from desktop.records import SuggestionRecord
 
 DAYS = 28  # how far back the findings look
@@ -38,25 +38,18 @@ class Finding:
     evidence: str
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _active_days(timeline: fc.Timeline, today: int) -> tuple[int, int, list[int]]:
+def _window(timeline: fc.Timeline, today: int) -> tuple[int, int, list[int]]:
     """Return the days [lo, hi) looked at and the indexes of those with enough activity."""
     first = timeline.first_minute
     hi = today
     lo = max(0, hi - DAYS, (first or 0) // fc.DAY_MIN)
     if first is None or hi <= lo:
         return lo, hi, []
-    active = timeline.active[lo * fc.DAY_MIN : hi * fc.DAY_MIN].reshape(hi - lo, fc.DAY_MIN)
-    days = [d for d in range(hi - lo) if active[d].sum() >= proposal.ACTIVE_DAY_MIN]
-    return lo, hi, days
+    return lo, hi, proposal.active_days(timeline, lo, hi)[1]
 
 
-def focus_finding(timeline: fc.Timeline, today: int) -> Finding | None:
+def focus_finding(timeline: fc.Timeline, lo: int, hi: int, days: list[int]) -> Finding | None:
     """Return the user's best two hours for focus, or None with fewer than three active days."""
-    lo, hi, days = _active_days(timeline, today)
     if len(days) < proposal.MIN_DAYS:
         return None
     found = proposal.focus_hours(timeline, lo, hi, days, (0, fc.DAY_MIN))
@@ -64,7 +57,7 @@ def focus_finding(timeline: fc.Timeline, today: int) -> Finding | None:
         return None
     return Finding(
         "focus",
-        f"Your best hours for focus: {_clock(found.start)}-{_clock(found.end)}.",
+        f"Your best hours for focus: {items.clock_span(found.start, found.end)}.",
         f"Over the last {DAYS} days {found.describe()}, more than in any other two hours. "
         "Your plan's focus blocks are placed from the same history.",
     )
@@ -90,10 +83,14 @@ def stretches(timeline: fc.Timeline, lo: int, hi: int) -> list[float]:
 
 
 def break_finding(
-    timeline: fc.Timeline, today: int, suggestions: Sequence[SuggestionRecord], utc_offset_s: float
+    timeline: fc.Timeline,
+    lo: int,
+    hi: int,
+    days: list[int],
+    suggestions: Sequence[SuggestionRecord],
+    utc_offset_s: float,
 ) -> Finding | None:
     """Return how the user takes breaks: their usual stretch, and the breaks they took."""
-    lo, hi, days = _active_days(timeline, today)
     lengths = stretches(timeline, lo, hi)
     if len(days) < proposal.MIN_DAYS or len(lengths) < MIN_STRETCHES:
         return None
@@ -161,10 +158,11 @@ def findings(
 ) -> tuple[Finding, ...]:
     """Return everything learned, most telling first; empty with too little history."""
     found: list[Finding] = []
-    focus = focus_finding(timeline, today)
+    lo, hi, days = _window(timeline, today)
+    focus = focus_finding(timeline, lo, hi, days)
     if focus is not None:
         found.append(focus)
-    breaks = break_finding(timeline, today, suggestions, utc_offset_s)
+    breaks = break_finding(timeline, lo, hi, days, suggestions, utc_offset_s)
     if breaks is not None:
         found.append(breaks)
     found += answer_findings(suggestions)

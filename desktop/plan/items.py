@@ -183,7 +183,7 @@ class Item:
         else:
             text = f"{self.name}: {length} on {_say_days(self.days)}"
         if self.window:
-            text += f", {_say_clock(self.window[0])}-{_say_clock(self.window[1])}"
+            text += f", {clock_span(self.window[0], self.window[1])}"
         if self.away:
             text += ", away from the computer"
         elif self.categories:
@@ -211,7 +211,7 @@ class Item:
         if self.days != ALL_DAYS:
             entry["days"] = [DAY_NAMES[d] for d in self.days]
         if self.window:
-            entry["window"] = f"{_say_clock(self.window[0])}-{_say_clock(self.window[1])}"
+            entry["window"] = clock_span(self.window[0], self.window[1])
         if self.priority != 2:
             entry["priority"] = self.priority
         if self.categories:
@@ -227,8 +227,14 @@ class Item:
         return record
 
 
-def _say_clock(minutes: int) -> str:
+def clock_text(minutes: int) -> str:
+    """Return a minute of the day as HH:MM (the inverse of `parse_clock`)."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_span(start: int, end: int) -> str:
+    """Return minutes of the day [start, end) as HH:MM-HH:MM."""
+    return f"{clock_text(start)}-{clock_text(end)}"
 
 
 def _say_minutes(low: int, high: int | None = None) -> str:
@@ -469,7 +475,7 @@ def plan_toml(plan: Plan) -> str:
         "",
         "[plan]",
         f"work_days = {_toml_value([DAY_NAMES[d] for d in settings.work_days])}",
-        f'work_hours = "{_say_clock(settings.work_hours[0])}-{_say_clock(settings.work_hours[1])}"',
+        f'work_hours = "{clock_span(settings.work_hours[0], settings.work_hours[1])}"',
         f'daily_cap = "{_toml_duration(settings.daily_cap_minutes)}"',
         f'buffer = "{_toml_duration(settings.buffer_minutes)}"',
     ]

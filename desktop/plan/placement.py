@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop.plan import forecast as fc
-from desktop.plan import solver
+from desktop.plan import items, solver
 from desktop.plan.items import Item, Plan
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -389,7 +389,7 @@ def why_here(
         text = (
             f"no {name} recorded yet; on the {len(other)} day"
             + ("s" if len(other) != 1 else "")
-            + f" recorded you were {where} {100 * shown:.0f}% of {_clock(lo)}-{_clock(hi)}"
+            + f" recorded you were {where} {100 * shown:.0f}% of {items.clock_span(lo, hi)}"
         )
     elif not past:
         text = "no history yet; placed in the hours you asked for"
@@ -399,9 +399,9 @@ def why_here(
         )
         share = float(minutes.mean())
         span = (
-            f"{_clock(lo)}-{_clock(hi)} last {name}"
+            f"{items.clock_span(lo, hi)} last {name}"
             if len(past) == 1
-            else f"{name}s {_clock(lo)}-{_clock(hi)} over the last {len(past)} weeks"
+            else f"{name}s {items.clock_span(lo, hi)} over the last {len(past)} weeks"
         )
         if item is not None and item.away:
             text = f"you were away from the computer {100 * (1 - share):.0f}% of {span}"
@@ -418,7 +418,3 @@ def why_here(
     first, last = lo // fc.SLOT_MIN, -(-hi // fc.SLOT_MIN)
     clash = meetings[candidate.day, max(0, first - 2) : last + 2].any()
     return text + ("; a meeting close by" if clash else "; no meetings")
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"

@@ -26,8 +26,13 @@ class Proposal:
     reasons: dict[str, str]  # item key -> what it was made from
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+def active_days(timeline: fc.Timeline, lo: int, hi: int) -> tuple[np.ndarray, list[int]]:
+    """Return days [lo, hi) as (days, minutes) at-computer shares, and which of them count.
+
+    A day counts when it has ACTIVE_DAY_MIN minutes at the computer (indexes from `lo`).
+    """
+    active = timeline.active[lo * fc.DAY_MIN : hi * fc.DAY_MIN].reshape(hi - lo, fc.DAY_MIN)
+    return active, [d for d in range(hi - lo) if active[d].sum() >= ACTIVE_DAY_MIN]
 
 
 def propose(timeline: fc.Timeline, before_day: int) -> Proposal | None:
@@ -38,8 +43,7 @@ def propose(timeline: fc.Timeline, before_day: int) -> Proposal | None:
     lo, hi = max(first // fc.DAY_MIN, before_day - fc.HISTORY_DAYS), before_day
     if hi <= lo:
         return None
-    active = timeline.active[lo * fc.DAY_MIN : hi * fc.DAY_MIN].reshape(hi - lo, fc.DAY_MIN)
-    days = [d for d in range(hi - lo) if active[d].sum() >= ACTIVE_DAY_MIN]
+    active, days = active_days(timeline, lo, hi)
     if len(days) < MIN_DAYS:
         return None
     weekdays = [(timeline.origin.weekday() + lo + d) % 7 for d in days]
@@ -88,7 +92,7 @@ def propose(timeline: fc.Timeline, before_day: int) -> Proposal | None:
         chosen.append(walk)
         reasons[walk.key] = (
             f"you were away from the computer {100 * breaks.max() / BREAK_MIN:.0f}% of "
-            f"{_clock(start)}-{_clock(start + BREAK_MIN)} on those days"
+            f"{items.clock_span(start, start + BREAK_MIN)} on those days"
         )
     if not chosen:
         return None
@@ -108,7 +112,7 @@ class FocusHours:
     def describe(self) -> str:
         what = " / ".join(self.categories) if self.categories else "work at the computer"
         return (
-            f"you spent {100 * self.share:.0f}% of {_clock(self.start)}-{_clock(self.end)} "
+            f"you spent {100 * self.share:.0f}% of {items.clock_span(self.start, self.end)} "
             f"in {what} on the {self.days} days with activity"
         )
 
@@ -158,7 +162,7 @@ def describe(proposal: Proposal) -> list[str]:
     """Return the proposal as lines: each item, and what it was made from."""
     settings = proposal.plan.settings
     lines = [
-        f"Working hours {_clock(settings.work_hours[0])}-{_clock(settings.work_hours[1])} on "
+        f"Working hours {items.clock_span(settings.work_hours[0], settings.work_hours[1])} on "
         + ", ".join(items.DAY_NAMES[d].capitalize() for d in settings.work_days)
     ]
     for item in proposal.plan.items:

@@ -37,8 +37,9 @@ def say_hours(minutes: float) -> str:
     return f"{whole // 60} h {whole % 60} min"
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+def _span_clock(start_minute: int, end_minute: int) -> str:
+    """Return "HH:MM-HH:MM" of a span within a day (an end at midnight reads 00:00)."""
+    return items.clock_span(start_minute, end_minute % (24 * 60))
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class BlockView:
 
     @property
     def clock(self) -> str:
-        return f"{_clock(self.start_minute)}-{_clock(self.end_minute % (24 * 60))}"
+        return _span_clock(self.start_minute, self.end_minute)
 
     @property
     def state_line(self) -> str:
@@ -93,6 +94,10 @@ class MeetingView:
     end_minute: int
     kind: str  # "meeting" (category meetings) or "event", as the dashboard's timeline
     title: str  # "" where the title is not kept in clear
+
+    @property
+    def clock(self) -> str:
+        return _span_clock(self.start_minute, self.end_minute)
 
 
 @dataclass(frozen=True)
@@ -431,7 +436,7 @@ def form_from_item(item: items.Item) -> ItemForm:
         if item.min_minutes == item.max_minutes
         else f"{item.min_minutes}-{item.max_minutes}"
     )
-    window = f"{_clock(item.window[0])}-{_clock(item.window[1])}" if item.window else ""
+    window = items.clock_span(item.window[0], item.window[1]) if item.window else ""
     common = ItemForm(
         name=item.name,
         kind=item.kind,

@@ -267,12 +267,8 @@ class WeekChart(QWidget):
             return block.details(text.tr(DAY_LABELS[block.day]))
         meeting = self.meeting_at(x, y)
         if meeting is not None:
-            clock = (
-                f"{meeting.start_minute // 60:02d}:{meeting.start_minute % 60:02d}-"
-                f"{meeting.end_minute // 60 % 24:02d}:{meeting.end_minute % 60:02d}"
-            )
             label = text.calendar_label(meeting.kind)
-            return f"{label} {clock}" + (f"\n{meeting.title}" if meeting.title else "")
+            return f"{label} {meeting.clock}" + (f"\n{meeting.title}" if meeting.title else "")
         return None
 
     def event(self, event: QEvent) -> bool:
