@@ -480,10 +480,7 @@ class AppService:
             self._report(str(exc))
             return None
         self.engine.invalidate()
-        if kind == notices.BLOCK_KIND:
-            text, why = notices.notice_text(self.planner, block)
-        else:
-            text, why = notices.end_text(self.planner, block)
+        text, why = notices.text_of(self.planner, block, kind)
         suggestion = Suggestion(suggestion_id, kind, text, why, 1.0, 1.0, now, "")
         if self.on_suggestion is not None:
             self.on_suggestion(suggestion)

@@ -36,23 +36,14 @@ def replaced_kinds(plan: items.Plan) -> frozenset[str]:
     return REPLACES if at_computer else frozenset()
 
 
-def notified_blocks(store: Any, since: float, kind: str = BLOCK_KIND) -> set[int]:
-    """Return the ids of blocks that already had their notice of `kind` (start or end)."""
+def _blocks_in(records: Any, kind: str, outcome: str | None = None) -> set[int]:
+    """Return the ids of the blocks that logged notices of `kind` (answered `outcome`) are about."""
     return {
         int(record.features["plan_block"])
-        for record in store.suggestions(since=since)
-        if record.kind == kind and "plan_block" in (record.features or {})
-    }
-
-
-def started_blocks(store: Any, since: float) -> set[int]:
-    """Return the ids of blocks the user started with Start on their notice."""
-    return {
-        int(record.features["plan_block"])
-        for record in store.suggestions(since=since)
-        if record.kind == BLOCK_KIND
-        and record.outcome == "accepted"
+        for record in records
+        if record.kind == kind
         and "plan_block" in (record.features or {})
+        and (outcome is None or record.outcome == outcome)
     }
 
 
@@ -66,7 +57,7 @@ def due_block(planner: Any, now: float) -> Any | None:
     ]
     if not candidates:
         return None
-    shown = notified_blocks(planner.store, now - 86400.0)
+    shown = _blocks_in(planner.store.suggestions(since=now - 86400.0), BLOCK_KIND)
     fresh = [block for block in candidates if block.id not in shown]
     return min(fresh, key=lambda block: block.start) if fresh else None
 
@@ -101,8 +92,9 @@ def ended_block(planner: Any, now: float) -> Any | None:
     ]
     if not candidates:
         return None
-    started = started_blocks(planner.store, since)
-    asked = notified_blocks(planner.store, since, END_KIND)
+    records = planner.store.suggestions(since=since)
+    started = _blocks_in(records, BLOCK_KIND, "accepted")
+    asked = _blocks_in(records, END_KIND)
     fresh = [block for block in candidates if block.id in started and block.id not in asked]
     return min(fresh, key=lambda block: block.end) if fresh else None
 
@@ -127,9 +119,14 @@ def end_text(planner: Any, block: Any) -> tuple[str, str]:
     return text, why
 
 
+def text_of(planner: Any, block: Any, kind: str) -> tuple[str, str]:
+    """Return (text, why) of a block's notice of `kind`: its start, or the question at its end."""
+    return notice_text(planner, block) if kind == BLOCK_KIND else end_text(planner, block)
+
+
 def log_notice(store: Any, planner: Any, block: Any, now: float, kind: str = BLOCK_KIND) -> int:
     """Log a block's notice (its start, or the question at its end) in the suggestion log."""
-    text, why = notice_text(planner, block) if kind == BLOCK_KIND else end_text(planner, block)
+    text, why = text_of(planner, block, kind)
     return int(
         store.add_suggestion(
             created_at=now,
