@@ -312,7 +312,10 @@ class DashboardWindow(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._activity_page(), self.tr("A&ctivity"))
         self.tabs.addTab(self._suggestions_page(), self.tr("&Suggestions"))
-        self.tabs.addTab(_scrolling(self._model_page()), self.tr("&Model"))
+        self.model_tab = _scrolling(self._model_page())
+        self.tabs.addTab(self.model_tab, self.tr("&Model"))
+        # What was learned about the user reads weeks of history: only while the page shows.
+        self.tabs.currentChanged.connect(lambda _index: self._set_about())
         self.plan: PlanTab | None = None
         if planner is not None:
             self.plan = PlanTab(planner, now)
@@ -702,7 +705,7 @@ class DashboardWindow(QWidget):
         self._set_about()
 
     def _set_about(self) -> None:
-        if self.about is None:
+        if self.about is None or self.tabs.currentWidget() is not self.model_tab:
             return
         found = self.about()
         if not found:

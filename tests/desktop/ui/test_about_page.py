@@ -24,7 +24,7 @@ def test_the_model_page_lists_what_was_learned(qtbot, tmp_path, monkeypatch):
         shell = ui_app.Shell(service, Settings(service.data_dir, Autostart(tmp_path / "a")))
         window = shell.open_dashboard()
         qtbot.addWidget(window)
-        window.tabs.setCurrentIndex(window.tabs.count() - 1)
+        window.tabs.setCurrentWidget(window.model_tab)
         window.refresh()
         assert window.about_label.text().startswith("Not enough history yet.")
         for hours in (5, 4, 3):
