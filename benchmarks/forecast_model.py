@@ -134,20 +134,12 @@ def moments(
     return result, cut_day
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    return np.log(p / (1.0 - p))
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
 def fit(offset: np.ndarray, x: np.ndarray, y: np.ndarray, l2: float = L2) -> np.ndarray:
     """Return the weights (bias first) of a ridge logistic regression with a fixed offset."""
     design = np.column_stack([np.ones(len(x)), x])
     w = np.zeros(design.shape[1])
     for _ in range(25):
-        p = _sigmoid(offset + design @ w)
+        p = fc._sigmoid(offset + design @ w)
         gradient = design.T @ (y - p) - l2 * w
         hessian = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.eye(len(w))
         step = np.linalg.solve(hessian, gradient)
@@ -172,14 +164,14 @@ def compare(found: Moments, cut_day: int, l2: float = L2) -> dict:
     shape = (len(found.day), LEADS)
     alone, shifted, both = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     for lead in range(LEADS):
-        offset = _logit(found.forecast[:, lead])
+        offset = fc._logit(found.forecast[:, lead])
         y = found.actual[train, lead]
         # The same fit without the network: what a recalibration of the forecast alone gains.
         bias = fit(offset[train], np.zeros((int(train.sum()), 0)), y, l2)
         w = fit(offset[train], standardized[train], y, l2)
         alone[:, lead] = found.forecast[:, lead]
-        shifted[:, lead] = _sigmoid(offset + bias[0])
-        both[:, lead] = _sigmoid(offset + w[0] + standardized @ w[1:])
+        shifted[:, lead] = fc._sigmoid(offset + bias[0])
+        both[:, lead] = fc._sigmoid(offset + w[0] + standardized @ w[1:])
     result = {"train_moments": int(train.sum()), "test_moments": int(test.sum())}
     for name, mask in (("all", test), ("at_computer", test & found.present)):
         y = found.actual[mask].reshape(-1)

@@ -11,13 +11,12 @@ from pathlib import Path
 from apscheduler.schedulers.qt import QtScheduler
 
 from desktop import about_you, engine, exporters, importers, instance, policy, reports
-from desktop import service as service_module
 from desktop.clock import Clock
 from desktop.config import Config
 from desktop.models import RollbackRefused
 from desktop.notify import platform_backend
 from desktop.scheduling import add_jobs
-from desktop.service import AppService
+from desktop.service import AppService, head_updates
 from desktop.settings import NightlyFinetune, Settings
 from desktop.store import DeleteResult
 from desktop.ui import text
@@ -145,7 +144,7 @@ class Shell:
     def model_versions(self) -> reports.VersionList:
         models = self.service.models
         heads = reports.head_update_lines(
-            service_module.head_updates(self.service.store), local_utc_offset(self.now())
+            head_updates(self.service.store), local_utc_offset(self.now())
         )
         return reports.model_versions(
             models.registry, self.service.store.model_history(), models.version, heads
