@@ -262,6 +262,14 @@ def test_an_import_that_breaks_a_rule_is_named(
     assert all(line.startswith(relative_path + ":") for line in offending)
 
 
+def write_tree(root: Path, sources: dict[str, str]) -> None:
+    """Write {relative path: source} under `root`, folders included."""
+    for relative_path, source in sources.items():
+        path = root / relative_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+
+
 def test_allowed_imports_are_not_named(tmp_path: Path):
     allowed = {
         "desktop/ui/qt.py": "from PySide6 import QtCore, QtGui, QtWidgets\n",
@@ -271,10 +279,7 @@ def test_allowed_imports_are_not_named(tmp_path: Path):
         "edge_model/convert.py": "import tensorflow as tf\n",
         "training/export.py": "import keras\nfrom desktop import store\n",
     }
-    for relative_path, source in allowed.items():
-        path = tmp_path / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
+    write_tree(tmp_path, allowed)
     imports = all_imports(tmp_path)
     assert all(not broken(rule, imports) for rule in RULES), [
         line for rule in RULES for line in broken(rule, imports)
@@ -357,8 +362,5 @@ def test_a_cycle_through_an_import_in_a_function_is_found(tmp_path: Path):
         "desktop/x.py": "",
         "edge_model/y.py": "",
     }
-    for relative_path, source in sources.items():
-        path = tmp_path / relative_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
+    write_tree(tmp_path, sources)
     assert import_cycles(tmp_path) == [["training.a", "training.b", "training.c"]]
