@@ -579,7 +579,7 @@ class AppService:
                 )
             )
             times.append(record.created_at)
-        # The refit replaces the head in use only if it predicts the newest answers better.
+        # The refit replaces the head in use unless that one predicts the answers since it better.
         in_use = policy.PersonalHead.load(self.data_dir)
         head, update = policy.gate_head(in_use, examples, now, times)
         path = None
