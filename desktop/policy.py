@@ -427,7 +427,7 @@ def _scores(
     y = np.array([row[3] for row in rows])
     return {
         "answers": float(len(rows)),
-        "accept_log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+        "accept_log_loss": _mean_log_loss(p, y),
         "accept_brier": float(np.mean((p - y) ** 2)),
     }
 
@@ -508,8 +508,12 @@ def _log_loss(
     z = _logit(np.array([r[0] for r in rows]))
     if weights is not None:
         z = z + head_features(np.stack([r[1] for r in rows])) @ weights[:-1] + weights[-1]
-    p = np.clip(_sigmoid(z), 1e-4, 1 - 1e-4)
-    y = np.array([r[2] for r in rows])
+    return _mean_log_loss(_sigmoid(z), np.array([r[2] for r in rows]))
+
+
+def _mean_log_loss(p: np.ndarray, y: np.ndarray) -> float:
+    """Return the mean log loss of probabilities `p` (kept within [1e-4, 1 - 1e-4]) on 0/1 `y`."""
+    p = np.clip(p, 1e-4, 1 - 1e-4)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
