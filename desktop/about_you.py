@@ -1,11 +1,12 @@
 """What the app has learned about its user, in plain words, each with its evidence.
 
-The model page shows these: the hours the user focuses best, how they take breaks, and what
-they turn down. Each finding is read from the user's own stored history (the last four weeks
-of activity and answers) by the same statistics the app acts on: the plan proposal's focus
-hours, the stretches the break suggestion counts, the answers the suggestion policy learns
-from. Nothing here is a guess of the network's; a finding is left out until there is enough
-history to say it.
+The model page shows these: the hours the user focuses best, how they take breaks, where they
+keep their plan's blocks, and what they turn down. Each finding is read from the user's own
+stored history (the last four weeks of activity, plan blocks and answers) by the same
+statistics the app acts on: the plan proposal's focus hours, the stretches the break suggestion
+counts, the kept share (and "how did it go" answer) the plan's placement learns from, the
+answers the suggestion policy learns from. Nothing here is a guess of the network's; a finding
+is left out until there is enough history to say it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 from desktop import reports
 from desktop.plan import forecast as fc
-from desktop.plan import items, notices, proposal
+from desktop.plan import items, notices, placement, proposal
 from desktop.records import SuggestionRecord
 
 DAYS = 28  # how far back the findings look
@@ -27,13 +28,21 @@ MIN_STRETCHES = 10
 MIN_ANSWERS = 3  # answers to a kind before saying how it is taken
 TURNED_DOWN_AT = 0.25  # accepted share at or below which a kind counts as turned down
 TAKEN_AT = 0.6  # and at or above which as welcome
+MIN_BLOCKS = 4  # measured blocks of a plan item before saying how it is kept
+MIN_PART_BLOCKS = 2  # blocks in a part of the day before comparing it with another
+PART_GAP = 0.25  # kept share by which one part of the day must beat another to be named
+DAY_PARTS = (
+    (0, 12 * 60, "mornings"),
+    (12 * 60, 17 * 60, "afternoons"),
+    (17 * 60, 24 * 60, "evenings"),
+)
 
 
 @dataclass(frozen=True)
 class Finding:
     """One thing learned: a topic, the finding in words, and what it was read from."""
 
-    topic: str  # focus | breaks | turned_down | welcome
+    topic: str  # focus | breaks | plan | turned_down | welcome
     text: str
     evidence: str
 
@@ -116,6 +125,50 @@ def break_finding(
     return Finding("breaks", text, evidence)
 
 
+def plan_findings(outcomes: placement.Outcomes, names: dict[str, str]) -> list[Finding]:
+    """Return, per plan item, where in the day its blocks are kept, from how they went.
+
+    `outcomes`: the item's measured blocks (start minute of the local day, kept share with the
+    user's "how did it go" answer applied), as the plan's placement reads them.
+    """
+    found: list[Finding] = []
+    for key, history in sorted(outcomes.items()):
+        if len(history) < MIN_BLOCKS:
+            continue
+        name = names.get(key, key)
+        parts = []
+        for low, high, label in DAY_PARTS:
+            shares = [share for minute, share in history if low <= minute < high]
+            if shares:
+                parts.append((label, sum(s >= placement.KEPT_AT for s in shares), len(shares)))
+        kept = sum(part[1] for part in parts)
+        evidence = (
+            f"In the last {DAYS} days you kept {kept} of {len(history)} {name} blocks ("
+            + ", ".join(f"{label} {k} of {n}" for label, k, n in parts)
+            + f"). A block counts as kept when {placement.KEPT_AT:.0%} of it went to it, or "
+            "you said it went well."
+        )
+        rated = [part for part in parts if part[2] >= MIN_PART_BLOCKS]
+        best = max(rated, key=lambda part: part[1] / part[2], default=None)
+        worst = min(rated, key=lambda part: part[1] / part[2], default=None)
+        if best and worst and best[1] / best[2] - worst[1] / worst[2] >= PART_GAP:
+            text = (
+                f"You keep {name} best in the {best[0]}, least in the {worst[0]}: "
+                "I place its blocks where they went well."
+            )
+        elif kept / len(history) >= TAKEN_AT:
+            text = f"You keep most of your {name} blocks, whenever they are."
+        elif kept / len(history) <= TURNED_DOWN_AT:
+            text = (
+                f"Most {name} blocks did not happen as planned: I try other times for them, "
+                "and fewer where they were missed."
+            )
+        else:
+            continue
+        found.append(Finding("plan", text, evidence))
+    return found
+
+
 def answer_findings(suggestions: Sequence[SuggestionRecord]) -> list[Finding]:
     """Return the kinds the user turns down, and those they take, from their answers."""
     counts: dict[str, list[int]] = {}
@@ -155,8 +208,13 @@ def findings(
     today: int,
     suggestions: Sequence[SuggestionRecord],
     utc_offset_s: float,
+    plan_outcomes: placement.Outcomes | None = None,
+    item_names: dict[str, str] | None = None,
 ) -> tuple[Finding, ...]:
-    """Return everything learned, most telling first; empty with too little history."""
+    """Return everything learned, most telling first; empty with too little history.
+
+    `plan_outcomes`: how the plan items' blocks of the last DAYS went (`Planner.outcomes`).
+    """
     found: list[Finding] = []
     lo, hi, days = _window(timeline, today)
     focus = focus_finding(timeline, lo, hi, days)
@@ -165,5 +223,6 @@ def findings(
     breaks = break_finding(timeline, lo, hi, days, suggestions, utc_offset_s)
     if breaks is not None:
         found.append(breaks)
+    found += plan_findings(plan_outcomes or {}, item_names or {})
     found += answer_findings(suggestions)
     return tuple(found)

@@ -202,15 +202,15 @@ class Planner:
             self.write_ics(now)
             return Refresh(len(rows), measured, result.shortfalls, error)
 
-    def outcomes(self, now: float) -> placement.Outcomes:
-        """Return how each item's measured blocks of the last eight weeks went, by start time.
+    def outcomes(self, now: float, days: float = fc.HISTORY_DAYS) -> placement.Outcomes:
+        """Return how each item's measured blocks of the last `days` went, by start time.
 
         The user's own answer to "how did it go" moves the measured share into its band: a
         block they say went badly counts as missed however busy the computer was, one that went
         well as kept (a walk, say, that the activity cannot see).
         """
         result: placement.Outcomes = {}
-        for block in self.store.plan_blocks(now - fc.HISTORY_DAYS * 86400.0, now):
+        for block in self.store.plan_blocks(now - days * 86400.0, now):
             if block.kept_share is None:
                 continue
             local = self.local(block.start)

@@ -164,12 +164,15 @@ class Shell:
     def about_you(self) -> tuple[about_you.Finding, ...]:
         """Return what the app has learned about the user, in plain words with evidence."""
         now = self.now()
-        timeline, today = self.service.planner.timeline(now)
+        planner = self.service.planner
+        timeline, today = planner.timeline(now)
         return about_you.findings(
             timeline,
             today,
             self.service.store.suggestions(since=now - about_you.DAYS * 86400.0),
             local_utc_offset(now),
+            planner.outcomes(now, days=about_you.DAYS),
+            planner.item_names(),
         )
 
     def forget_reasons(self, kind: str) -> str:

@@ -10,6 +10,7 @@ import pytest
 from desktop import about_you
 from desktop.clock import FakeClock
 from desktop.plan import forecast as fc
+from desktop.plan import items
 from desktop.plan.planner import Planner
 from desktop.store import DB_NAME, Event, Store
 from tests.helpers import log_suggestion
@@ -84,6 +85,49 @@ def test_what_the_user_turns_down_and_takes(tmp_path):
     )
     assert found["welcome"].text == "You take most breaks: they keep their place."
     assert "4 of 5 accepted" in found["welcome"].evidence
+
+
+PLAN = """
+[[habit]]
+name = "Deep work"
+minutes = 60
+days = "weekdays"
+window = "08:00-18:00"
+categories = ["development"]
+"""
+
+
+def test_where_plan_blocks_are_kept_comes_from_how_they_went(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    person(store, range(-14, 0))  # mail before 14:00, code 14:00-16:00
+    (tmp_path / items.PLAN_NAME).write_text(PLAN)
+    now = at(0, 6)
+    planner = Planner(store, tmp_path, FakeClock(now), TZ)
+    rows = [("deep-work", at(d, h), at(d, h + 1), "") for d in (-7, -6, -5, -4) for h in (9, 14)]
+    ids = store.replace_planned_blocks(at(-10, 0), rows, at(-10, 0))
+    assert planner.measure_ended(now) == 8
+    # The user said one morning block went well (a whiteboard session the computer cannot see).
+    store.record_block_answer(ids[0], "well", at(-7, 10))
+    outcomes = planner.outcomes(now, days=about_you.DAYS)
+    offset = TZ.utcoffset(dt.datetime.fromtimestamp(now)).total_seconds()
+    found = about_you.findings(*planner.timeline(now), [], offset, outcomes, planner.item_names())
+    plan = next(f for f in found if f.topic == "plan")
+    assert plan.text == (
+        "You keep Deep work best in the afternoons, least in the mornings: "
+        "I place its blocks where they went well."
+    )
+    assert plan.evidence.startswith(
+        "In the last 28 days you kept 5 of 8 Deep work blocks (mornings 1 of 4, afternoons 4 of 4)."
+    )
+    # Without the answer the mornings read 0 of 4; with every morning answered "well" the
+    # difference is gone and the finding says the blocks are kept wherever they are.
+    for block_id in ids[2::2]:
+        store.record_block_answer(block_id, "well", at(-4, 10))
+    found = about_you.findings(
+        *planner.timeline(now), [], offset, planner.outcomes(now, days=28), planner.item_names()
+    )
+    plan = next(f for f in found if f.topic == "plan")
+    assert plan.text == "You keep most of your Deep work blocks, whenever they are."
 
 
 def test_nothing_is_claimed_from_too_little_history(tmp_path):
