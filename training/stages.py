@@ -483,7 +483,7 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
         found.weights = found.weights * spec.real_weight
         examples = Examples.concat([examples, found])
         real_info = {
-            "dir": str(real_dir),
+            "dir": Path(real_dir).name,
             "traces": count,
             "examples": len(found),
             "exclude": list(spec.real_exclude),
@@ -491,7 +491,7 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
             "weight": spec.real_weight,
         }
         data += (
-            f"; {count} real traces from {real_dir} (first {real.SPLIT:.0%} of each, "
+            f"; {count} real traces from {Path(real_dir).name}/ (first {real.SPLIT:.0%} of each, "
             f"{len(found)} moments, weight {spec.real_weight})"
         )
     train, held_out = examples.split(0.9, rng)
