@@ -295,11 +295,43 @@ def encoder_name(config: dict[str, Any]) -> str:
     return f"GRU ({config.get('hidden', 48)} units, {form} for export)"
 
 
+UNIT_NAMES = {
+    "hidden": "encoder units",
+    "context_hidden": "context units",
+    "state_dim": "state units",
+    "category_dim": "category embedding dimensions",
+    "app_dim": "app embedding dimensions",
+}
+
+
+def _pruning_line(compression: dict[str, Any]) -> str:
+    """Return the model card's line on structured pruning, or "" for an unpruned model."""
+    pruning = compression.get("pruning")
+    if not pruning or not pruning.get("units"):
+        return ""
+    units = ", ".join(
+        f"{UNIT_NAMES.get(group, group)} {count['before']} -> {count['after']}"
+        for group, count in pruning["units"].items()
+    )
+    line = f"- **Pruning:** structured, whole units removed ({units})"
+    params = pruning.get("params")
+    if params:
+        line += f"; {params['before']:,} -> {params['after']:,} weights"
+    top1 = pruning.get("held_out_top1")
+    if top1:
+        line += (
+            f"; held-out top-1 {top1['full']:.3f} before, {top1['pruned']:.3f} just pruned, "
+            f"{top1['fine_tuned']:.3f} after {pruning.get('fine_tune_epochs', 0)} fine-tune epochs"
+        )
+    return line + ".\n"
+
+
 def model_card(manifest: Manifest) -> str:
     """Return the Markdown model card of a model version."""
     m = manifest.metrics
     k, q, p = m["keras"], m["tflite"], m["parity"]
     t = manifest.training
+    parent = manifest.parent_version or "none (pretrained from scratch)"
     return f"""# Model card: time-perception model {manifest.version}
 
 - **What it does:** from the last {manifest.vocab["seq_len"]} activity spans and the present
@@ -310,7 +342,7 @@ def model_card(manifest: Manifest) -> str:
   app, span features) + context MLP, Keras 3; exported batch-1,
   {manifest.compression["quantization"]} ({manifest.size_bytes:,} bytes; every int8
   variant measured is in the manifest).
-- **Parent version:** {manifest.parent_version or "none (pretrained from scratch)"}
+{_pruning_line(manifest.compression)}- **Parent version:** {parent}
 - **Data:** {t.get("data", "n/a")}
 - **Held-out quality ({m["held_out_examples"]} examples):** next category top-1
   {k["next_category_top1"]:.3f} (Keras) / {q["next_category_top1"]:.3f} (TFLite), MRR

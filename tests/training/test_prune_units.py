@@ -47,7 +47,12 @@ def test_pretrain_prunes_units_fine_tunes_and_records_it(tmp_path, capsys):
     assert pruning["params"]["after"] < pruning["params"]["before"]
     assert set(pruning["held_out_top1"]) == {"full", "pruned", "fine_tuned"}
     assert "pruned hidden 48->24, app_dim 16->8" in capsys.readouterr().out
-    assert "WHILE loop" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "WHILE loop" in card
+    assert (
+        "**Pruning:** structured, whole units removed (encoder units 48 -> 24, app embedding"
+        in card
+    )
     # The app's runtime loads and serves the WHILE-loop file.
     moment = synthetic_examples(2, 1, seed=31).take(np.arange(1))
     prediction = ModelRuntime(out).predict(moment.inputs)
