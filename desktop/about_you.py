@@ -160,8 +160,8 @@ def plan_findings(outcomes: placement.Outcomes, names: dict[str, str]) -> list[F
             text = f"You keep most of your {name} blocks, whenever they are."
         elif kept / len(history) <= TURNED_DOWN_AT:
             text = (
-                f"Most {name} blocks did not happen as planned: I try other times for them, "
-                "and fewer where they were missed."
+                f"Most {name} blocks did not happen as planned: its times or categories in the "
+                "Plan tab may not fit how you work."
             )
         else:
             continue

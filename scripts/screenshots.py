@@ -357,7 +357,6 @@ def shoot(out: Path, dark: bool) -> list[Path]:
             ("week", "week", last_week, 0),
             ("month", "month", now, 0),
             ("suggestions", "week", last_week, 1),
-            ("model", "day", now, 2),
             ("empty-day", "day", now - 30 * DAY_S, 0),
         ):
             dashboard.period = period
@@ -365,10 +364,16 @@ def shoot(out: Path, dark: bool) -> list[Path]:
             dashboard.show_day(day)
             dashboard.tabs.setCurrentIndex(tab)
             save(dashboard, f"dashboard-{name}")
-        dashboard.close()
 
         # The Plan tab: this week with every state, then the week before and its review.
         stage_plan(service, now)
+        # The model page after the plan's weeks, so what was learned includes its blocks.
+        dashboard.period = "day"
+        dashboard.period_buttons["day"].setChecked(True)
+        dashboard.show_day(now)
+        dashboard.tabs.setCurrentIndex(2)
+        save(dashboard, "dashboard-model")
+        dashboard.close()
         planning = DashboardWindow(shell.load_dashboard, shell.now, planner=service.planner)
         assert planning.plan is not None
         plan = planning.plan

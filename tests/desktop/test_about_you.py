@@ -145,3 +145,11 @@ def test_stretches_end_at_five_minutes_away():
     timeline.add_active(10 * 60 + 6, 10 * 60 + 12, "development")  # a visit, not a stretch
     timeline.add_active(11 * 60, 11 * 60 + 45, "office")
     assert about_you.stretches(timeline, 0, 1) == pytest.approx([60.0, 45.0])
+
+
+def test_plan_blocks_that_mostly_fail_point_to_the_plan_and_few_say_nothing():
+    missed = {"mail": [(9 * 60, 0.1)] * 3 + [(15 * 60, 0.0)] * 2}
+    (found,) = about_you.plan_findings(missed, {"mail": "Mail"})
+    assert found.text.startswith("Most Mail blocks did not happen as planned")
+    assert "(mornings 0 of 3, afternoons 0 of 2)" in found.evidence
+    assert about_you.plan_findings({"mail": missed["mail"][:3]}, {"mail": "Mail"}) == []
