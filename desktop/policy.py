@@ -551,8 +551,11 @@ class ThompsonPolicy:
     (the model's acceptance score, or the kind's stated prior, adjusted by the personal head)
     and delta the arm's correction, with a Gaussian posterior (Laplace approximation) fitted
     on the user's stored outcomes of that kind in that bucket, each against the prior it was
-    shown with: prior N(0, 4 / prior_strength); accepted = 1, dismissed and ignored = 0, a
-    snooze counts as half an acceptance. So the moment's context keeps its say (a Beta
+    shown with: prior N(0, 4 / prior_strength); accepted = 1, dismissed, ignored and snoozed =
+    0, as the acceptance the prior predicts is labelled (the network's head, the personal head
+    and the offline IPW labels alike): counting a snooze as half an acceptance biased every
+    arm's correction upward by half its snooze rate, so the policy showed more at the margin
+    than its answers bore out. So the moment's context keeps its say (a Beta
     posterior per arm would pool good and bad moments of an arm into one rate) and the user's
     reactions move each arm up or down. One draw of delta per arm, times the arm's timing
     factor (1 at a natural break); the best arm is shown when it beats `break_threshold` (the
@@ -603,7 +606,7 @@ class ThompsonPolicy:
         """Return (mean, sd) of each arm's log-odds correction from (kind, at, prior, outcome)."""
         by_arm: dict[tuple[str, int], list[tuple[float, float]]] = {}
         for kind, at, prior, outcome in outcomes:
-            label = {"accepted": 1.0, "snoozed": 0.5}.get(outcome, 0.0)
+            label = 1.0 if outcome == "accepted" else 0.0
             key = (kind, time_bucket(local_hour(at, utc_offset_s)))
             by_arm.setdefault(key, []).append((float(_logit(prior)), label))
         result = {}

@@ -146,6 +146,19 @@ def test_posteriors_learn_from_outcomes_per_arm():
     assert welcome[("break", 0)][0] > 1.0
 
 
+def test_a_snooze_is_not_an_acceptance_for_the_bandit():
+    """The prior is the chance of an acceptance; the correction must be in the same terms.
+    Half accepted, half snoozed at a prior of one half is exactly what the prior said."""
+    bandit = policy.ThompsonPolicy(Config(), np.random.default_rng(0))
+    at = MONDAY_9AM + 3600
+    answers = [("break", at, 0.5, "accepted"), ("break", at, 0.5, "snoozed")] * 10
+    mean, _ = bandit.posteriors(answers, 0.0)[("break", 0)]
+    assert abs(mean) < 1e-6
+    snoozed = bandit.posteriors([("break", at, 0.5, "snoozed")] * 10, 0.0)[("break", 0)][0]
+    dismissed = bandit.posteriors([("break", at, 0.5, "dismissed")] * 10, 0.0)[("break", 0)][0]
+    assert snoozed == pytest.approx(dismissed) and snoozed < -1.0
+
+
 def test_personal_head_fits_saves_and_loads(tmp_path):
     rng = np.random.default_rng(0)
     rows = []
