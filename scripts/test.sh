@@ -21,7 +21,7 @@ fi
 
 if [ "$FAST" = 0 ]; then
   APT_PACKAGES=(xvfb xdotool openbox x11-utils libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0
-                libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3 dbus sway foot)
+                libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3 dbus sway foot binutils)
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
