@@ -210,7 +210,7 @@ def test_status_reads_as_sentences_with_the_same_local_times_as_pause(tmp_path):
     out = result.stdout
     assert f"Paused:           until {until} (`time-sculptor resume`)" in out.splitlines()
     assert f"({status_json(tmp_path)['events']} entries recorded)" in out
-    assert "Last suggestion:  a break, 2026-11-24 00:23 IST, not answered" in out
+    assert "Last suggestion:  a break, 2026-11-24 00:25 IST, not answered" in out
     for internal in ("span", "None", "{", "score", "p=", "model_version", "20261123T"):
         assert internal not in out, internal
 
