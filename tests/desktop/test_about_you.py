@@ -13,7 +13,7 @@ from desktop.plan import forecast as fc
 from desktop.plan import items
 from desktop.plan.planner import Planner
 from desktop.store import DB_NAME, Event, Store
-from tests.helpers import log_suggestion
+from tests.helpers import DEEP_WORK_HABIT, log_suggestion
 
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 MONDAY = dt.datetime(2026, 11, 30, tzinfo=TZ)
@@ -87,20 +87,10 @@ def test_what_the_user_turns_down_and_takes(tmp_path):
     assert "4 of 5 accepted" in found["welcome"].evidence
 
 
-PLAN = """
-[[habit]]
-name = "Deep work"
-minutes = 60
-days = "weekdays"
-window = "08:00-18:00"
-categories = ["development"]
-"""
-
-
 def test_where_plan_blocks_are_kept_comes_from_how_they_went(tmp_path):
     store = Store(tmp_path / DB_NAME)
     person(store, range(-14, 0))  # mail before 14:00, code 14:00-16:00
-    (tmp_path / items.PLAN_NAME).write_text(PLAN)
+    (tmp_path / items.PLAN_NAME).write_text(DEEP_WORK_HABIT)
     now = at(0, 6)
     planner = Planner(store, tmp_path, FakeClock(now), TZ)
     rows = [("deep-work", at(d, h), at(d, h + 1), "") for d in (-7, -6, -5, -4) for h in (9, 14)]

@@ -14,23 +14,20 @@ from desktop.clock import FakeClock
 from desktop.plan import items
 from desktop.plan.planner import Planner, outcome
 from desktop.store import DB_NAME, Event, Store
+from tests.helpers import DEEP_WORK_HABIT
 
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 MONDAY = dt.datetime(2026, 11, 30, tzinfo=TZ)  # the planned week
 HOUR = 3600.0
 
-PLAN = """
+PLAN = (
+    """
 [plan]
 daily_cap = "6h"
 buffer = "10m"
-
-[[habit]]
-name = "Deep work"
-minutes = 60
-days = "weekdays"
-window = "08:00-18:00"
-categories = ["development"]
 """
+    + DEEP_WORK_HABIT
+)
 
 
 def at(day: int, hour: float) -> float:

@@ -20,21 +20,18 @@ from desktop.store import DB_NAME, Event, Store  # noqa: E402
 from desktop.ui import app as ui_app  # noqa: E402
 from desktop.ui.plan_tab import STATE_HUES, PlanTab  # noqa: E402
 from desktop.ui.qt import QColor, QPoint, Qt  # noqa: E402
+from tests.helpers import DEEP_WORK_HABIT
 
 TZ = zoneinfo.ZoneInfo("Europe/Berlin")
 MONDAY = dt.datetime(2026, 11, 30, tzinfo=TZ)
 HOUR = 3600.0
-PLAN = """
+PLAN = (
+    """
 [plan]
 daily_cap = "6h"
-
-[[habit]]
-name = "Deep work"
-minutes = 60
-days = "weekdays"
-window = "08:00-18:00"
-categories = ["development"]
 """
+    + DEEP_WORK_HABIT
+)
 
 
 def at(day: int, hour: float) -> float:
