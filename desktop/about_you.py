@@ -28,6 +28,9 @@ MIN_STRETCHES = 10
 MIN_ANSWERS = 3  # answers to a kind before saying how it is taken
 TURNED_DOWN_AT = 0.25  # accepted share at or below which a kind counts as turned down
 TAKEN_AT = 0.6  # and at or above which as welcome
+OFFER_MIN_BREAKS = 5  # suggested breaks answered before offering suggestions closer together
+OFFER_BELOW_MIN = 10  # ... when the usual stretch is this much shorter than the minimum gap
+OFFER_FLOOR_MIN = 20  # never offered below this gap
 MIN_BLOCKS = 4  # measured blocks of a plan item before saying how it is kept
 MIN_PART_BLOCKS = 2  # blocks in a part of the day before comparing it with another
 PART_GAP = 0.25  # kept share by which one part of the day must beat another to be named
@@ -45,6 +48,10 @@ class Finding:
     topic: str  # focus | breaks | plan | turned_down | welcome
     text: str
     evidence: str
+    # Settings the user can take up in one click on the model page (with its button's label):
+    # the app never changes a hard rule on its own.
+    offer: dict[str, float] | None = None
+    offer_label: str = ""
 
 
 def _window(timeline: fc.Timeline, today: int) -> tuple[int, int, list[int]]:
@@ -98,8 +105,14 @@ def break_finding(
     days: list[int],
     suggestions: Sequence[SuggestionRecord],
     utc_offset_s: float,
+    min_gap_min: float | None = None,
 ) -> Finding | None:
-    """Return how the user takes breaks: their usual stretch, and the breaks they took."""
+    """Return how the user takes breaks: their usual stretch, and the breaks they took.
+
+    When they take most of the breaks suggested and usually step away well before the minimum
+    gap between two suggestions (`min_gap_min`) has passed, the finding offers a shorter gap:
+    the gap is a hard rule the user set, so the app asks rather than learning past it.
+    """
     lengths = stretches(timeline, lo, hi)
     if len(days) < proposal.MIN_DAYS or len(lengths) < MIN_STRETCHES:
         return None
@@ -115,13 +128,27 @@ def break_finding(
     )
     rates = reports.acceptance_by_hour(suggestions, utc_offset_s, "break")
     answered = sum(r.answered for r in rates)
+    taken = sum(r.accepted for r in rates)
     if answered:
-        taken = sum(r.accepted for r in rates)
         evidence += f" You took {taken} of the {answered} breaks I suggested"
         hours = reports.best_hours(rates)
         if hours:
             evidence += ", most gladly around " + ", ".join(f"{h:02d}:00" for h in hours)
         evidence += "."
+    gap = max(OFFER_FLOOR_MIN, 5.0 * round(usual / 5.0))
+    if (
+        min_gap_min is not None
+        and answered >= OFFER_MIN_BREAKS
+        and taken / answered >= TAKEN_AT
+        and usual <= min_gap_min - OFFER_BELOW_MIN
+        and gap < min_gap_min
+    ):
+        text += (
+            f" You take most breaks I suggest: suggestions could come every {gap:.0f} min "
+            f"instead of {min_gap_min:.0f}."
+        )
+        offer = {"min_gap_min": gap}
+        return Finding("breaks", text, evidence, offer, f"Suggest every {gap:.0f} min")
     return Finding("breaks", text, evidence)
 
 
@@ -210,17 +237,19 @@ def findings(
     utc_offset_s: float,
     plan_outcomes: placement.Outcomes | None = None,
     item_names: dict[str, str] | None = None,
+    min_gap_min: float | None = None,
 ) -> tuple[Finding, ...]:
     """Return everything learned, most telling first; empty with too little history.
 
-    `plan_outcomes`: how the plan items' blocks of the last DAYS went (`Planner.outcomes`).
+    `plan_outcomes`: how the plan items' blocks of the last DAYS went (`Planner.outcomes`);
+    `min_gap_min`: the minimum gap between two suggestions now (for the break finding's offer).
     """
     found: list[Finding] = []
     lo, hi, days = _window(timeline, today)
     focus = focus_finding(timeline, lo, hi, days)
     if focus is not None:
         found.append(focus)
-    breaks = break_finding(timeline, lo, hi, days, suggestions, utc_offset_s)
+    breaks = break_finding(timeline, lo, hi, days, suggestions, utc_offset_s, min_gap_min)
     if breaks is not None:
         found.append(breaks)
     found += plan_findings(plan_outcomes or {}, item_names or {})

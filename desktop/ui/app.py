@@ -17,7 +17,7 @@ from desktop.models import RollbackRefused
 from desktop.notify import platform_backend
 from desktop.scheduling import add_jobs
 from desktop.service import AppService, head_updates
-from desktop.settings import NightlyFinetune, Settings
+from desktop.settings import NightlyFinetune, Settings, SettingsError
 from desktop.store import DeleteResult
 from desktop.ui import text
 from desktop.ui.dashboard import DashboardWindow
@@ -173,7 +173,20 @@ class Shell:
             local_utc_offset(now),
             planner.outcomes(now, days=about_you.DAYS),
             planner.item_names(),
+            self.service.config.min_gap_min,
         )
+
+    def take_offer(self, overrides: dict[str, float]) -> str:
+        """Save and apply a setting the model page offered; return one line saying what changed."""
+        try:
+            config = self.settings.validate(overrides)
+        except (SettingsError, ValueError) as exc:
+            return text.tr("Not changed: {reason}").format(reason=exc)
+        self.settings.save(config)
+        self.apply_config(config)
+        return text.tr(
+            "Saved: at least {minutes:g} min between two suggestions now (Settings changes it)."
+        ).format(minutes=config.min_gap_min)
 
     def forget_reasons(self, kind: str) -> str:
         """Stop counting what the user said about `kind`; return one line saying so."""
@@ -206,6 +219,7 @@ class Shell:
                 told=self.told,
                 forget=self.forget_reasons,
                 about=self.about_you,
+                take_offer=self.take_offer,
             )
             self.windows["dashboard"] = window
         window.show_day(self.now())

@@ -238,6 +238,7 @@ class DashboardWindow(QWidget):
         told: Callable[[], tuple[reports.Told, ...]] | None = None,
         forget: Callable[[str], str] | None = None,
         about: Callable[[], tuple[about_you.Finding, ...]] | None = None,
+        take_offer: Callable[[dict[str, float]], str] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.load = load
@@ -247,6 +248,8 @@ class DashboardWindow(QWidget):
         self.told = told
         self.forget = forget
         self.about = about
+        self.take_offer = take_offer
+        self.offer: dict[str, float] | None = None
         self.day = now()
         self.period: reports.PeriodKind = "day"
         self.data: reports.Dashboard | None = None
@@ -480,7 +483,22 @@ class DashboardWindow(QWidget):
         self.about_label.setWordWrap(True)
         self.about_label.setTextFormat(Qt.TextFormat.RichText)
         self.about_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.about_box = _group(self.tr("What I have learned about you"), self.about_label)
+        # A setting a finding offers (suggestions closer together for someone who takes most
+        # breaks): taken up only by this button, never by the app on its own.
+        self.offer_button = QPushButton()
+        self.offer_button.setVisible(False)
+        self.offer_button.clicked.connect(self._take_offer)
+        self.offer_label = QLabel()
+        self.offer_label.setWordWrap(True)
+        self.about_box = _group(
+            self.tr("What I have learned about you"),
+            self.about_label,
+            self.offer_button,
+            self.offer_label,
+        )
+        about_layout = self.about_box.layout()
+        if about_layout is not None:
+            about_layout.setAlignment(self.offer_button, Qt.AlignmentFlag.AlignLeft)
         self.about_box.setVisible(self.about is not None)
         layout.addWidget(self.about_box)
         layout.addWidget(
@@ -708,6 +726,11 @@ class DashboardWindow(QWidget):
         if self.about is None or self.tabs.currentWidget() is not self.model_tab:
             return
         found = self.about()
+        offered = next((f for f in found if f.offer), None)
+        self.offer = offered.offer if offered is not None else None
+        self.offer_button.setVisible(offered is not None and self.take_offer is not None)
+        if offered is not None:
+            self.offer_button.setText(offered.offer_label)
         if not found:
             self.about_label.setText(
                 self.tr(
@@ -732,6 +755,12 @@ class DashboardWindow(QWidget):
             for f in found
         ]
         self.about_label.setText("".join(rows))
+
+    def _take_offer(self) -> None:
+        if self.take_offer is None or self.offer is None:
+            return
+        self.offer_label.setText(self.take_offer(self.offer))
+        self._set_about()
 
     def _set_told(self) -> None:
         if self.told is None:

@@ -143,3 +143,26 @@ def test_plan_blocks_that_mostly_fail_point_to_the_plan_and_few_say_nothing():
     assert found.text.startswith("Most Mail blocks did not happen as planned")
     assert "(mornings 0 of 3, afternoons 0 of 2)" in found.evidence
     assert about_you.plan_findings({"mail": missed["mail"][:3]}, {"mail": "Mail"}) == []
+
+
+def test_someone_who_takes_most_breaks_early_is_offered_suggestions_closer_together(tmp_path):
+    store = Store(tmp_path / DB_NAME)
+    person(store, range(-14, 0), stretch_min=25.0)
+    now = at(0, 6)
+    for day in range(-7, 0):
+        sid = log_suggestion(store, at(day, 10.5), kind="break")
+        store.record_feedback(sid, "dismissed" if day == -3 else "accepted", at(day, 10.5) + 60)
+    planner = Planner(store, tmp_path, FakeClock(now), TZ)
+    offset = TZ.utcoffset(dt.datetime.fromtimestamp(now)).total_seconds()
+    suggestions = store.suggestions(since=now - 28 * 86400)
+
+    def breaks(min_gap: float) -> about_you.Finding:
+        found = about_you.findings(*planner.timeline(now), suggestions, offset, min_gap_min=min_gap)
+        return next(f for f in found if f.topic == "breaks")
+
+    offered = breaks(40.0)
+    assert offered.offer == {"min_gap_min": 25.0} and offered.offer_label == "Suggest every 25 min"
+    assert "suggestions could come every 25 min instead of 40" in offered.text
+    # Taken up (or set so already): nothing more to offer. A longer rhythm is not offered one.
+    assert breaks(25.0).offer is None
+    assert breaks(32.0).offer is None  # the usual stretch is not 10 min shorter than the gap

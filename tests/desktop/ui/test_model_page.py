@@ -66,3 +66,27 @@ def test_the_model_page_lists_what_was_learned(qtbot, tmp_path, service):
     shown = window.about_label.text()
     assert "You turn down meeting preparation notices" in shown
     assert "0 of 3 accepted, 3 dismissed" in shown
+
+
+def test_an_offered_shorter_gap_is_taken_up_with_one_click_and_saved(qtbot, tmp_path, service):
+    from desktop.store import Event
+
+    midnight = NOW - NOW % 86400
+    spans = []
+    for day in range(1, 15):  # two weeks of 25-minute stretches with 10 minutes away between
+        start = midnight - day * 86400 + 8 * 3600
+        for _ in range(16):
+            spans.append(Event(start, 25 * 60, "window", "code", category="development"))
+            start += 35 * 60
+    service.store.insert_events(spans)
+    for day in range(1, 8):
+        sid = log_suggestion(service.store, midnight - day * 86400 + 10.5 * 3600, kind="break")
+        service.react(sid, "dismissed" if day == 4 else "accepted")
+    window = model_page(qtbot, service, tmp_path)
+    assert window.offer_button.isVisible() and window.offer_button.text() == "Suggest every 25 min"
+    assert service.config.min_gap_min == 40.0  # nothing changes before the user says so
+    qtbot.mouseClick(window.offer_button, Qt.MouseButton.LeftButton)
+    assert service.config.min_gap_min == 25.0  # the running app, at once
+    assert "min_gap_min = 25" in (service.data_dir / "config.toml").read_text()
+    assert window.offer_label.text().startswith("Saved: at least 25 min between two suggestions")
+    assert not window.offer_button.isVisible()
