@@ -612,7 +612,7 @@ class AppService:
         spans = self.store.events(
             since - timing.STAY_DAYS * localtime.DAY_S, now, sources=("window", "afk", "import")
         )
-        rows, soon, minutes, times = timing.labelled_rows_at(
+        rows, soon, minutes, times = timing.labelled_rows(
             spans, runtime, np.random.default_rng(int(now)), since, utc_offset_s=self.utc_offset_s
         )
         in_use = timing.TimingHead.load(self.data_dir / TIMING_HEAD_NAME)

@@ -498,28 +498,14 @@ def labelled_rows(
     until: float | None = None,
     utc_offset_s: float = 0.0,
     per_hour: float = MOMENTS_PER_HOUR,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (head rows, ends soon 0/1, minutes left) of moments in [since, until) of spans.
-
-    The network (`runtime`, anything with the ModelRuntime `predict`) runs one moment at a time,
-    as on the device: the prior's fit, `evaluate` and the nightly step all read rows this way.
-    """
-    x, soon, minutes, _ = labelled_rows_at(
-        spans, runtime, rng, since, until, utc_offset_s, per_hour
-    )
-    return x, soon, minutes
-
-
-def labelled_rows_at(
-    spans: Sequence[features.SpanLike],
-    runtime: Any,
-    rng: np.random.Generator,
-    since: float | None = None,
-    until: float | None = None,
-    utc_offset_s: float = 0.0,
-    per_hour: float = MOMENTS_PER_HOUR,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return `labelled_rows` and each moment's time (Unix seconds, oldest first)."""
+    """Return (head rows, ends soon 0/1, minutes left, time) of moments in [since, until).
+
+    The time is each moment's, in Unix seconds, oldest first (the nightly gate compares heads on
+    the moments after the one in use was fitted). The network (`runtime`, anything with the
+    ModelRuntime `predict`) runs one moment at a time, as on the device: the prior's fit,
+    `evaluate` and the nightly step all read rows this way.
+    """
     timeline = features.Timeline.from_spans(spans)
     moments = moment_times(timeline, rng, per_hour, since, until)
     found = labelled_moments(spans, moments, utc_offset_s)

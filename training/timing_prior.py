@@ -44,7 +44,7 @@ def pretrain(
     for name, spans in named:
         until = None if name.startswith("synthetic:") else real.cut_time(spans, real_fraction)
         network = networks.for_history(name)
-        x, soon, minutes = timing.labelled_rows(spans, network, rng, until=until)
+        x, soon, minutes, _ = timing.labelled_rows(spans, network, rng, until=until)
         if len(x) == 0:
             continue
         counts[name] = len(x)
@@ -84,8 +84,8 @@ def evaluate_timing(
     prior alone where personalizing does not help; fitted from scratch without a prior).
     """
     rng = np.random.default_rng(seed)
-    x_train, soon_train, minutes_train = timing.labelled_rows(spans, runtime, rng, until=cut)
-    x_test, soon_test, minutes_test = timing.labelled_rows(spans, runtime, rng, since=cut)
+    x_train, soon_train, minutes_train, _ = timing.labelled_rows(spans, runtime, rng, until=cut)
+    x_test, soon_test, minutes_test, _ = timing.labelled_rows(spans, runtime, rng, since=cut)
     if len(x_test) == 0:
         return {"n_train": len(x_train), "n_test": 0}
     if prior is not None:
