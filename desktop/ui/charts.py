@@ -55,6 +55,16 @@ OUTCOME_COLORS = {
 }
 
 
+def blend(color: str | QColor, page: QColor, share: float) -> QColor:
+    """Return `color` laid over the page colour at `share` (1: the colour, 0: the page)."""
+    top = QColor(color)
+    return QColor(
+        round(top.red() * share + page.red() * (1 - share)),
+        round(top.green() * share + page.green() * (1 - share)),
+        round(top.blue() * share + page.blue() * (1 - share)),
+    )
+
+
 def category_color(category: str) -> QColor:
     return QColor(CATEGORY_COLORS.get(category, CATEGORY_COLORS["unknown"]))
 

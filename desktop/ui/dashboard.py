@@ -742,12 +742,10 @@ class DashboardWindow(QWidget):
             return
         # The evidence in a softer tone: the text colour two thirds of the way from the page's.
         palette = self.about_label.palette()
-        text_color = palette.color(QPalette.ColorRole.WindowText)
-        page = palette.color(QPalette.ColorRole.Window)
-        muted = QColor(
-            (2 * text_color.red() + page.red()) // 3,
-            (2 * text_color.green() + page.green()) // 3,
-            (2 * text_color.blue() + page.blue()) // 3,
+        muted = charts.blend(
+            palette.color(QPalette.ColorRole.WindowText),
+            palette.color(QPalette.ColorRole.Window),
+            2 / 3,
         ).name()
         rows = [
             f"<p><b>{html.escape(f.text)}</b><br>"

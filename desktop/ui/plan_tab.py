@@ -76,15 +76,6 @@ Runner = Callable[[Callable[[], Any], background.Done], object]
 Confirm = Callable[[QWidget, str, str], bool]
 
 
-def _blend(hue: str, page: QColor, share: float) -> QColor:
-    color = QColor(hue)
-    return QColor(
-        round(color.red() * share + page.red() * (1 - share)),
-        round(color.green() * share + page.green() * (1 - share)),
-        round(color.blue() * share + page.blue() * (1 - share)),
-    )
-
-
 def _ask(parent: QWidget, title: str, question: str) -> bool:
     answer = QMessageBox.question(parent, title, question)
     return answer == QMessageBox.StandardButton.Yes
@@ -208,12 +199,12 @@ class WeekChart(QWidget):
         """Return the colour a block in `state` is filled with on this widget's palette."""
         hue = STATE_HUES[state]
         if state in TINTED:
-            return _blend(hue, self.palette().color(QPalette.ColorRole.Base), TINTED[state])
+            return charts.blend(hue, self.palette().color(QPalette.ColorRole.Base), TINTED[state])
         return QColor(hue)
 
     def meeting_fill(self, kind: str) -> QColor:
         page = self.palette().color(QPalette.ColorRole.Base)
-        return _blend(charts.CALENDAR_COLORS[kind], page, MEETING_TINT)
+        return charts.blend(charts.CALENDAR_COLORS[kind], page, MEETING_TINT)
 
     # data -------------------------------------------------------------------------------------
     def set_week(self, week: views.Week, now: float, selected: int | None = None) -> None:
@@ -455,7 +446,7 @@ class TrendChart(QWidget):
             planned_h = self.CHART_H * week.planned_min / peak
             kept_h = self.CHART_H * week.kept_min / peak
             painter.setPen(QPen(QColor(STATE_HUES["planned"]), 1))
-            painter.setBrush(_blend(STATE_HUES["planned"], page, 0.2))
+            painter.setBrush(charts.blend(STATE_HUES["planned"], page, 0.2))
             painter.drawRect(QRectF(left, base - planned_h, self.BAR_W, planned_h))
             painter.fillRect(
                 QRectF(left, base - kept_h, self.BAR_W, kept_h), QColor(STATE_HUES["kept"])
