@@ -491,7 +491,7 @@ def pretrain(spec: PretrainSpec, log: Callable[[str], None] = _progress) -> Pret
             "weight": spec.real_weight,
         }
         data += (
-            f"; {count} real traces from {Path(real_dir).name}/ (first {real.SPLIT:.0%} of each, "
+            f"; {count} real traces from {real_info['dir']}/ (first {real.SPLIT:.0%} of each, "
             f"{len(found)} moments, weight {spec.real_weight})"
         )
     train, held_out = examples.split(0.9, rng)
