@@ -57,7 +57,7 @@ class ModelConfig:
     time_head: bool = True
     # How the GRU is exported (same weights, same math): "unrolled" (UnrolledGRU, 24 steps in
     # the graph) or "loop" (LoopGRU, one step inside a WHILE loop: a much smaller file, about
-    # twice the latency, and no full-int8 variant; dynamic-range is what it ships).
+    # twice the latency; its full-int8 variants miss the parity gate, so dynamic-range ships).
     gru_export: Literal["unrolled", "loop"] = "unrolled"
 
     def to_json(self) -> str:
