@@ -106,14 +106,18 @@ UNIT_GROUPS = ("hidden", "context_hidden", "state_dim", "category_dim", "app_dim
 STATE_READERS = ("next_category", "switch_soon", "accept_hidden", "time_to_switch")
 
 
+def _check_group(group: str) -> None:
+    if group not in UNIT_GROUPS:
+        raise ValueError(f"unknown unit group {group!r} ({', '.join(UNIT_GROUPS)})")
+
+
 def unit_targets(config: ModelConfig, remove: float, groups: Iterable[str]) -> dict[str, int]:
     """Return {group: units kept} that removes the fraction `remove` of each group's units."""
     if not 0.0 <= remove < 1.0:
         raise ValueError(f"the fraction of units to remove must be in [0, 1), got {remove}")
     targets = {}
     for group in groups:
-        if group not in UNIT_GROUPS:
-            raise ValueError(f"unknown unit group {group!r} ({', '.join(UNIT_GROUPS)})")
+        _check_group(group)
         units = getattr(config, group)
         targets[group] = max(1, int(round(units * (1.0 - remove))))
     return targets
@@ -201,8 +205,7 @@ def prune_units(
     if config.encoder != "gru":
         raise ValueError(f"structured pruning needs the GRU encoder, not {config.encoder!r}")
     for group, count in targets.items():
-        if group not in UNIT_GROUPS:
-            raise ValueError(f"unknown unit group {group!r} ({', '.join(UNIT_GROUPS)})")
+        _check_group(group)
         if not 1 <= count <= getattr(config, group):
             raise ValueError(f"{group}: cannot keep {count} of {getattr(config, group)} units")
     importance = unit_importance(model, config, inputs)
