@@ -22,13 +22,13 @@ deviation is added with probability 0.4 (never two that contradict: a night work
 generated from the deviated persona, so a night worker's spans are in the evening.
 
 Reactions come from the person alone (`react`): the generator's acceptance model for the
-deviated persona (training.reactions.acceptance_probability) times the deviation's factor per
-kind, zero before `not_before_hour`. A turned-down suggestion is dismissed, snoozed or ignored
-as in the default population, except that a kind the person rejects (factor below 0.3) or a
-moment they rule out is dismissed. A dismissal carries a "Not like this" reason with chance
-`REASON_RATE`, from the person's own cause: the hour or the flow they were in (`bad_moment`),
-a kind they do not want (`not_useful`), a suggestion less than 30 minutes after the previous
-one (`too_frequent`).
+deviated persona (training.synthetic.reactions.acceptance_probability) times the deviation's
+factor per kind, zero before `not_before_hour`. A turned-down suggestion is dismissed, snoozed
+or ignored as in the default population, except that a kind the person rejects (factor below
+0.3) or a moment they rule out is dismissed. A dismissal carries a "Not like this" reason with
+chance `REASON_RATE`, from the person's own cause: the hour or the flow they were in
+(`bad_moment`), a kind they do not want (`not_useful`), a suggestion less than 30 minutes after
+the previous one (`too_frequent`).
 """
 
 from __future__ import annotations
