@@ -104,6 +104,9 @@ class Client:
     handles: dict[int, Toplevel] = field(default_factory=dict)
     registry: int = 0
     closed: threading.Event = field(default_factory=threading.Event)
+    # Hang up at the client's next request (after a reply cut short): then every request the
+    # client wrote before reading has arrived, so it reads the cut reply, never a broken pipe.
+    hang_up_next: bool = False
 
     def send(self, data: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -189,6 +192,9 @@ class FakeCompositor:
         args = parse(signature, body)
         with self._lock:
             self.requests.append((interface, name, args))
+        if client.hang_up_next:
+            client.sock.shutdown(socket.SHUT_RDWR)
+            return
         if self.silent:
             return
         if name == "sync":
@@ -201,8 +207,7 @@ class FakeCompositor:
             client.objects[args[0]] = "wl_registry"
             if self.on_get_registry is not None:
                 client.send(self.on_get_registry)
-                if self.close_after_reply:  # and never the rest of it
-                    client.sock.shutdown(socket.SHUT_RDWR)
+                client.hang_up_next = self.close_after_reply  # and never the rest of it
                 return
             for number, (global_name, version) in enumerate(self.globals, start=1):
                 body = word(number) + string(global_name) + word(version)
